@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"strings"
+
+	"github.com/cairnpkg/cairn/node"
+	"github.com/spf13/cobra"
+)
+
+func newInspectCmd(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "inspect CID|NAME@VERSION",
+		Short: "Show a package: layers, metadata sets, entries, signatures and verdicts",
+		Example: `  cairn inspect acme/hello@1.2.0
+  cairn inspect bafyrei... --json | jq '.metadata[].entries'`,
+		Args: exactArgs(1, "a package (CID or NAME@VERSION)"),
+		RunE: func(cmd *cobra.Command, args []string) error { return runInspect(cmd.Context(), g, args[0]) },
+	}
+}
+
+func runInspect(ctx context.Context, g *globalOptions, arg string) error {
+	return g.withRepo(ctx, func(r *node.Repo) error {
+		c, err := r.Resolve(ctx, arg)
+		if err != nil {
+			return err
+		}
+		v, err := r.Inspect(ctx, c)
+		if err != nil {
+			return err
+		}
+		if g.json {
+			return g.printJSON(v)
+		}
+		g.printf("%s@%s\n  package  %s\n  status   %s\n", v.Name, v.Version, v.CID, verdict(v.Status, v.Code))
+		if v.Reason != "" {
+			g.printf("  why      %s\n", v.Reason)
+		}
+		g.printf("layers:\n")
+		for _, l := range v.Layers {
+			g.printf("  %s\n    content  %s\n    type     %s\n    size     %d (%s)\n", l.Name, l.Content, l.MediaType, l.Size, humanBytes(int64(l.Size)))
+			if l.SHA256 != "" {
+				g.printf("    sha256   %s\n", l.SHA256)
+			}
+		}
+		g.printf("metadata sets: %d\n", len(v.Metadata))
+		for _, m := range v.Metadata {
+			g.printf("  %s  kind=%s  %s\n", m.CID, m.Kind, verdict(m.Status, m.Code))
+			if m.Created != nil {
+				g.printf("    created  %s\n", m.Created.Format("2006-01-02T15:04:05Z"))
+			}
+			if m.Reason != "" {
+				g.printf("    why      %s\n", m.Reason)
+			}
+			for _, in := range m.Inputs {
+				g.printf("    input    %s\n", in)
+			}
+			if len(m.Entries) > 0 {
+				g.printf("    entries  %s\n", strings.TrimSpace(string(m.Entries)))
+			}
+			for _, s := range m.Signatures {
+				g.printf("    signature %s\n      signer %s  role=%s  %s\n", s.CID, s.Signer, s.Role, verdict(s.Status, s.Code))
+				if s.Reason != "" {
+					g.printf("      why    %s\n", s.Reason)
+				}
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,49 @@
+// Command cairn is the Cairn CLI: publish, sign, inspect, verify and extract
+// packages in a local repo. Run `cairn --help` for the tour.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// run executes the CLI and returns the process exit code. A first SIGINT or
+// SIGTERM cancels the running command (which rolls back what it was writing);
+// a second one kills the process.
+func run(args []string) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		if _, ok := <-sigs; !ok {
+			return
+		}
+		cancel()
+		if _, ok := <-sigs; ok {
+			fmt.Fprintln(os.Stderr, "cairn: interrupted twice, exiting now")
+			os.Exit(exitInterrupted)
+		}
+	}()
+
+	g := &globalOptions{stdout: os.Stdout, stderr: os.Stderr}
+	cmd := newRootCmd(g)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(err)
+	if code != exitUntrusted || !g.json {
+		fmt.Fprintf(os.Stderr, "cairn: %s\n", err)
+	}
+	return code
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/cairnpkg/cairn/node"
+	"github.com/spf13/cobra"
+)
+
+// globalOptions are the flags every command takes.
+type globalOptions struct {
+	repo   string
+	json   bool
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// repoDir returns --repo, else $CAIRN_REPO, else ~/.cairn.
+func (g *globalOptions) repoDir() (string, error) {
+	if g.repo != "" {
+		return g.repo, nil
+	}
+	if d := os.Getenv("CAIRN_REPO"); d != "" {
+		return d, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no --repo, no CAIRN_REPO and no home directory: %w", err)
+	}
+	return filepath.Join(home, ".cairn"), nil
+}
+
+// openRepo opens the repo for a command; the caller closes it.
+func (g *globalOptions) openRepo(ctx context.Context) (*node.Repo, error) {
+	dir, err := g.repoDir()
+	if err != nil {
+		return nil, err
+	}
+	return node.Open(ctx, dir)
+}
+
+// withRepo runs fn on the open repo and closes it after.
+func (g *globalOptions) withRepo(ctx context.Context, fn func(*node.Repo) error) (err error) {
+	r, err := g.openRepo(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := r.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	return fn(r)
+}
+
+// printJSON writes v to stdout as indented JSON.
+func (g *globalOptions) printJSON(v any) error {
+	enc := json.NewEncoder(g.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// printf writes human output to stdout; it is silent in --json mode.
+func (g *globalOptions) printf(format string, args ...any) {
+	if !g.json {
+		fmt.Fprintf(g.stdout, format, args...)
+	}
+}
+
+func newRootCmd(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cairn",
+		Short: "Publish, sign, verify and mirror packages over IPFS",
+		Long: `Cairn is a peer-to-peer, content-addressed package registry node.
+
+A package is content (files or directories, imported as UnixFS with the
+unixfs-v1-2025 profile, so CIDs match Kubo's) plus signed metadata sets that
+say how it was built. Everything lives in a local repo (default ~/.cairn, or
+$CAIRN_REPO, or --repo) and is addressed by CID.
+
+Start here:
+  cairn init                                  create a repo and a signing key
+  cairn publish ./app.wasm --name acme/app --version 1.0.0 --meta build.toml
+  cairn inspect acme/app@1.0.0                see layers, metadata, signatures
+  cairn verify acme/app@1.0.0                 exit 0 only if trusted by policy
+  cairn get acme/app@1.0.0 -o app.wasm        write the bytes out, checked`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.SetOut(g.stdout)
+	cmd.SetErr(g.stderr)
+	cmd.PersistentFlags().StringVar(&g.repo, "repo", "", "repo directory (default $CAIRN_REPO, else ~/.cairn)")
+	cmd.PersistentFlags().BoolVar(&g.json, "json", false, "print machine-readable JSON on stdout")
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	cmd.AddCommand(
+		newInitCmd(g),
+		newKeyCmd(g),
+		newPublishCmd(g),
+		newMetaCmd(g),
+		newSignCmd(g),
+		newInspectCmd(g),
+		newVerifyCmd(g),
+		newGetCmd(g),
+		newLsCmd(g),
+		newTrustCmd(g),
+	)
+	return cmd
+}
+
+// exactArgs is cobra.ExactArgs with a usage error that says what is expected.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError{fmt.Errorf("%s expects %s (got %d arguments); see cairn %s --help", cmd.CommandPath(), what, len(args), cmd.Name())}
+		}
+		return nil
+	}
+}

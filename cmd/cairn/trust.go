@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"strings"
+
+	"github.com/cairnpkg/cairn/node"
+	"github.com/cairnpkg/cairn/sign"
+	"github.com/spf13/cobra"
+)
+
+type trustAddOptions struct {
+	threshold int
+	roles     []string
+}
+
+func newTrustCmd(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "trust",
+		Short: "Edit the trust policy: which keys may sign for which packages",
+		Long: `The trust policy (policy.toml in the repo) has one rule per namespace pattern:
+"*" (every package), "acme/*" (a namespace) or "acme/hello" (one package). The
+most specific rule that selects a package applies. A rule lists keys (did:key),
+a threshold k (that many distinct listed keys must sign a metadata set) and,
+optionally, the roles that count.`,
+	}
+	o := &trustAddOptions{}
+	add := &cobra.Command{
+		Use:   "add PATTERN DID",
+		Short: "Trust a key for a pattern (creating the rule if needed)",
+		Example: `  cairn trust add 'acme/*' did:key:z6Mk...
+  cairn trust add 'acme/*' "$(cairn key export release-2)" --threshold 2
+  cairn trust add acme/hello did:key:z6Mk... --role publisher --role builder`,
+		Args: exactArgs(2, "a pattern and a did:key"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runTrustAdd(cmd.Context(), g, o, args[0], args[1])
+		},
+	}
+	add.Flags().IntVar(&o.threshold, "threshold", 0, "signatures needed from distinct keys of the rule (default: keep, or 1 for a new rule)")
+	add.Flags().StringArrayVar(&o.roles, "role", nil, "role that counts toward the threshold (repeatable; default: any role)")
+	cmd.AddCommand(
+		add,
+		&cobra.Command{
+			Use:   "ls",
+			Short: "Show the trust policy",
+			Args:  exactArgs(0, "no arguments"),
+			RunE:  func(cmd *cobra.Command, _ []string) error { return runTrustLs(cmd.Context(), g) },
+		},
+		&cobra.Command{
+			Use:   "rm PATTERN [DID]",
+			Short: "Stop trusting a key for a pattern, or remove the pattern's rule",
+			Args:  cobra.RangeArgs(1, 2),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				did := ""
+				if len(args) == 2 {
+					did = args[1]
+				}
+				return runTrustRm(cmd.Context(), g, args[0], did)
+			},
+		},
+	)
+	return cmd
+}
+
+func runTrustAdd(ctx context.Context, g *globalOptions, o *trustAddOptions, pattern, did string) error {
+	p, err := sign.ParsePattern(pattern)
+	if err != nil {
+		return err
+	}
+	if _, err := sign.ParseDID(did); err != nil {
+		return err
+	}
+	if o.threshold < 0 {
+		return usageErrorf("--threshold %d: expected a positive number", o.threshold)
+	}
+	return g.withRepo(ctx, func(r *node.Repo) error {
+		if err := r.UpdatePolicy(func(pol *sign.Policy) error { return pol.AddKey(p, did, o.threshold, o.roles) }); err != nil {
+			return err
+		}
+		return printPolicy(g, r)
+	})
+}
+
+func runTrustRm(ctx context.Context, g *globalOptions, pattern, did string) error {
+	return g.withRepo(ctx, func(r *node.Repo) error {
+		if err := r.UpdatePolicy(func(pol *sign.Policy) error { return pol.RemoveKey(sign.Pattern(pattern), did) }); err != nil {
+			return err
+		}
+		return printPolicy(g, r)
+	})
+}
+
+func runTrustLs(ctx context.Context, g *globalOptions) error {
+	return g.withRepo(ctx, func(r *node.Repo) error { return printPolicy(g, r) })
+}
+
+func printPolicy(g *globalOptions, r *node.Repo) error {
+	pol, err := r.Policy()
+	if err != nil {
+		return err
+	}
+	if g.json {
+		return g.printJSON(pol)
+	}
+	if len(pol.Rules) == 0 {
+		g.printf("no rules: nothing is trusted (cairn trust add PATTERN DID)\n")
+	}
+	for _, rule := range pol.Rules {
+		roles := "any role"
+		if len(rule.Roles) > 0 {
+			roles = "roles " + strings.Join(rule.Roles, ", ")
+		}
+		g.printf("%s  %d of %d, %s\n", rule.Pattern, rule.Threshold, len(rule.Keys), roles)
+		for _, k := range rule.Keys {
+			g.printf("  %s\n", k)
+		}
+	}
+	return nil
+}

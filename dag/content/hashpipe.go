@@ -1,0 +1,77 @@
+package content
+
+import (
+	"context"
+	"crypto/sha256"
+	"hash"
+	"sync/atomic"
+)
+
+// pipeDepth is how many slices may wait for the hashing goroutine. With 1 MiB
+// chunks this bounds the data in flight to a few MiB.
+const pipeDepth = 4
+
+// hashPipe computes the plain SHA-256 of a byte stream on its own goroutine,
+// in order, so that the sending goroutine can meanwhile do other work (on
+// import: the CID hash of every leaf). A slice handed to send must not be
+// modified until release (if any) is called with it.
+type hashPipe struct {
+	ch      chan []byte
+	done    chan struct{}
+	h       hash.Hash
+	n       int64
+	release func([]byte)
+	stop    atomic.Bool
+}
+
+// newHashPipe starts the hashing goroutine. release, if not nil, is called on
+// that goroutine with each slice once it is no longer needed.
+func newHashPipe(release func([]byte)) *hashPipe {
+	p := &hashPipe{
+		ch:      make(chan []byte, pipeDepth),
+		done:    make(chan struct{}),
+		h:       sha256.New(),
+		release: release,
+	}
+	go p.run()
+	return p
+}
+
+func (p *hashPipe) run() {
+	defer close(p.done)
+	for b := range p.ch {
+		if !p.stop.Load() {
+			p.h.Write(b)
+			p.n += int64(len(b))
+		}
+		if p.release != nil {
+			p.release(b)
+		}
+	}
+}
+
+// send queues b for hashing, waiting while the queue is full.
+func (p *hashPipe) send(ctx context.Context, b []byte) error {
+	select {
+	case p.ch <- b:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// finish waits until everything sent is hashed and returns the byte count and
+// the digest. It, or abort, must be called exactly once.
+func (p *hashPipe) finish() (int64, []byte) {
+	close(p.ch)
+	<-p.done
+	return p.n, p.h.Sum(nil)
+}
+
+// abort stops the goroutine without hashing what is still queued, and waits
+// for it to exit.
+func (p *hashPipe) abort() {
+	p.stop.Store(true)
+	close(p.ch)
+	<-p.done
+}

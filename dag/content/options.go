@@ -1,0 +1,46 @@
+package content
+
+// Option configures ImportReader and ImportPath.
+type Option func(*importConfig)
+
+type importConfig struct {
+	progress func(n int64)
+}
+
+// WithProgress calls fn after each chunk (at most ChunkSize bytes) is read,
+// with n the total number of file bytes read so far by this import call
+// (summed over all files of a directory). fn runs on the importing goroutine,
+// so it must be quick; it is never called concurrently.
+func WithProgress(fn func(n int64)) Option {
+	return func(c *importConfig) { c.progress = fn }
+}
+
+func newImportConfig(opts []Option) importConfig {
+	var c importConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// ExportOption configures Export.
+type ExportOption func(*exportConfig)
+
+type exportConfig struct {
+	overwrite bool
+}
+
+// WithOverwrite lets Export replace whatever exists at the target path (a file
+// or a whole directory tree). The old content is removed only after the new
+// content is complete.
+func WithOverwrite() ExportOption {
+	return func(c *exportConfig) { c.overwrite = true }
+}
+
+func newExportConfig(opts []ExportOption) exportConfig {
+	var c exportConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}

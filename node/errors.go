@@ -1,0 +1,33 @@
+package node
+
+import (
+	"errors"
+
+	"github.com/cairnpkg/cairn/node/internal/store"
+	ipld "github.com/ipfs/go-ipld-format"
+)
+
+// Errors returned by this package; detail is added with fmt.Errorf("%w: ...", ErrX).
+var (
+	// ErrNoRepo: the repo directory has not been initialized.
+	ErrNoRepo = errors.New("no cairn repo")
+	// ErrRepoExists: init on a directory that already holds a repo.
+	ErrRepoExists = errors.New("repo already exists")
+	// ErrRepoLocked: another process holds the repo.
+	ErrRepoLocked = errors.New("repo is locked")
+	// ErrInvalidConfig: a config.toml that breaks a rule of docs/repo.md.
+	ErrInvalidConfig = errors.New("invalid config")
+	// ErrNotFound: no such package, metadata set or block in the repo.
+	ErrNotFound = store.ErrNotFound
+	// ErrVersionExists: name@version already names another package in the repo.
+	ErrVersionExists = store.ErrVersionExists
+	// ErrNotPackage: a CID that names something other than a package where a
+	// package was expected.
+	ErrNotPackage = errors.New("not a package")
+	// ErrInvalidInput: a path, file or argument that cannot be published as given.
+	ErrInvalidInput = errors.New("invalid input")
+)
+
+func isNotFound(err error) bool {
+	return errors.Is(err, store.ErrNotFound) || ipld.IsNotFound(err)
+}

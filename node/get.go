@@ -1,0 +1,117 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/content"
+	"github.com/ipfs/go-cid"
+)
+
+// GetOptions says how to write content out.
+type GetOptions struct {
+	// Layer selects one layer of a package by name; "" means every layer.
+	Layer string
+	// Overwrite lets Get replace an existing path.
+	Overwrite bool
+}
+
+// GetResult says what was written.
+type GetResult struct {
+	Path   string      `json:"path"`
+	Layers []LayerView `json:"layers,omitempty"`
+	Size   uint64      `json:"size"`
+}
+
+// Get writes content out byte for byte: a package's layer (or, for several
+// layers, a directory with one entry per layer), or a UnixFS file or directory
+// by its CID. Every block is checked against its CID as it is read, and a file
+// layer against the package's SHA-256; on a mismatch nothing is left at out.
+func (r *Repo) Get(ctx context.Context, c cid.Cid, out string, o GetOptions) (*GetResult, error) {
+	var exportOpts []content.ExportOption
+	if o.Overwrite {
+		exportOpts = append(exportOpts, content.WithOverwrite())
+	}
+	if c.Prefix().Codec != cid.DagCBOR {
+		res, err := content.Export(ctx, r.store.DAGService(), c, out, exportOpts...)
+		if err != nil {
+			return nil, r.exportError(c, err)
+		}
+		return &GetResult{Path: out, Size: res.Size}, nil
+	}
+	p, err := r.Package(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	layers := p.Layers
+	if o.Layer != "" {
+		layers = nil
+		for _, l := range p.Layers {
+			if l.Name == o.Layer {
+				layers = []dag.Layer{l}
+			}
+		}
+		if layers == nil {
+			return nil, fmt.Errorf("%w: package %s has no layer %q", ErrNotFound, p.Ref(), o.Layer)
+		}
+	}
+	res := &GetResult{Path: out, Layers: layerViews(layers)}
+	if len(layers) == 1 {
+		n, err := r.exportLayer(ctx, layers[0], out, exportOpts)
+		res.Size = n
+		return res, err
+	}
+	// Several layers: build the directory beside out, then rename it into place.
+	if _, err := os.Lstat(out); err == nil && !o.Overwrite {
+		return nil, fmt.Errorf("%w: %s", content.ErrExists, out)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(out), ".cairn-get-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	for _, l := range layers {
+		n, err := r.exportLayer(ctx, l, filepath.Join(tmp, l.Name), nil)
+		if err != nil {
+			return nil, err
+		}
+		res.Size += n
+	}
+	if o.Overwrite {
+		if err := os.RemoveAll(out); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (r *Repo) exportLayer(ctx context.Context, l dag.Layer, out string, opts []content.ExportOption) (uint64, error) {
+	res, err := content.Export(ctx, r.store.DAGService(), l.Content, out, opts...)
+	if err != nil {
+		return 0, r.exportError(l.Content, err)
+	}
+	if res.Size != l.Size || (!l.IsDir() && !bytes.Equal(res.SHA256, l.SHA256)) {
+		os.RemoveAll(out)
+		return 0, fmt.Errorf("%w: layer %q: wrote %d bytes with sha256 %x, the package says %d bytes with sha256 %x",
+			dag.ErrHashMismatch, l.Name, res.Size, res.SHA256, l.Size, l.SHA256)
+	}
+	return res.Size, nil
+}
+
+func (r *Repo) exportError(c cid.Cid, err error) error {
+	if isNotFound(err) {
+		return fmt.Errorf("%w: content %s is not (entirely) in the repo: %w", ErrNotFound, c, err)
+	}
+	if errors.Is(err, dag.ErrHashMismatch) {
+		return fmt.Errorf("content %s is corrupt in the repo: %w", c, err)
+	}
+	return err
+}

@@ -1,0 +1,153 @@
+package badgerds
+
+import (
+	"context"
+	"io"
+	"sync"
+
+	badger "github.com/dgraph-io/badger/v4"
+	ds "github.com/ipfs/go-datastore"
+)
+
+var (
+	_ ds.Datastore           = (*Datastore)(nil)
+	_ ds.Batching            = (*Datastore)(nil)
+	_ ds.TxnDatastore        = (*Datastore)(nil)
+	_ ds.PersistentDatastore = (*Datastore)(nil)
+	_ ds.CheckedDatastore    = (*Datastore)(nil)
+	_ ds.GCDatastore         = (*Datastore)(nil)
+	_ io.Closer              = (*Datastore)(nil)
+)
+
+// Datastore is a go-datastore over one badger database. It is safe for
+// concurrent use. Close it when done; every method returns ErrClosed after.
+type Datastore struct {
+	db   *badger.DB
+	opts Options
+
+	// mu is held shared by every operation that touches db and exclusively
+	// by Close, so db is never closed under a running operation.
+	mu     sync.RWMutex
+	closed bool
+
+	open openSet
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New validates o and opens (or creates) the database it describes.
+func New(o Options) (*Datastore, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	db, err := badger.Open(o.badgerOptions())
+	if err != nil {
+		return nil, wrapErr("open", err)
+	}
+	return &Datastore{db: db, opts: o}, nil
+}
+
+// begin takes the shared lock for one operation. It fails with ErrClosed once
+// Close has started; on success the caller must call the returned func.
+func (d *Datastore) begin() (end func(), err error) {
+	d.mu.RLock()
+	if d.closed {
+		d.mu.RUnlock()
+		return nil, ErrClosed
+	}
+	return d.mu.RUnlock, nil
+}
+
+// Get returns a copy of the value stored under key, or datastore.ErrNotFound.
+func (d *Datastore) Get(ctx context.Context, key ds.Key) ([]byte, error) {
+	var value []byte
+	err := d.view(func(txn *badger.Txn) (err error) {
+		value, err = getValue(txn, key)
+		return err
+	})
+	return value, err
+}
+
+// Has reports whether key is present without reading its value.
+func (d *Datastore) Has(ctx context.Context, key ds.Key) (bool, error) {
+	var ok bool
+	err := d.view(func(txn *badger.Txn) (err error) {
+		ok, err = hasKey(txn, key)
+		return err
+	})
+	return ok, err
+}
+
+// GetSize returns the exact length of the value under key without copying
+// it, or -1 and datastore.ErrNotFound.
+func (d *Datastore) GetSize(ctx context.Context, key ds.Key) (int, error) {
+	size := -1
+	err := d.view(func(txn *badger.Txn) (err error) {
+		size, err = d.valueSize(txn, key)
+		return err
+	})
+	return size, err
+}
+
+// Put stores value under key in its own transaction. Badger writes value
+// before Put returns; the caller may reuse the slice afterwards.
+func (d *Datastore) Put(ctx context.Context, key ds.Key, value []byte) error {
+	return d.update("put", func(txn *badger.Txn) error {
+		return txn.Set(key.Bytes(), value)
+	})
+}
+
+// Delete removes key. Deleting a missing key is not an error.
+func (d *Datastore) Delete(ctx context.Context, key ds.Key) error {
+	return d.update("delete", func(txn *badger.Txn) error {
+		return txn.Delete(key.Bytes())
+	})
+}
+
+// Sync flushes badger's write-ahead and value logs to disk (fsync). Badger
+// cannot sync part of the key space, so prefix is ignored and everything
+// written so far is made durable. It is a no-op in memory.
+func (d *Datastore) Sync(ctx context.Context, prefix ds.Key) error {
+	end, err := d.begin()
+	if err != nil {
+		return err
+	}
+	defer end()
+	return wrapErr("sync", d.db.Sync())
+}
+
+// Close ends every transaction, batch and query result still open (their
+// later use returns ErrClosed; un-committed writes are dropped), then closes
+// the database. It is safe to call more than once and from several
+// goroutines; every call returns the result of the first.
+func (d *Datastore) Close() error {
+	d.closeOnce.Do(func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		d.closed = true
+		d.open.abortAll()
+		d.closeErr = wrapErr("close", d.db.Close())
+	})
+	return d.closeErr
+}
+
+// view runs fn in a read-only badger transaction.
+func (d *Datastore) view(fn func(txn *badger.Txn) error) error {
+	end, err := d.begin()
+	if err != nil {
+		return err
+	}
+	defer end()
+	return d.db.View(fn)
+}
+
+// update runs fn in a read-write badger transaction and commits it.
+func (d *Datastore) update(op string, fn func(txn *badger.Txn) error) error {
+	end, err := d.begin()
+	if err != nil {
+		return err
+	}
+	defer end()
+	return wrapErr(op, d.db.Update(fn))
+}

@@ -1,0 +1,194 @@
+package badgerds
+
+import (
+	"fmt"
+
+	badger "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+)
+
+const (
+	kib = 1 << 10
+	mib = 1 << 20
+	gib = 1 << 30
+)
+
+// Options configures a Datastore. Start from DefaultOptions and change only
+// what you must: the defaults are tuned for bounded memory with values of up
+// to about 1 MiB (content blocks), not for badger's usual
+// throughput-at-any-cost profile.
+//
+// Measured with the defaults (see rss_test.go, TestImportRSS): writing 1 GiB
+// as 1 MiB values in batches peaks at MEASURED_HWM of VmHWM for the whole
+// process. Badger's own defaults need about 700 MiB per open database for
+// the same work.
+type Options struct {
+	// Dir is the directory holding the database. Required unless InMemory.
+	Dir string
+
+	// InMemory keeps everything in RAM and writes nothing to disk; meant for
+	// tests. Dir must be empty. Badger then stores every value inside the LSM
+	// tree, so a single value must fit in 15% of MemTableSize and Txn size
+	// limits count whole values.
+	InMemory bool
+
+	// SyncWrites fsyncs the value log on every commit. Off by default: a crash
+	// loses at most the last unsynced writes and badger recovers to a
+	// consistent state; call Datastore.Sync at the points that need durability
+	// (for example at the end of an import).
+	SyncWrites bool
+
+	// MemTableSize is the size of one memtable (and of its write-ahead log).
+	// Default 8 MiB instead of badger's 64 MiB: with ValueThreshold small,
+	// a memtable holds only keys and 12-byte value pointers (about 100 bytes
+	// per 1 MiB block), so 8 MiB still absorbs tens of thousands of writes.
+	// Badger caps one transaction at 15% of this (see MaxTxnBytes).
+	MemTableSize int64
+
+	// NumMemtables is how many memtables may exist at once (one being
+	// written, the rest waiting to be flushed). Default 2 instead of 5: each
+	// costs about 1.3 * MemTableSize of heap, and with values in the value log
+	// memtables fill slowly, so more than one in flight buys nothing.
+	NumMemtables int
+
+	// BlockCacheSize caches decoded SSTable blocks. Default 8 MiB instead of
+	// 256 MiB: compression is off, so blocks are read straight from the mmapped
+	// table files and the cache only saves re-parsing; block keys are hashes,
+	// so a big cache would have a poor hit rate anyway.
+	BlockCacheSize int64
+
+	// IndexCacheSize caps the memory used by SSTable indexes and bloom
+	// filters. Default 16 MiB instead of 0 (badger's 0 means "keep every index
+	// in memory", which grows with the number of keys without bound).
+	IndexCacheSize int64
+
+	// ValueLogFileSize is the size at which a value log file is rotated.
+	// Default 64 MiB instead of 1 GiB: the file being written is mmapped with
+	// twice this size, and value log GC rewrites whole files, so smaller files
+	// mean less mapped memory and finer-grained garbage collection. It must be
+	// larger than the largest value.
+	ValueLogFileSize int64
+
+	// ValueThreshold is the value size from which values are stored in the
+	// value log instead of inside the LSM tree. Default 1 KiB: blocks (up to
+	// 1 MiB) then never go through LSM compaction, which would otherwise
+	// rewrite them several times and keep them in memtables and table blocks.
+	ValueThreshold int64
+
+	// NumLevelZeroTables is the number of level-0 tables that triggers a
+	// compaction into level 1. Default 3 instead of 5: every lookup checks
+	// every level-0 table, and these tables hold only keys, so compacting
+	// them early is cheap.
+	NumLevelZeroTables int
+
+	// NumLevelZeroTablesStall is the number of level-0 tables at which writes
+	// stall until compaction catches up. Default 10 instead of 15, which still
+	// leaves room for write bursts.
+	NumLevelZeroTablesStall int
+
+	// BatchFlushBytes is how many bytes of keys and values a Batch buffers
+	// before writing them to badger. Default 16 MiB. Badger only limits a
+	// write batch by entry count and by key size (large values count as a
+	// 12-byte pointer), so without this a batch of 1 MiB blocks could hold
+	// gigabytes in memory before flushing.
+	BatchFlushBytes int64
+
+	// MaxTxnBytes caps the keys and values a Txn may hold before Commit; a
+	// write past it fails with ErrTxnTooBig. Default 32 MiB, for the same
+	// reason as BatchFlushBytes: badger keeps every pending value of a
+	// transaction in memory and does not count large values.
+	MaxTxnBytes int64
+
+	// GCDiscardRatio is the fraction of a value log file that must be garbage
+	// for CollectGarbage to rewrite it. Default 0.5, badger's recommendation
+	// (lifetime write amplification of about 2).
+	GCDiscardRatio float64
+}
+
+// DefaultOptions returns the bounded-memory defaults for a database in dir.
+// For an in-memory database use DefaultOptions("") and set InMemory.
+func DefaultOptions(dir string) Options {
+	return Options{
+		Dir:                     dir,
+		MemTableSize:            8 * mib,
+		NumMemtables:            2,
+		BlockCacheSize:          8 * mib,
+		IndexCacheSize:          16 * mib,
+		ValueLogFileSize:        64 * mib,
+		ValueThreshold:          1 * kib,
+		NumLevelZeroTables:      3,
+		NumLevelZeroTablesStall: 10,
+		BatchFlushBytes:         16 * mib,
+		MaxTxnBytes:             32 * mib,
+		GCDiscardRatio:          0.5,
+	}
+}
+
+// Validate reports the first problem with o, wrapping ErrInvalidOptions. It
+// checks the limits badger enforces at open time too, so New fails with a
+// clear message instead of a badger one.
+func (o Options) Validate() error {
+	switch {
+	case !o.InMemory && o.Dir == "":
+		return invalid("dir is required unless in-memory")
+	case o.InMemory && o.Dir != "":
+		return invalid("dir must be empty when in-memory (got %q)", o.Dir)
+	case o.MemTableSize < 1*mib:
+		return invalid("memtable size %d is below 1 MiB", o.MemTableSize)
+	case o.NumMemtables < 1:
+		return invalid("number of memtables %d is below 1", o.NumMemtables)
+	case o.BlockCacheSize < 0:
+		return invalid("block cache size %d is negative", o.BlockCacheSize)
+	case o.IndexCacheSize < 0:
+		return invalid("index cache size %d is negative", o.IndexCacheSize)
+	case o.ValueLogFileSize < 1*mib || o.ValueLogFileSize >= 2*gib:
+		return invalid("value log file size %d is outside [1 MiB, 2 GiB)", o.ValueLogFileSize)
+	case o.ValueThreshold < 1 || o.ValueThreshold > 1*mib:
+		return invalid("value threshold %d is outside [1, 1 MiB]", o.ValueThreshold)
+	case o.ValueThreshold > o.MemTableSize*15/100:
+		return invalid("value threshold %d exceeds 15%% of the memtable size %d", o.ValueThreshold, o.MemTableSize)
+	case o.NumLevelZeroTables < 1:
+		return invalid("number of level-0 tables %d is below 1", o.NumLevelZeroTables)
+	case o.NumLevelZeroTablesStall <= o.NumLevelZeroTables:
+		return invalid("level-0 stall %d must exceed level-0 tables %d", o.NumLevelZeroTablesStall, o.NumLevelZeroTables)
+	case o.BatchFlushBytes < 1:
+		return invalid("batch flush bytes %d is below 1", o.BatchFlushBytes)
+	case o.MaxTxnBytes < 1:
+		return invalid("max txn bytes %d is below 1", o.MaxTxnBytes)
+	case !(o.GCDiscardRatio > 0 && o.GCDiscardRatio < 1):
+		return invalid("gc discard ratio %v is outside (0, 1)", o.GCDiscardRatio)
+	}
+	return nil
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidOptions}, args...)...)
+}
+
+// badgerOptions maps o onto badger's options. Settings that are not knobs are
+// fixed here, each for the reason given.
+func (o Options) badgerOptions() badger.Options {
+	return badger.DefaultOptions(o.Dir).
+		WithInMemory(o.InMemory).
+		WithSyncWrites(o.SyncWrites).
+		WithMemTableSize(o.MemTableSize).
+		WithNumMemtables(o.NumMemtables).
+		WithBlockCacheSize(o.BlockCacheSize).
+		WithIndexCacheSize(o.IndexCacheSize).
+		WithValueLogFileSize(o.ValueLogFileSize).
+		WithValueThreshold(o.ValueThreshold).
+		WithNumLevelZeroTables(o.NumLevelZeroTables).
+		WithNumLevelZeroTablesStall(o.NumLevelZeroTablesStall).
+		// Blocks are hashes of already-compressed or incompressible data:
+		// compressing table blocks costs CPU and a block cache for nothing.
+		WithCompression(options.None).
+		// Badger logs to stderr by default; a library must not print.
+		WithLogger(nil).
+		// Metrics live in process-wide expvar maps; we do not export them.
+		WithMetricsEnabled(false).
+		// Two compactors (badger's minimum) instead of four: each holds table
+		// builders in memory, and the LSM here holds keys only.
+		WithNumCompactors(2).
+		// Go goroutines for badger's Stream framework; unused by this package.
+		WithNumGoroutines(2)
+}

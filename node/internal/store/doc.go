@@ -1,0 +1,21 @@
+// Package store is the node's storage: content-addressed blocks, pins and the
+// indexes (name -> version -> package, subject -> referrers), all in one badger
+// database behind the go-datastore interface (package badgerds).
+//
+// Writes that belong together commit together. A Txn collects the blocks of a
+// publish or import as they stream in, journalling each block it adds; Commit
+// writes the pins and index entries and drops the journal in one badger
+// transaction, and Abort (or Open after a crash) deletes the journalled blocks,
+// so a failed publish leaves the store as it was.
+//
+//	s, _ := store.Open(ctx, store.DefaultOptions(dir))
+//	defer s.Close()
+//	tx, _ := s.Begin(ctx)
+//	defer tx.Abort(ctx)
+//	_ = tx.Blockstore().Put(ctx, block)
+//	tx.Pin(pkgCID, store.PinPackage)
+//	tx.SetVersion(name, "1.0.0", pkgCID)
+//	err := tx.Commit(ctx)
+//
+// The key layout is specified in docs/repo.md.
+package store

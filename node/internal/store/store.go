@@ -1,0 +1,225 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/badgerds"
+	"github.com/ipfs/boxo/blockservice"
+	bstore "github.com/ipfs/boxo/blockstore"
+	"github.com/ipfs/boxo/ipld/merkledag"
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	ds "github.com/ipfs/go-datastore"
+	"github.com/ipfs/go-datastore/query"
+	ipld "github.com/ipfs/go-ipld-format"
+)
+
+// Options configures a Store: the badger options of its database.
+type Options = badgerds.Options
+
+// DefaultOptions returns the bounded-memory defaults for a store in dir.
+func DefaultOptions(dir string) Options { return badgerds.DefaultOptions(dir) }
+
+// Store holds blocks, pins and indexes. It is safe for concurrent use; Txns run
+// one at a time (Begin waits for the previous one to finish).
+type Store struct {
+	ds *badgerds.Datastore
+	bs bstore.Blockstore
+
+	// writer serializes Txns, so that whether a block is new to the store (and so
+	// must be deleted on Abort) is decided by one Txn at a time.
+	writer chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens (or creates) the store and rolls back any Txn a crash interrupted.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	d, err := badgerds.New(o)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{ds: d, bs: bstore.NewBlockstore(d), writer: make(chan struct{}, 1)}
+	if err := s.recover(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("roll back interrupted writes: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes the database. It is idempotent.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.ds.Close() })
+	return s.closeErr
+}
+
+// Blockstore returns a read-only view of the blocks that checks every block it
+// returns against its CID. Writes go through a Txn.
+func (s *Store) Blockstore() bstore.Blockstore { return verifying{s.bs} }
+
+// Block returns the bytes stored under c, checked against c. A missing block is
+// an error wrapping ErrNotFound; bytes that do not match wrap dag.ErrHashMismatch.
+func (s *Store) Block(ctx context.Context, c cid.Cid) ([]byte, error) {
+	b, err := s.Blockstore().Get(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return b.RawData(), nil
+}
+
+// RawBlock returns the bytes stored under c without checking them, for a verifier
+// that reports a mismatch as a verdict rather than an error.
+func (s *Store) RawBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
+	b, err := s.bs.Get(ctx, c)
+	if ipld.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: block %s", ErrNotFound, c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b.RawData(), nil
+}
+
+// Has reports whether the block c is stored.
+func (s *Store) Has(ctx context.Context, c cid.Cid) (bool, error) { return s.bs.Has(ctx, c) }
+
+// Lookup returns the package published locally as name@version.
+func (s *Store) Lookup(ctx context.Context, ref dag.Ref) (cid.Cid, error) {
+	v, err := s.ds.Get(ctx, versionKey(ref.Name.String(), ref.Version))
+	if errors.Is(err, ds.ErrNotFound) {
+		return cid.Undef, fmt.Errorf("%w: no package %s in the repo", ErrNotFound, ref)
+	}
+	if err != nil {
+		return cid.Undef, err
+	}
+	_, c, err := cid.CidFromBytes(v)
+	return c, err
+}
+
+// Version is one entry of the name index.
+type Version struct {
+	Name    string
+	Version string
+	Package cid.Cid
+}
+
+// Versions lists the name index under a name, or all of it when name is "".
+func (s *Store) Versions(ctx context.Context, name string) ([]Version, error) {
+	prefix := namesPrefix
+	if name != "" {
+		prefix = prefix.Child(ds.NewKey(name))
+	}
+	res, err := s.ds.Query(ctx, query.Query{Prefix: prefix.String() + "/"})
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	var out []Version
+	for r := range res.Next() {
+		if r.Error != nil {
+			return nil, r.Error
+		}
+		k := ds.RawKey(r.Key)
+		_, c, err := cid.CidFromBytes(r.Value)
+		if err != nil {
+			return nil, fmt.Errorf("index entry %s: %w", k, err)
+		}
+		ns := k.Parent().Parent().BaseNamespace()
+		out = append(out, Version{Name: ns + "/" + k.Parent().BaseNamespace(), Version: k.BaseNamespace(), Package: c})
+	}
+	return out, nil
+}
+
+// Referrers returns the nodes that name c as their subject, in key order.
+func (s *Store) Referrers(ctx context.Context, c cid.Cid) ([]cid.Cid, error) {
+	res, err := s.ds.Query(ctx, query.Query{Prefix: refsPrefix.ChildString(c.String()).String() + "/", KeysOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	var out []cid.Cid
+	for r := range res.Next() {
+		if r.Error != nil {
+			return nil, r.Error
+		}
+		rc, err := cid.Decode(ds.RawKey(r.Key).BaseNamespace())
+		if err != nil {
+			return nil, fmt.Errorf("referrer index %s: %w", r.Key, err)
+		}
+		out = append(out, rc)
+	}
+	return out, nil
+}
+
+// Sync flushes everything written so far to disk.
+func (s *Store) Sync(ctx context.Context) error { return s.ds.Sync(ctx, ds.NewKey("/")) }
+
+// DiskUsage returns the bytes the database uses on disk.
+func (s *Store) DiskUsage(ctx context.Context) (uint64, error) { return s.ds.DiskUsage(ctx) }
+
+// verifying is a Blockstore whose Get checks each block against its CID.
+type verifying struct{ bstore.Blockstore }
+
+func (v verifying) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
+	b, err := v.Blockstore.Get(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := dag.CheckBlock(c, b.RawData()); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (v verifying) Put(context.Context, blocks.Block) error {
+	return errors.New("store: read-only blockstore; write through a Txn")
+}
+
+func (v verifying) PutMany(context.Context, []blocks.Block) error {
+	return errors.New("store: read-only blockstore; write through a Txn")
+}
+
+func (v verifying) DeleteBlock(context.Context, cid.Cid) error {
+	return errors.New("store: read-only blockstore")
+}
+
+// Pins returns every pin.
+func (s *Store) Pins(ctx context.Context) (map[cid.Cid]Pin, error) {
+	res, err := s.ds.Query(ctx, query.Query{Prefix: pinsPrefix.String() + "/"})
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	out := map[cid.Cid]Pin{}
+	for r := range res.Next() {
+		if r.Error != nil {
+			return nil, r.Error
+		}
+		c, err := cid.Decode(ds.RawKey(r.Key).BaseNamespace())
+		if err != nil {
+			return nil, fmt.Errorf("pin %s: %w", r.Key, err)
+		}
+		var p Pin
+		if err := json.Unmarshal(r.Value, &p); err != nil {
+			return nil, fmt.Errorf("pin %s: %w", r.Key, err)
+		}
+		out[c] = p
+	}
+	return out, nil
+}
+
+// IsPinned reports whether c is pinned.
+func (s *Store) IsPinned(ctx context.Context, c cid.Cid) (bool, error) {
+	return s.ds.Has(ctx, pinKey(c))
+}
+
+// DAGService returns a read-only DAG service over the checked Blockstore.
+func (s *Store) DAGService() ipld.DAGService {
+	return merkledag.NewDAGService(blockservice.New(s.Blockstore(), nil))
+}

@@ -1,0 +1,290 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/ipfs/boxo/blockservice"
+	bstore "github.com/ipfs/boxo/blockstore"
+	"github.com/ipfs/boxo/ipld/merkledag"
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	ds "github.com/ipfs/go-datastore"
+	"github.com/ipfs/go-datastore/query"
+	ipld "github.com/ipfs/go-ipld-format"
+)
+
+// PinKind says why something is pinned.
+type PinKind string
+
+// Pin kinds. Every pin is recursive: it keeps the node and everything it links.
+const (
+	PinPackage   PinKind = "package"
+	PinMetadata  PinKind = "metadata"
+	PinSignature PinKind = "signature"
+	PinContent   PinKind = "content"
+)
+
+// Pin is a pin record.
+type Pin struct {
+	Kind    PinKind   `json:"kind"`
+	Created time.Time `json:"created"`
+}
+
+// Txn is one publish or import: blocks stream in through Blockstore (each block
+// new to the store is journalled first), then Commit writes pins and index
+// entries and drops the journal atomically. Abort, or Open after a crash,
+// deletes the blocks the Txn added. A Txn is used by one goroutine at a time,
+// except for its Blockstore, which is safe for concurrent use.
+type Txn struct {
+	s    *Store
+	id   string
+	done bool
+
+	pins     map[cid.Cid]Pin
+	versions map[ds.Key]cid.Cid
+	refs     map[ds.Key][]byte
+}
+
+// Begin starts a Txn, waiting for the running one to finish.
+func (s *Store) Begin(ctx context.Context) (*Txn, error) {
+	select {
+	case s.writer <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	var id [8]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		<-s.writer
+		return nil, err
+	}
+	return &Txn{
+		s: s, id: hex.EncodeToString(id[:]),
+		pins: map[cid.Cid]Pin{}, versions: map[ds.Key]cid.Cid{}, refs: map[ds.Key][]byte{},
+	}, nil
+}
+
+// Blockstore returns the store's blocks with writes journalled to this Txn.
+// Reads check blocks against their CIDs.
+func (t *Txn) Blockstore() bstore.Blockstore { return journaled{verifying{t.s.bs}, t} }
+
+// DAGService returns an offline DAG service over Blockstore.
+func (t *Txn) DAGService() ipld.DAGService {
+	return merkledag.NewDAGService(blockservice.New(t.Blockstore(), nil))
+}
+
+// PutNode stores an encoded Cairn node under its CID.
+func (t *Txn) PutNode(ctx context.Context, c cid.Cid, data []byte) error {
+	b, err := blocks.NewBlockWithCid(data, c)
+	if err != nil {
+		return err
+	}
+	return t.Blockstore().Put(ctx, b)
+}
+
+// Pin records a pin, written at Commit.
+func (t *Txn) Pin(c cid.Cid, kind PinKind) { t.pins[c] = Pin{Kind: kind, Created: time.Now().UTC()} }
+
+// SetVersion maps name@version to pkg, written at Commit. Commit fails with
+// ErrVersionExists if the store maps it to another package.
+func (t *Txn) SetVersion(ref dag.Ref, pkg cid.Cid) {
+	t.versions[versionKey(ref.Name.String(), ref.Version)] = pkg
+}
+
+// AddReferrer records that ref names subject as its subject, written at Commit.
+func (t *Txn) AddReferrer(subject, ref cid.Cid, kind dag.NodeKind) {
+	t.refs[refKey(subject, ref)] = []byte(kind.String())
+}
+
+// Commit writes pins and index entries and drops the journal in one badger
+// transaction, then syncs the database to disk.
+func (t *Txn) Commit(ctx context.Context) error {
+	if t.done {
+		return ErrTxnDone
+	}
+	dtx, err := t.s.ds.NewTransaction(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer dtx.Discard(ctx)
+	for k, pkg := range t.versions {
+		old, err := dtx.Get(ctx, k)
+		switch {
+		case err == nil:
+			if _, oc, err := cid.CidFromBytes(old); err == nil && !oc.Equals(pkg) {
+				name := k.Parent().Parent().BaseNamespace() + "/" + k.Parent().BaseNamespace() + "@" + k.BaseNamespace()
+				return fmt.Errorf("%w: %s is package %s in this repo, not %s", ErrVersionExists, name, oc, pkg)
+			}
+		case !errors.Is(err, ds.ErrNotFound):
+			return err
+		}
+		if err := dtx.Put(ctx, k, pkg.Bytes()); err != nil {
+			return err
+		}
+	}
+	for c, p := range t.pins {
+		if ok, err := dtx.Has(ctx, pinKey(c)); err != nil {
+			return err
+		} else if ok {
+			continue // keep the first pin's record
+		}
+		v, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		if err := dtx.Put(ctx, pinKey(c), v); err != nil {
+			return err
+		}
+	}
+	for k, v := range t.refs {
+		if err := dtx.Put(ctx, k, v); err != nil {
+			return err
+		}
+	}
+	if err := t.forEachJournal(ctx, func(k ds.Key) error { return dtx.Delete(ctx, k) }); err != nil {
+		return err
+	}
+	if err := dtx.Commit(ctx); err != nil {
+		return err
+	}
+	t.finish()
+	return t.s.Sync(ctx)
+}
+
+// Abort deletes the blocks this Txn added and its journal. It is a no-op after
+// Commit, so `defer tx.Abort(ctx)` is the idiom.
+func (t *Txn) Abort(ctx context.Context) error {
+	if t.done {
+		return nil
+	}
+	defer t.finish()
+	// Roll back even if ctx is already cancelled: that is often why we are here.
+	return t.s.rollback(context.WithoutCancel(ctx), t.id)
+}
+
+func (t *Txn) finish() {
+	if !t.done {
+		t.done = true
+		<-t.s.writer
+	}
+}
+
+func (t *Txn) forEachJournal(ctx context.Context, fn func(ds.Key) error) error {
+	return forEachKey(ctx, t.s.ds, journalPrefix.ChildString(t.id), fn)
+}
+
+// rollback deletes the blocks journalled under txn id, then the journal itself.
+func (s *Store) rollback(ctx context.Context, id string) error {
+	b, err := s.ds.Batch(ctx)
+	if err != nil {
+		return err
+	}
+	err = forEachKey(ctx, s.ds, journalPrefix.ChildString(id), func(k ds.Key) error {
+		c, err := cid.Decode(k.BaseNamespace())
+		if err != nil {
+			return fmt.Errorf("journal entry %s: %w", k, err)
+		}
+		if err := s.bs.DeleteBlock(ctx, c); err != nil && !ipld.IsNotFound(err) {
+			return err
+		}
+		return b.Delete(ctx, k)
+	})
+	if err != nil {
+		return err
+	}
+	if err := b.Commit(ctx); err != nil {
+		return err
+	}
+	return s.Sync(ctx)
+}
+
+// recover rolls back the Txns a crash left unfinished.
+func (s *Store) recover(ctx context.Context) error {
+	ids := map[string]bool{}
+	err := forEachKey(ctx, s.ds, journalPrefix, func(k ds.Key) error {
+		ids[k.Parent().BaseNamespace()] = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for id := range ids {
+		if err := s.rollback(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forEachKey calls fn for each key under prefix. Keys are collected first, so fn
+// may write to the datastore.
+func forEachKey(ctx context.Context, d ds.Datastore, prefix ds.Key, fn func(ds.Key) error) error {
+	res, err := d.Query(ctx, query.Query{Prefix: prefix.String() + "/", KeysOnly: true})
+	if err != nil {
+		return err
+	}
+	var keys []ds.Key
+	for r := range res.Next() {
+		if r.Error != nil {
+			res.Close()
+			return r.Error
+		}
+		keys = append(keys, ds.RawKey(r.Key))
+	}
+	res.Close()
+	for _, k := range keys {
+		if err := fn(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// journaled is a Txn's view of the blockstore: before a block new to the store
+// is written, its CID is journalled, so Abort or recovery can delete it.
+type journaled struct {
+	verifying
+	t *Txn
+}
+
+func (j journaled) Put(ctx context.Context, b blocks.Block) error {
+	return j.PutMany(ctx, []blocks.Block{b})
+}
+
+func (j journaled) PutMany(ctx context.Context, bs []blocks.Block) error {
+	if j.t.done {
+		return ErrTxnDone
+	}
+	fresh := make([]blocks.Block, 0, len(bs))
+	jb, err := j.t.s.ds.Batch(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range bs {
+		has, err := j.verifying.Blockstore.Has(ctx, b.Cid())
+		if err != nil {
+			return err
+		}
+		if has {
+			continue
+		}
+		if err := jb.Put(ctx, journalKey(j.t.id, b.Cid()), nil); err != nil {
+			return err
+		}
+		fresh = append(fresh, b)
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	// The journal reaches the database before the blocks it names.
+	if err := jb.Commit(ctx); err != nil {
+		return err
+	}
+	return j.verifying.Blockstore.PutMany(ctx, fresh)
+}

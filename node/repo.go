@@ -1,0 +1,224 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/cairnpkg/cairn/sign"
+)
+
+// The files of a repo directory (docs/repo.md).
+const (
+	ConfigFile = "config.toml"
+	PolicyFile = "policy.toml"
+	KeysDir    = "keys"
+	StoreDir   = "store"
+	LockFile   = "repo.lock"
+)
+
+type storeOptions = store.Options
+
+func defaultStoreOptions(dir string) storeOptions { return store.DefaultOptions(dir) }
+
+// Repo is an open Cairn repo: config, keys, trust policy and the store. One
+// process holds a repo at a time. Close releases it.
+type Repo struct {
+	dir    string
+	cfg    Config
+	keys   *sign.KeyStore
+	store  *store.Store
+	lock   *repoLock
+	log    *slog.Logger
+	policy sync.Mutex // serializes read-modify-write of policy.toml
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Option configures Open and Init.
+type Option func(*options)
+
+type options struct {
+	log *slog.Logger
+}
+
+// WithLogger sets the logger; the default discards.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+func newOptions(opts []Option) options {
+	o := options{log: slog.New(slog.DiscardHandler)}
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// InitResult describes a new repo.
+type InitResult struct {
+	Dir string `json:"repo"`
+	Key string `json:"key"`
+	DID string `json:"did"`
+}
+
+// Init creates a repo in dir (which may exist, but must not hold a repo) with a
+// default signing key and an empty trust policy. A failed Init removes what it made.
+func Init(dir string) (res InitResult, err error) {
+	dir, err = filepath.Abs(dir)
+	if err != nil {
+		return res, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
+		return res, fmt.Errorf("%w: %s", ErrRepoExists, dir)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return res, err
+	}
+	lock, err := lockRepo(filepath.Join(dir, LockFile))
+	if err != nil {
+		return res, err
+	}
+	defer lock.unlock()
+	defer func() {
+		if err != nil {
+			for _, p := range []string{ConfigFile, PolicyFile, KeysDir, StoreDir} {
+				os.RemoveAll(filepath.Join(dir, p))
+			}
+		}
+	}()
+	cfg := DefaultConfig()
+	ks, err := sign.OpenKeyStore(filepath.Join(dir, KeysDir))
+	if err != nil {
+		return res, err
+	}
+	k, err := ks.Generate(cfg.DefaultKey)
+	if err != nil {
+		return res, err
+	}
+	pol := &sign.Policy{Version: sign.PolicyVersion}
+	if err := pol.Save(filepath.Join(dir, PolicyFile)); err != nil {
+		return res, err
+	}
+	s, err := store.Open(context.Background(), cfg.storeOptions(filepath.Join(dir, StoreDir)))
+	if err != nil {
+		return res, err
+	}
+	if err := s.Close(); err != nil {
+		return res, err
+	}
+	data, err := cfg.marshal()
+	if err != nil {
+		return res, err
+	}
+	// config.toml is written last: its presence is what makes dir a repo.
+	if err := writeFileAtomic(filepath.Join(dir, ConfigFile), data, 0o644); err != nil {
+		return res, err
+	}
+	return InitResult{Dir: dir, Key: cfg.DefaultKey, DID: k.DID()}, nil
+}
+
+// Open opens the repo in dir, taking its lock.
+func Open(ctx context.Context, dir string, opts ...Option) (*Repo, error) {
+	o := newOptions(opts)
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := loadConfig(filepath.Join(dir, ConfigFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w in %s (run cairn init, or set --repo or CAIRN_REPO)", ErrNoRepo, dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	lock, err := lockRepo(filepath.Join(dir, LockFile))
+	if err != nil {
+		return nil, err
+	}
+	ks, err := sign.OpenKeyStore(filepath.Join(dir, KeysDir))
+	if err != nil {
+		lock.unlock()
+		return nil, err
+	}
+	s, err := store.Open(ctx, cfg.storeOptions(filepath.Join(dir, StoreDir)))
+	if err != nil {
+		lock.unlock()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return &Repo{dir: dir, cfg: cfg, keys: ks, store: s, lock: lock, log: o.log}, nil
+}
+
+// Close closes the store and releases the lock. It is idempotent.
+func (r *Repo) Close() error {
+	r.closeOnce.Do(func() {
+		r.closeErr = errors.Join(r.store.Close(), r.lock.unlock())
+	})
+	return r.closeErr
+}
+
+// Dir returns the repo directory.
+func (r *Repo) Dir() string { return r.dir }
+
+// Config returns the repo's configuration.
+func (r *Repo) Config() Config { return r.cfg }
+
+// Keys returns the repo's key store.
+func (r *Repo) Keys() *sign.KeyStore { return r.keys }
+
+// PolicyPath returns the path of the repo's trust policy.
+func (r *Repo) PolicyPath() string { return filepath.Join(r.dir, PolicyFile) }
+
+// Policy loads the repo's trust policy.
+func (r *Repo) Policy() (*sign.Policy, error) { return sign.LoadPolicy(r.PolicyPath()) }
+
+// UpdatePolicy applies fn to the policy and saves it if fn succeeds.
+func (r *Repo) UpdatePolicy(fn func(*sign.Policy) error) error {
+	r.policy.Lock()
+	defer r.policy.Unlock()
+	p, err := r.Policy()
+	if err != nil {
+		return err
+	}
+	if err := fn(p); err != nil {
+		return err
+	}
+	return p.Save(r.PolicyPath())
+}
+
+// key loads the named key, or the default key when name is "".
+func (r *Repo) key(name string) (*sign.Key, error) {
+	if name == "" {
+		name = r.cfg.DefaultKey
+	}
+	return r.keys.Resolve(name)
+}
+
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,219 @@
+package sign
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/BurntSushi/toml"
+	"github.com/cairnpkg/cairn/dag"
+)
+
+// PolicyVersion is the version of the policy file format.
+const PolicyVersion = 1
+
+// Policy is the local trust policy: which keys may sign for which packages.
+// It is a TOML file (docs/trust.md):
+//
+//	version = 1
+//
+//	[[rule]]
+//	pattern = "acme/*"
+//	keys = ["did:key:z6Mk...", "did:key:z6Mk..."]
+//	threshold = 2
+//	roles = ["publisher", "builder"]
+type Policy struct {
+	Version int    `toml:"version"`
+	Rules   []Rule `toml:"rule"`
+}
+
+// Rule trusts Keys for the packages Pattern selects. A metadata set is trusted
+// when Threshold distinct keys of Keys signed it in one of Roles (any role when
+// Roles is empty).
+type Rule struct {
+	Pattern   Pattern  `toml:"pattern"`
+	Keys      []string `toml:"keys"`
+	Threshold int      `toml:"threshold"`
+	Roles     []string `toml:"roles,omitempty"`
+}
+
+// Validate checks every rule.
+func (p *Policy) Validate() error {
+	if p.Version != PolicyVersion {
+		return fmt.Errorf("%w: version %d, expected %d", ErrInvalidPolicy, p.Version, PolicyVersion)
+	}
+	seen := map[Pattern]bool{}
+	for i, r := range p.Rules {
+		if _, err := ParsePattern(string(r.Pattern)); err != nil {
+			return fmt.Errorf("%w: rule %d: %w", ErrInvalidPolicy, i+1, err)
+		}
+		if seen[r.Pattern] {
+			return fmt.Errorf("%w: two rules for pattern %q; merge them", ErrInvalidPolicy, r.Pattern)
+		}
+		seen[r.Pattern] = true
+		if len(r.Keys) == 0 {
+			return fmt.Errorf("%w: rule %q has no keys", ErrInvalidPolicy, r.Pattern)
+		}
+		for _, k := range r.Keys {
+			if _, err := ParseDID(k); err != nil {
+				return fmt.Errorf("%w: rule %q: %w", ErrInvalidPolicy, r.Pattern, err)
+			}
+		}
+		if r.Threshold < 1 || r.Threshold > len(r.Keys) {
+			return fmt.Errorf("%w: rule %q: threshold %d, expected 1 to %d (its number of keys)", ErrInvalidPolicy, r.Pattern, r.Threshold, len(r.Keys))
+		}
+	}
+	return nil
+}
+
+// RuleFor returns the most specific rule whose pattern selects name, or nil.
+func (p *Policy) RuleFor(name dag.Name) *Rule {
+	var best *Rule
+	for i := range p.Rules {
+		r := &p.Rules[i]
+		if r.Pattern.Match(name) && (best == nil || r.Pattern.specificity() > best.Pattern.specificity()) {
+			best = r
+		}
+	}
+	return best
+}
+
+// Trusts reports whether the rule counts a signature by did in role.
+func (r *Rule) Trusts(did, role string) (keyOK, roleOK bool) {
+	keyOK = slices.Contains(r.Keys, did)
+	roleOK = len(r.Roles) == 0 || slices.Contains(r.Roles, role)
+	return keyOK, roleOK
+}
+
+// AddKey trusts did for pattern: it adds the key to the pattern's rule, creating the
+// rule with threshold 1 if there is none. A threshold > 0 and roles replace the rule's.
+func (p *Policy) AddKey(pattern Pattern, did string, threshold int, roles []string) error {
+	if _, err := ParsePattern(string(pattern)); err != nil {
+		return err
+	}
+	if _, err := ParseDID(did); err != nil {
+		return err
+	}
+	i := slices.IndexFunc(p.Rules, func(r Rule) bool { return r.Pattern == pattern })
+	if i < 0 {
+		p.Rules = append(p.Rules, Rule{Pattern: pattern, Threshold: 1})
+		i = len(p.Rules) - 1
+	}
+	r := &p.Rules[i]
+	if !slices.Contains(r.Keys, did) {
+		r.Keys = append(r.Keys, did)
+	}
+	if threshold > 0 {
+		r.Threshold = threshold
+	}
+	if len(roles) > 0 {
+		r.Roles = roles
+	}
+	return p.Validate()
+}
+
+// RemoveKey stops trusting did for pattern, or removes the whole rule when did is
+// empty. The threshold is lowered if it would exceed the keys left.
+func (p *Policy) RemoveKey(pattern Pattern, did string) error {
+	i := slices.IndexFunc(p.Rules, func(r Rule) bool { return r.Pattern == pattern })
+	if i < 0 {
+		return fmt.Errorf("%w: no rule for pattern %q", ErrInvalidPolicy, pattern)
+	}
+	r := &p.Rules[i]
+	if did != "" {
+		j := slices.Index(r.Keys, did)
+		if j < 0 {
+			return fmt.Errorf("%w: rule %q does not list %s", ErrInvalidPolicy, pattern, did)
+		}
+		r.Keys = slices.Delete(r.Keys, j, j+1)
+		r.Threshold = min(r.Threshold, len(r.Keys))
+	}
+	if did == "" || len(r.Keys) == 0 {
+		p.Rules = slices.Delete(p.Rules, i, i+1)
+	}
+	return p.Validate()
+}
+
+// ParsePolicy decodes and validates a policy file's bytes. Unknown keys are errors,
+// so a misspelt "treshold" never silently means a threshold of 0.
+func ParsePolicy(data []byte) (*Policy, error) {
+	var p Policy
+	md, err := toml.Decode(string(data), &p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return nil, fmt.Errorf("%w: unknown key %q", ErrInvalidPolicy, und[0].String())
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// LoadPolicy reads a policy file.
+func LoadPolicy(path string) (*Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s does not exist", ErrInvalidPolicy, path)
+		}
+		return nil, err
+	}
+	p, err := ParsePolicy(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// Marshal encodes the policy as TOML.
+func (p *Policy) Marshal() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("# Cairn trust policy: which keys may sign for which packages (docs/trust.md).\n")
+	buf.WriteString("# Edit with `cairn trust add|rm`, or by hand.\n\n")
+	if err := toml.NewEncoder(&buf).Encode(p); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Save writes the policy atomically (temporary file, sync, rename).
+func (p *Policy) Save(path string) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	data, err := p.Marshal()
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, data, 0o644)
+}
+
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

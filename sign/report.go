@@ -1,0 +1,90 @@
+package sign
+
+import (
+	"time"
+
+	"github.com/ipfs/go-cid"
+)
+
+// Status is the verdict on one signature, metadata set or package.
+type Status string
+
+// The verdicts. Every verdict other than Valid comes with a Code and a Reason.
+const (
+	// Valid: a signature that verifies from a key the policy trusts for the package,
+	// a metadata set with enough such signatures, a package with such a metadata set
+	// (and whose inputs are all trusted).
+	Valid Status = "valid"
+	// Invalid: something is wrong with the bytes: a corrupt block, a signature that
+	// does not verify, a node that names another subject.
+	Invalid Status = "invalid"
+	// Untrusted: nothing is wrong with the bytes, but the policy does not accept them.
+	Untrusted Status = "untrusted"
+)
+
+// Code says why a verdict is not Valid, in a word a script can test.
+type Code string
+
+// Reason codes, documented in docs/trust.md.
+const (
+	CodeOK              Code = ""
+	CodeCorrupt         Code = "corrupt-block"     // bytes do not hash to their CID
+	CodeMalformed       Code = "malformed"         // bytes do not decode as the expected node
+	CodeMissing         Code = "missing"           // a node is not in the repo
+	CodeSubjectMismatch Code = "subject-mismatch"  // a node is attached to something it does not name
+	CodeBadSignature    Code = "bad-signature"     // signature bytes do not verify over the node
+	CodeUnknownAlg      Code = "unknown-algorithm" // not ed25519
+	CodeBadSigner       Code = "bad-signer"        // signer is not an Ed25519 did:key
+	CodeUntrustedKey    Code = "untrusted-key"     // the policy does not list the key for this package
+	CodeRoleNotAllowed  Code = "role-not-allowed"  // the key is listed, but not in this role
+	CodeBelowThreshold  Code = "below-threshold"   // fewer valid signatures than the rule's threshold
+	CodeNoRule          Code = "no-rule"           // no policy rule selects the package
+	CodeNoMetadata      Code = "no-metadata"       // no metadata set names the package
+	CodeInputUntrusted  Code = "input-untrusted"   // a package in the provenance chain is not trusted
+	CodeCycle           Code = "provenance-cycle"  // the provenance chain loops back on itself
+	CodeTooDeep         Code = "provenance-too-deep"
+)
+
+// Report is the verdict on a package: every metadata set that names it, with each
+// signature, and the verdict of each package in its provenance chain.
+type Report struct {
+	CID     cid.Cid `json:"cid"`
+	Name    string  `json:"name,omitempty"`
+	Version string  `json:"version,omitempty"`
+	Status  Status  `json:"status"`
+	Code    Code    `json:"code,omitempty"`
+	Reason  string  `json:"reason,omitempty"`
+	// Rule is the pattern of the policy rule that applied, if any.
+	Rule      string           `json:"rule,omitempty"`
+	Threshold int              `json:"threshold,omitempty"`
+	Metadata  []MetadataReport `json:"metadata"`
+	// Inputs are the reports of the packages the trusted metadata sets name as inputs.
+	Inputs []*Report `json:"inputs,omitempty"`
+}
+
+// Trusted reports whether the package may be used under the policy.
+func (r *Report) Trusted() bool { return r.Status == Valid }
+
+// MetadataReport is the verdict on one metadata set.
+type MetadataReport struct {
+	CID        cid.Cid           `json:"cid"`
+	Kind       string            `json:"kind,omitempty"`
+	Created    *time.Time        `json:"created,omitempty"`
+	Status     Status            `json:"status"`
+	Code       Code              `json:"code,omitempty"`
+	Reason     string            `json:"reason,omitempty"`
+	Inputs     []cid.Cid         `json:"inputs,omitempty"`
+	Valid      int               `json:"validSignatures"`
+	Signatures []SignatureReport `json:"signatures"`
+}
+
+// SignatureReport is the verdict on one signature.
+type SignatureReport struct {
+	CID     cid.Cid    `json:"cid"`
+	Signer  string     `json:"signer,omitempty"`
+	Role    string     `json:"role,omitempty"`
+	Created *time.Time `json:"created,omitempty"`
+	Status  Status     `json:"status"`
+	Code    Code       `json:"code,omitempty"`
+	Reason  string     `json:"reason,omitempty"`
+}

@@ -1,0 +1,315 @@
+package sign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/ipfs/go-cid"
+)
+
+// MaxProvenanceDepth bounds how far Verify follows inputs.
+const MaxProvenanceDepth = 64
+
+// Source is what Verify reads: blocks by CID and the referrers index.
+// node's repo implements it; so can a CAR file or a test's map.
+type Source interface {
+	// Block returns the bytes stored under c, or an error wrapping ErrNotFound.
+	// Verify checks the bytes against c itself.
+	Block(ctx context.Context, c cid.Cid) ([]byte, error)
+	// Referrers returns the CIDs of the nodes that claim c as their subject
+	// (metadata sets of a package, signatures of a metadata set).
+	Referrers(ctx context.Context, c cid.Cid) ([]cid.Cid, error)
+}
+
+// Verify judges the package pkg against the policy: every metadata set that names
+// it, every signature on each, and, following the inputs of trusted metadata sets,
+// every package of its provenance chain. It returns an error only when it cannot
+// read (ctx cancelled, I/O failure) or pkg itself is not a package in src; every
+// other problem is a verdict in the report.
+func Verify(ctx context.Context, src Source, pol *Policy, pkg cid.Cid) (*Report, error) {
+	v := &verifier{src: src, pol: pol, done: map[cid.Cid]*Report{}, active: map[cid.Cid]bool{}}
+	data, err := src.Block(ctx, pkg)
+	if err != nil {
+		return nil, err
+	}
+	if err := dag.CheckBlock(pkg, data); err != nil {
+		return nil, err
+	}
+	if _, err := dag.DecodePackage(data); err != nil {
+		return nil, fmt.Errorf("%s is not a package: %w", pkg, err)
+	}
+	return v.pkg(ctx, pkg, 0)
+}
+
+type verifier struct {
+	src    Source
+	pol    *Policy
+	done   map[cid.Cid]*Report
+	active map[cid.Cid]bool
+}
+
+func (v *verifier) pkg(ctx context.Context, c cid.Cid, depth int) (*Report, error) {
+	if r, ok := v.done[c]; ok {
+		return r, nil
+	}
+	r := &Report{CID: c, Metadata: []MetadataReport{}}
+	switch {
+	case v.active[c]:
+		return r.fail(Invalid, CodeCycle, "the provenance chain comes back to this package"), nil
+	case depth > MaxProvenanceDepth:
+		return r.fail(Untrusted, CodeTooDeep, fmt.Sprintf("provenance chain deeper than %d", MaxProvenanceDepth)), nil
+	}
+	v.active[c] = true
+	defer delete(v.active, c)
+
+	p, code, err := load(ctx, v.src, c, dag.DecodePackage)
+	if code != CodeOK {
+		if err == nil {
+			return nil, ctx.Err()
+		}
+		v.done[c] = r.fail(statusOf(code), code, err.Error())
+		return r, nil
+	}
+	r.Name, r.Version = p.Name.String(), p.Version
+	rule := v.pol.RuleFor(p.Name)
+	if rule != nil {
+		r.Rule, r.Threshold = string(rule.Pattern), rule.Threshold
+	}
+
+	refs, err := v.src.Referrers(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	var inputs []cid.Cid
+	trusted := 0
+	for _, mc := range refs {
+		mr, err := v.metadata(ctx, c, mc, rule)
+		if err != nil {
+			return nil, err
+		}
+		if mr.Status == Valid {
+			trusted++
+			inputs = appendNew(inputs, mr.Inputs...)
+		}
+		r.Metadata = append(r.Metadata, mr)
+	}
+	switch {
+	case len(r.Metadata) == 0:
+		r.fail(Untrusted, CodeNoMetadata, "no metadata set names this package, so nothing is signed")
+	case rule == nil:
+		r.fail(Untrusted, CodeNoRule, fmt.Sprintf("no policy rule selects %s (add one with cairn trust add)", p.Name))
+	case trusted == 0:
+		codes := make([]Code, len(r.Metadata))
+		for i, m := range r.Metadata {
+			codes[i] = m.Code
+		}
+		r.fail(worst(r.Metadata), common(codes, CodeBelowThreshold), summarize(r.Metadata))
+	default:
+		r.Status = Valid
+	}
+	for _, in := range inputs {
+		ir, err := v.pkg(ctx, in, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		r.Inputs = append(r.Inputs, ir)
+		if ir.Status != Valid && r.Status == Valid {
+			r.fail(Untrusted, CodeInputUntrusted, fmt.Sprintf("input %s (%s) is %s: %s", in, orUnknown(ir.Name+"@"+ir.Version), ir.Status, ir.Reason))
+		}
+	}
+	v.done[c] = r
+	return r, nil
+}
+
+func (v *verifier) metadata(ctx context.Context, pkg, c cid.Cid, rule *Rule) (MetadataReport, error) {
+	mr := MetadataReport{CID: c, Signatures: []SignatureReport{}}
+	m, code, err := load(ctx, v.src, c, dag.DecodeMetadataSet)
+	if code != CodeOK {
+		if err == nil {
+			return mr, ctx.Err()
+		}
+		mr.Status, mr.Code, mr.Reason = statusOf(code), code, err.Error()
+		return mr, nil
+	}
+	created := m.Created
+	mr.Kind, mr.Created, mr.Inputs = m.Kind, &created, m.Inputs
+	if !m.Subject.Equals(pkg) {
+		mr.Status, mr.Code = Invalid, CodeSubjectMismatch
+		mr.Reason = fmt.Sprintf("metadata set names package %s, not %s: it was attached to the wrong package", m.Subject, pkg)
+		return mr, nil
+	}
+	refs, err := v.src.Referrers(ctx, c)
+	if err != nil {
+		return mr, err
+	}
+	signers := map[string]bool{}
+	for _, sc := range refs {
+		sr := v.signature(ctx, c, sc, rule)
+		if err := ctx.Err(); err != nil {
+			return mr, err
+		}
+		if sr.Status == Valid && !signers[sr.Signer] {
+			signers[sr.Signer] = true
+			mr.Valid++
+		}
+		mr.Signatures = append(mr.Signatures, sr)
+	}
+	need := 1
+	if rule != nil {
+		need = rule.Threshold
+	}
+	switch {
+	case len(mr.Signatures) == 0:
+		mr.Status, mr.Code, mr.Reason = Untrusted, CodeBelowThreshold, "not signed"
+	case rule == nil:
+		mr.Status, mr.Code, mr.Reason = Untrusted, CodeNoRule, "no policy rule selects the package"
+	case mr.Valid < need:
+		codes := make([]Code, len(mr.Signatures))
+		for i, s := range mr.Signatures {
+			codes[i] = s.Code
+		}
+		mr.Status, mr.Code = Untrusted, common(codes, CodeBelowThreshold)
+		mr.Reason = fmt.Sprintf("%d of %d required signatures from trusted keys", mr.Valid, need)
+	default:
+		mr.Status = Valid
+	}
+	return mr, nil
+}
+
+func (v *verifier) signature(ctx context.Context, meta, c cid.Cid, rule *Rule) SignatureReport {
+	sr := SignatureReport{CID: c}
+	s, code, err := load(ctx, v.src, c, dag.DecodeSignature)
+	if code != CodeOK {
+		if err == nil {
+			return sr
+		}
+		sr.Status, sr.Code, sr.Reason = statusOf(code), code, err.Error()
+		return sr
+	}
+	created := s.Created
+	sr.Signer, sr.Role, sr.Created = s.Signer, s.Role, &created
+	if !s.Subject.Equals(meta) {
+		sr.Status, sr.Code = Invalid, CodeSubjectMismatch
+		sr.Reason = fmt.Sprintf("signature covers metadata set %s, not %s", s.Subject, meta)
+		return sr
+	}
+	if err := VerifySignature(s); err != nil {
+		sr.Status, sr.Reason = Invalid, err.Error()
+		switch {
+		case errors.Is(err, ErrUnknownAlg):
+			sr.Code = CodeUnknownAlg
+		case errors.Is(err, ErrInvalidDID):
+			sr.Code = CodeBadSigner
+		default:
+			sr.Code = CodeBadSignature
+			sr.Reason += ": the signature was made over other bytes (tampered, or replayed from another metadata set)"
+		}
+		return sr
+	}
+	if rule == nil {
+		sr.Status, sr.Code, sr.Reason = Untrusted, CodeNoRule, "no policy rule selects the package"
+		return sr
+	}
+	keyOK, roleOK := rule.Trusts(s.Signer, s.Role)
+	switch {
+	case !keyOK:
+		sr.Status, sr.Code = Untrusted, CodeUntrustedKey
+		sr.Reason = fmt.Sprintf("key is not trusted for %s by the policy", rule.Pattern)
+	case !roleOK:
+		sr.Status, sr.Code = Untrusted, CodeRoleNotAllowed
+		sr.Reason = fmt.Sprintf("role %q is not one of %s allowed for %s", s.Role, strings.Join(rule.Roles, ", "), rule.Pattern)
+	default:
+		sr.Status = Valid
+	}
+	return sr
+}
+
+// load reads, hash-checks and decodes one node. A non-OK code comes with the error
+// that explains it, except when ctx ended (code set, error nil).
+func load[T any](ctx context.Context, src Source, c cid.Cid, decode func([]byte) (T, error)) (T, Code, error) {
+	var zero T
+	data, err := src.Block(ctx, c)
+	switch {
+	case ctx.Err() != nil:
+		return zero, CodeMissing, nil
+	case errors.Is(err, ErrNotFound):
+		return zero, CodeMissing, fmt.Errorf("%s is not in the repo", c)
+	case err != nil:
+		return zero, CodeMissing, err
+	}
+	if err := dag.CheckBlock(c, data); err != nil {
+		return zero, CodeCorrupt, fmt.Errorf("stored bytes do not hash to %s: the block was altered", c)
+	}
+	n, err := decode(data)
+	if err != nil {
+		return zero, CodeMalformed, err
+	}
+	return n, CodeOK, nil
+}
+
+func (r *Report) fail(s Status, c Code, reason string) *Report {
+	r.Status, r.Code, r.Reason = s, c, reason
+	return r
+}
+
+// statusOf maps a failure to read a node to its verdict: bytes that are wrong are
+// Invalid; bytes that are absent are Untrusted (nothing proves them bad).
+func statusOf(c Code) Status {
+	if c == CodeMissing {
+		return Untrusted
+	}
+	return Invalid
+}
+
+// worst returns Invalid if any metadata set is Invalid, else Untrusted.
+func worst(ms []MetadataReport) Status {
+	for _, m := range ms {
+		if m.Status == Invalid {
+			return Invalid
+		}
+	}
+	return Untrusted
+}
+
+// common returns the code all of codes share, so that one cause (a replayed
+// signature, an untrusted key) names the verdict above it; else fallback.
+func common(codes []Code, fallback Code) Code {
+	if len(codes) == 0 || codes[0] == CodeOK {
+		return fallback
+	}
+	for _, c := range codes[1:] {
+		if c != codes[0] {
+			return fallback
+		}
+	}
+	return codes[0]
+}
+
+// summarize explains why none of a package's metadata sets is trusted.
+func summarize(ms []MetadataReport) string {
+	parts := make([]string, 0, len(ms))
+	for _, m := range ms {
+		parts = append(parts, fmt.Sprintf("metadata set %s: %s (%s)", m.CID, m.Reason, m.Code))
+	}
+	return "no metadata set is trusted: " + strings.Join(parts, "; ")
+}
+
+func appendNew(list []cid.Cid, cs ...cid.Cid) []cid.Cid {
+	for _, c := range cs {
+		if !slices.ContainsFunc(list, c.Equals) {
+			list = append(list, c)
+		}
+	}
+	return list
+}
+
+func orUnknown(ref string) string {
+	if ref == "@" {
+		return "unknown package"
+	}
+	return ref
+}
