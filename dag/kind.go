@@ -2,6 +2,7 @@ package dag
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/ipfs/go-cid"
@@ -51,6 +52,9 @@ func Sniff(c cid.Cid, data []byte) (NodeKind, error) {
 	nb := basicnode.Prototype.Any.NewBuilder()
 	opts := dagcbor.DecodeOptions{AllowLinks: true, MaxDepth: MaxDepth}
 	if err := opts.Decode(nb, bytes.NewReader(data)); err != nil {
+		if errors.Is(err, dagcbor.ErrDecodeDepthExceeded) {
+			return NodeUnknown, fmt.Errorf("%w: more than %d levels", ErrTooDeep, MaxDepth)
+		}
 		return NodeUnknown, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	t, err := nb.Build().LookupByString("type")

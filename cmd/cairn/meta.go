@@ -32,7 +32,12 @@ package without breaking its signatures.`,
 		Example: `  cairn meta add acme/hello@1.2.0 --meta review.toml --kind review --key auditor --role auditor
   cairn meta add bafyrei... --meta license.json --kind license`,
 		Args: exactArgs(1, "a package (CID or NAME@VERSION)"),
-		RunE: func(cmd *cobra.Command, args []string) error { return runMetaAdd(cmd.Context(), g, o, args[0]) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := requireFlags(cmd, "meta"); err != nil {
+				return err
+			}
+			return runMetaAdd(cmd.Context(), g, o, args[0])
+		},
 	}
 	f := add.Flags()
 	f.StringArrayVar(&o.meta, "meta", nil, "metadata file, .toml or .json (repeatable, required)")
@@ -40,7 +45,6 @@ package without breaking its signatures.`,
 	f.StringArrayVar(&o.inputs, "input", nil, "package this one was made from, CID or NAME@VERSION (repeatable)")
 	f.StringVar(&o.key, "key", "", "signing key: a name in the repo, or a PEM file (default: the repo's default key)")
 	f.StringVar(&o.role, "role", dag.RolePublisher, "role of the signature")
-	_ = add.MarkFlagRequired("meta")
 	cmd.AddCommand(add)
 	return cmd
 }

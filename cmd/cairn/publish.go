@@ -48,7 +48,12 @@ files are merged; a key given twice is an error.`,
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error { return runPublish(cmd.Context(), g, o, args) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := requireFlags(cmd, "name", "version"); err != nil {
+				return err
+			}
+			return runPublish(cmd.Context(), g, o, args)
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.name, "name", "", "package name, NAMESPACE/NAME (required)")
@@ -59,8 +64,6 @@ files are merged; a key given twice is an error.`,
 	f.StringVar(&o.key, "key", "", "signing key: a name in the repo, or a PEM file (default: the repo's default key)")
 	f.StringVar(&o.role, "role", dag.RolePublisher, "role of the signature")
 	f.StringVar(&o.mediaType, "media-type", "", "media type of a single file (default: from its extension)")
-	_ = cmd.MarkFlagRequired("name")
-	_ = cmd.MarkFlagRequired("version")
 	return cmd
 }
 

@@ -108,6 +108,7 @@ Start here:
 		newGetCmd(g),
 		newLsCmd(g),
 		newTrustCmd(g),
+		newRepoCmd(g),
 	)
 	return cmd
 }
@@ -120,4 +121,15 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// requireFlags returns a usage error naming the first of names not given.
+// (cobra's MarkFlagRequired errors cannot be told apart from others.)
+func requireFlags(cmd *cobra.Command, names ...string) error {
+	for _, n := range names {
+		if !cmd.Flags().Changed(n) {
+			return usageErrorf("%s needs --%s; see cairn %s --help", cmd.CommandPath(), n, cmd.Name())
+		}
+	}
+	return nil
 }

@@ -21,6 +21,9 @@ const asyncHashMin = 4 << 20
 // match their CIDs (a blockservice does); the returned SHA-256 is of the bytes
 // actually written, for the caller to check against what it expects.
 func Cat(ctx context.Context, src ipld.NodeGetter, root cid.Cid, w io.Writer) (n int64, sum []byte, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
 	nd, err := src.Get(ctx, root)
 	if err != nil {
 		return 0, nil, err

@@ -14,7 +14,7 @@ import (
 
 // Export writes the UnixFS file or directory tree under root to path. It
 // builds the content in a temporary sibling of path and renames it into place
-// at the end, so a failure leaves nothing at path. An existing path is an
+// at the end, so a failure leaves path as it was. An existing path is an
 // error (ErrExists) unless WithOverwrite is given.
 //
 // Files are written streaming, node by node. Files get mode 0644 and
@@ -22,6 +22,9 @@ import (
 // entry names that could escape path are an error (ErrUnsafeName). For a file,
 // the result carries the SHA-256 of the bytes written, for the caller to check.
 func Export(ctx context.Context, src ipld.NodeGetter, root cid.Cid, path string, opts ...ExportOption) (ExportResult, error) {
+	if err := ctx.Err(); err != nil {
+		return ExportResult{}, err
+	}
 	cfg := newExportConfig(opts)
 	path = filepath.Clean(path)
 	if !cfg.overwrite {

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 
 	uio "github.com/ipfs/boxo/ipld/unixfs/io"
-	"github.com/ipfs/go-cid"
 	ipld "github.com/ipfs/go-ipld-format"
 )
 
@@ -78,16 +77,3 @@ func entryError(err error, name, shown string) error {
 	}
 	return err
 }
-
-// errReadOnly is returned by readOnlyDAG's writes, which directory reading
-// never makes.
-var errReadOnly = errors.New("read-only dag service")
-
-// readOnlyDAG lets a NodeGetter serve where boxo's directory reader wants a
-// DAGService.
-type readOnlyDAG struct{ ipld.NodeGetter }
-
-func (readOnlyDAG) Add(context.Context, ipld.Node) error        { return errReadOnly }
-func (readOnlyDAG) AddMany(context.Context, []ipld.Node) error  { return errReadOnly }
-func (readOnlyDAG) Remove(context.Context, cid.Cid) error       { return errReadOnly }
-func (readOnlyDAG) RemoveMany(context.Context, []cid.Cid) error { return errReadOnly }

@@ -16,7 +16,7 @@ import (
 // entryName gives directory entries long names so that few are needed to
 // pass the sharding threshold.
 func entryName(i int) string {
-	return fmt.Sprintf("entry-%05d-%s", i, strings.Repeat("x", 80))
+	return fmt.Sprintf("entry-%05d-%s", i, strings.Repeat("x", 200))
 }
 
 // TestHAMTThreshold checks that a directory built with our options turns into
@@ -84,7 +84,7 @@ func TestHAMTRoundTrip(t *testing.T) {
 	if err := os.Mkdir(src, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	const n = 3000
+	const n = 1200
 	for i := range n {
 		if err := os.WriteFile(filepath.Join(src, entryName(i)), []byte(fmt.Sprint(i)), 0o644); err != nil {
 			t.Fatal(err)

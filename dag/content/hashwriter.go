@@ -31,6 +31,9 @@ func newHashWriter(ctx context.Context) *hashWriter {
 
 // Write implements io.Writer.
 func (w *hashWriter) Write(p []byte) (int, error) {
+	if err := w.ctx.Err(); err != nil {
+		return 0, err
+	}
 	written := 0
 	for len(p) > 0 {
 		if w.buf == nil {

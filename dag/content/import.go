@@ -45,9 +45,6 @@ func newImporter(ctx context.Context, dst ipld.DAGService, cfg importConfig) *im
 // file builds the balanced DAG of r's bytes while a second goroutine computes
 // their plain SHA-256.
 func (im *importer) file(r io.Reader) (ipld.Node, Result, error) {
-	ctx, cancel := context.WithCancel(im.ctx)
-	defer cancel()
-
 	pipe := newHashPipe(nil)
 	params := helpers.DagBuilderParams{
 		Dagserv:    im.batch.dag,
@@ -56,7 +53,7 @@ func (im *importer) file(r io.Reader) (ipld.Node, Result, error) {
 		CidBuilder: cidBuilder(),
 	}
 	db, err := params.New(&teeSplitter{
-		ctx:      ctx,
+		ctx:      im.ctx,
 		inner:    chunker.NewSizeSplitter(r, ChunkSize),
 		pipe:     pipe,
 		progress: &im.progress,

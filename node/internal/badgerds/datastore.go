@@ -59,6 +59,16 @@ func (d *Datastore) begin() (end func(), err error) {
 	return d.mu.RUnlock, nil
 }
 
+// checkOpen fails with ErrClosed once Close has started.
+func (d *Datastore) checkOpen() error {
+	end, err := d.begin()
+	if err != nil {
+		return err
+	}
+	end()
+	return nil
+}
+
 // Get returns a copy of the value stored under key, or datastore.ErrNotFound.
 func (d *Datastore) Get(ctx context.Context, key ds.Key) ([]byte, error) {
 	var value []byte

@@ -4,21 +4,28 @@ import (
 	"testing"
 )
 
-// openDisk opens a datastore in a fresh temporary directory, closed at the
-// end of the test.
-func openDisk(t testing.TB) *Datastore {
-	t.Helper()
-	return openWith(t, DefaultOptions(t.TempDir()))
+// kinds are the two flavours every behaviour test runs on.
+var kinds = []struct {
+	name    string
+	options func(testing.TB) Options
+}{
+	{"disk", func(t testing.TB) Options { return DefaultOptions(t.TempDir()) }},
+	{"memory", func(testing.TB) Options { return memOptions() }},
+}
+
+func memOptions() Options {
+	o := DefaultOptions("")
+	o.InMemory = true
+	return o
 }
 
 // openMem opens an in-memory datastore, closed at the end of the test.
 func openMem(t testing.TB) *Datastore {
 	t.Helper()
-	o := DefaultOptions("")
-	o.InMemory = true
-	return openWith(t, o)
+	return openWith(t, memOptions())
 }
 
+// openWith opens a datastore with o, closed at the end of the test.
 func openWith(t testing.TB, o Options) *Datastore {
 	t.Helper()
 	d, err := New(o)
@@ -31,13 +38,4 @@ func openWith(t testing.TB, o Options) *Datastore {
 		}
 	})
 	return d
-}
-
-// kinds runs f once on disk and once in memory.
-var kinds = []struct {
-	name string
-	open func(testing.TB) *Datastore
-}{
-	{"disk", openDisk},
-	{"memory", openMem},
 }

@@ -3,7 +3,7 @@ package badgerds
 import "sync"
 
 // openSet tracks what a Datastore handed out and that still holds badger
-// resources: query iterators, transactions and write batches. Badger crashes
+// resources: query iterators and transactions. Badger crashes
 // (it does not return an error) when an iterator or transaction is used after
 // the database closed, and it panics when a transaction is discarded with an
 // iterator still open, so Close must end each of them first.

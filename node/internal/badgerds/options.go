@@ -28,8 +28,10 @@ type Options struct {
 
 	// InMemory keeps everything in RAM and writes nothing to disk; meant for
 	// tests. Dir must be empty. Badger then stores every value inside the LSM
-	// tree, so a single value must fit in 15% of MemTableSize and Txn size
-	// limits count whole values.
+	// tree, which limits a value to min(1 MiB, 15% of MemTableSize) (1 MiB
+	// with the default MemTableSize; larger values fail with a badger error)
+	// and makes badger's per-transaction limit count whole values.
+	// ValueThreshold is ignored.
 	InMemory bool
 
 	// SyncWrites fsyncs the value log on every commit. Off by default: a crash
@@ -168,6 +170,12 @@ func invalid(format string, args ...any) error {
 // badgerOptions maps o onto badger's options. Settings that are not knobs are
 // fixed here, each for the reason given.
 func (o Options) badgerOptions() badger.Options {
+	threshold := o.ValueThreshold
+	if o.InMemory {
+		// Badger rejects in-memory values above the threshold, so use the
+		// largest one it accepts: 1 MiB, within 15% of the memtable.
+		threshold = min(1*mib, o.MemTableSize*15/100)
+	}
 	return badger.DefaultOptions(o.Dir).
 		WithInMemory(o.InMemory).
 		WithSyncWrites(o.SyncWrites).
@@ -176,7 +184,7 @@ func (o Options) badgerOptions() badger.Options {
 		WithBlockCacheSize(o.BlockCacheSize).
 		WithIndexCacheSize(o.IndexCacheSize).
 		WithValueLogFileSize(o.ValueLogFileSize).
-		WithValueThreshold(o.ValueThreshold).
+		WithValueThreshold(threshold).
 		WithNumLevelZeroTables(o.NumLevelZeroTables).
 		WithNumLevelZeroTablesStall(o.NumLevelZeroTablesStall).
 		// Blocks are hashes of already-compressed or incompressible data:

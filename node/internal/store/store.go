@@ -223,3 +223,43 @@ func (s *Store) IsPinned(ctx context.Context, c cid.Cid) (bool, error) {
 func (s *Store) DAGService() ipld.DAGService {
 	return merkledag.NewDAGService(blockservice.New(s.Blockstore(), nil))
 }
+
+// Stat counts what the store holds.
+type Stat struct {
+	Blocks   int    `json:"blocks"`
+	Pins     int    `json:"pins"`
+	Versions int    `json:"versions"`
+	Refs     int    `json:"referrers"`
+	Journal  int    `json:"journal"`
+	Bytes    uint64 `json:"blockBytes"`
+}
+
+// Stat walks the store's keys and counts blocks, pins and index entries.
+func (s *Store) Stat(ctx context.Context) (Stat, error) {
+	var st Stat
+	counts := []struct {
+		prefix ds.Key
+		n      *int
+	}{
+		{bstore.BlockPrefix, &st.Blocks}, {pinsPrefix, &st.Pins}, {namesPrefix, &st.Versions},
+		{refsPrefix, &st.Refs}, {journalPrefix, &st.Journal},
+	}
+	for _, c := range counts {
+		res, err := s.ds.Query(ctx, query.Query{Prefix: c.prefix.String() + "/", KeysOnly: true, ReturnsSizes: true})
+		if err != nil {
+			return st, err
+		}
+		for r := range res.Next() {
+			if r.Error != nil {
+				res.Close()
+				return st, r.Error
+			}
+			*c.n++
+			if c.prefix == bstore.BlockPrefix {
+				st.Bytes += uint64(r.Size)
+			}
+		}
+		res.Close()
+	}
+	return st, nil
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"context"
+
+	"github.com/cairnpkg/cairn/node"
+	"github.com/spf13/cobra"
+)
+
+func newRepoCmd(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{Use: "repo", Short: "Inspect the repo itself"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "stat",
+		Short: "Count blocks, pins and index entries, and show disk usage",
+		Args:  exactArgs(0, "no arguments"),
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runRepoStat(cmd.Context(), g) },
+	})
+	return cmd
+}
+
+func runRepoStat(ctx context.Context, g *globalOptions) error {
+	return g.withRepo(ctx, func(r *node.Repo) error {
+		st, err := r.Stat(ctx)
+		if err != nil {
+			return err
+		}
+		if g.json {
+			return g.printJSON(st)
+		}
+		g.printf("repo        %s\nblocks      %d (%s)\npins        %d\nversions    %d\nreferrers   %d\ndisk usage  %s\n",
+			st.Dir, st.Blocks, humanBytes(int64(st.Bytes)), st.Pins, st.Versions, st.Refs, humanBytes(int64(st.DiskBytes)))
+		if st.Journal > 0 {
+			g.printf("unfinished  %d journalled blocks (rolled back at next open)\n", st.Journal)
+		}
+		return nil
+	})
+}

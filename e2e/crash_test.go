@@ -1,0 +1,95 @@
+package e2e
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// dirSize sums the sizes of the files under dir.
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+// interruptPublish starts publishing a large file, waits until the store has
+// grown by some blocks (so the publish is part way), and sends sig.
+func interruptPublish(t *testing.T, r *repo, sig syscall.Signal) (exitCode int, stderr string) {
+	t.Helper()
+	big := sharedBigFile(t)
+	storeDir := filepath.Join(r.dir, "store")
+	base := dirSize(storeDir)
+	cmd := exec.Command(cairnBin, "publish", big, "--name", "acme/big", "--version", "1.0.0")
+	cmd.Env = append(os.Environ(), "CAIRN_REPO="+r.dir)
+	var errBuf bytes.Buffer
+	cmd.Stderr = &errBuf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for dirSize(storeDir) < base+32<<20 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("publish wrote nothing within 60s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	code := 0
+	if exit, ok := err.(*exec.ExitError); ok {
+		code = exit.ExitCode()
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			code = 128 + int(ws.Signal())
+		}
+	}
+	return code, errBuf.String()
+}
+
+// TestCrashDuringPublish kills a publish part way with SIGKILL: the next command
+// rolls the partial import back, and the repo is as it was.
+func TestCrashDuringPublish(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large publish skipped in -short mode")
+	}
+	r := newRepo(t)
+	before := r.snapshot()
+	code, _ := interruptPublish(t, r, syscall.SIGKILL)
+	if code != 128+int(syscall.SIGKILL) {
+		t.Fatalf("publish was not killed part way (exit %d)", code)
+	}
+	if after := r.snapshot(); after != before {
+		t.Fatalf("repo changed by a killed publish:\nbefore %s\nafter  %s", before, after)
+	}
+	r.fail(4, []string{"no package acme/big@1.0.0"}, "inspect", "acme/big@1.0.0")
+}
+
+// TestInterruptDuringPublish stops a publish with SIGINT: it rolls back, says
+// so, and exits 130.
+func TestInterruptDuringPublish(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large publish skipped in -short mode")
+	}
+	r := newRepo(t)
+	before := r.snapshot()
+	code, stderr := interruptPublish(t, r, syscall.SIGINT)
+	if code != 130 || !strings.Contains(stderr, "interrupted") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if after := r.snapshot(); after != before {
+		t.Fatalf("repo changed by an interrupted publish:\nbefore %s\nafter  %s", before, after)
+	}
+}
