@@ -13,7 +13,8 @@ var (
 	ErrNotCanonical = errors.New("node is not canonically encoded")
 	// ErrTooLarge: a node, a string or a collection above its documented limit.
 	ErrTooLarge = errors.New("node too large")
-	// ErrTooDeep: entries nested deeper than MaxEntriesDepth.
+	// ErrTooDeep: maps and lists nested deeper than MaxDepth, or entries nested
+	// deeper than MaxEntriesDepth.
 	ErrTooDeep = errors.New("node nested too deeply")
 	// ErrWrongKind: the node's "type" field names another kind of node or version.
 	ErrWrongKind = errors.New("wrong node kind")

@@ -336,3 +336,16 @@ func mustPEM(t *testing.T, k *Key) []byte {
 	}
 	return b
 }
+
+func TestKeyFormatZeroAndNil(t *testing.T) {
+	if got := fmt.Sprint(Key{}); got != "<no key>" {
+		t.Errorf("fmt.Sprint(Key{}) = %q", got)
+	}
+	var k *Key
+	if got := fmt.Sprintf("%v", k); got != "<nil>" {
+		t.Errorf("fmt of a nil *Key = %q", got)
+	}
+	if got := fmt.Sprintf("%q", TestKey(t, 1)); got != `"`+TestKey(t, 1).DID()+`"` {
+		t.Errorf("%%q of a key = %s", got)
+	}
+}

@@ -9,9 +9,10 @@ import (
 
 // Pattern selects package names. Three forms (docs/trust.md):
 //
-//   - every package
-//     acme/*       every package in namespace acme
-//     acme/hello   exactly acme/hello
+//	pattern       selects
+//	*             every package
+//	acme/*        every package in namespace acme
+//	acme/hello    exactly acme/hello
 type Pattern string
 
 // ParsePattern checks a pattern's grammar.

@@ -240,7 +240,7 @@ func TestRuleForSpecificity(t *testing.T) {
 func TestRuleTrusts(t *testing.T) {
 	r := &Rule{Pattern: "acme/*", Keys: []string{did1, did0}, Threshold: 1, Roles: []string{"publisher", "builder"}}
 	for _, tc := range []struct {
-		did, role       string
+		did, role     string
 		keyOK, roleOK bool
 	}{
 		{did1, "publisher", true, true},
@@ -255,8 +255,8 @@ func TestRuleTrusts(t *testing.T) {
 			t.Errorf("Trusts(%s, %s) = %v, %v; want %v, %v", tc.did, tc.role, k, ro, tc.keyOK, tc.roleOK)
 		}
 	}
-	any := &Rule{Pattern: "*", Keys: []string{did1}, Threshold: 1}
-	if _, ro := any.Trusts(did1, "anything"); !ro {
+	anyRole := &Rule{Pattern: "*", Keys: []string{did1}, Threshold: 1}
+	if _, ro := anyRole.Trusts(did1, "anything"); !ro {
 		t.Error("a rule without roles must allow every role")
 	}
 }
@@ -679,4 +679,35 @@ func FuzzParsePolicy(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestRemoveKeyFailureLeavesPolicyUnchanged(t *testing.T) {
+	// A policy already invalid (version 0): RemoveKey fails validation and must
+	// not have edited the rule on the way.
+	newPolicy := func() *Policy {
+		return &Policy{Version: 0, Rules: []Rule{{Pattern: "acme/*", Keys: []string{did1, did0}, Threshold: 2}}}
+	}
+	p := newPolicy()
+	keys := p.Rules[0].Keys
+	if err := p.RemoveKey("acme/*", did1); !errors.Is(err, ErrInvalidPolicy) {
+		t.Fatalf("RemoveKey = %v, want ErrInvalidPolicy", err)
+	}
+	if !reflect.DeepEqual(p, newPolicy()) {
+		t.Errorf("a failed RemoveKey changed the policy: %+v", p.Rules)
+	}
+	if !slices.Equal(keys, []string{did1, did0}) {
+		t.Errorf("RemoveKey edited the keys slice in place: %v", keys)
+	}
+}
+
+func TestRemoveKeyDoesNotEditSharedSlices(t *testing.T) {
+	// A caller holding a rule's Keys (say, to print them) keeps its view.
+	p := &Policy{Version: 1, Rules: []Rule{{Pattern: "acme/*", Keys: []string{did1, did0, didH}, Threshold: 1}}}
+	keys := p.Rules[0].Keys
+	if err := p.RemoveKey("acme/*", did1); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(keys, []string{did1, did0, didH}) {
+		t.Errorf("the old Keys slice changed to %v", keys)
+	}
 }

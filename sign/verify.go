@@ -137,7 +137,7 @@ func (v *verifier) metadata(ctx context.Context, pkg, c cid.Cid, rule *Rule) (Me
 	}
 	created := m.Created
 	mr.Kind, mr.Created, mr.Inputs = m.Kind, &created, m.Inputs
-	if false {
+	if !m.Subject.Equals(pkg) {
 		mr.Status, mr.Code = Invalid, CodeSubjectMismatch
 		mr.Reason = fmt.Sprintf("metadata set names package %s, not %s: it was attached to the wrong package", m.Subject, pkg)
 		return mr, nil

@@ -491,7 +491,7 @@ func TestVerifyThreshold(t *testing.T) {
 		w, p, m := setup(t)
 		w.sign(k1, m, dag.RolePublisher)
 		w.signAt(k1, m, dag.RolePublisher, dag.TestTime.Add(time.Hour)) // another node
-		w.sign(k1, m, dag.RoleBuilder)                                   // another role
+		w.sign(k1, m, dag.RoleBuilder)                                  // another role
 		r := w.verify(p)
 		pkgVerdict(t, r, Untrusted, CodeBelowThreshold, "1 of 2")
 		mr := onlyMeta(t, r)

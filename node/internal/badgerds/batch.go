@@ -90,7 +90,7 @@ func (b *Batch) flushLocked(name string) error {
 		return err
 	}
 	defer end()
-	ops := b.ops
+	ops, size := b.ops, b.pending
 	b.ops, b.pending = nil, 0
 	if len(ops) == 0 {
 		return nil
@@ -107,5 +107,9 @@ func (b *Batch) flushLocked(name string) error {
 			return wrapErr(name, err)
 		}
 	}
-	return wrapErr(name, wb.Flush())
+	if err := wb.Flush(); err != nil {
+		return wrapErr(name, err)
+	}
+	b.d.moved(int(size))
+	return nil
 }

@@ -30,7 +30,8 @@ type Datastore struct {
 	mu     sync.RWMutex
 	closed bool
 
-	open openSet
+	open    openSet
+	release *releaser // nil in memory or when disabled
 
 	closeOnce sync.Once
 	closeErr  error
@@ -45,7 +46,11 @@ func New(o Options) (*Datastore, error) {
 	if err != nil {
 		return nil, wrapErr("open", err)
 	}
-	return &Datastore{db: db, opts: o}, nil
+	d := &Datastore{db: db, opts: o}
+	if !o.InMemory {
+		d.release = newReleaser(o.Dir, o.ReleaseMappedBytes)
+	}
+	return d, nil
 }
 
 // begin takes the shared lock for one operation. It fails with ErrClosed once
@@ -74,6 +79,7 @@ func (d *Datastore) Get(ctx context.Context, key ds.Key) ([]byte, error) {
 	var value []byte
 	err := d.view(func(txn *badger.Txn) (err error) {
 		value, err = getValue(txn, key)
+		d.moved(len(value))
 		return err
 	})
 	return value, err
@@ -103,14 +109,14 @@ func (d *Datastore) GetSize(ctx context.Context, key ds.Key) (int, error) {
 // Put stores value under key in its own transaction. Badger writes value
 // before Put returns; the caller may reuse the slice afterwards.
 func (d *Datastore) Put(ctx context.Context, key ds.Key, value []byte) error {
-	return d.update("put", func(txn *badger.Txn) error {
+	return d.update("put", len(value), func(txn *badger.Txn) error {
 		return txn.Set(key.Bytes(), value)
 	})
 }
 
 // Delete removes key. Deleting a missing key is not an error.
 func (d *Datastore) Delete(ctx context.Context, key ds.Key) error {
-	return d.update("delete", func(txn *badger.Txn) error {
+	return d.update("delete", 0, func(txn *badger.Txn) error {
 		return txn.Delete(key.Bytes())
 	})
 }
@@ -152,12 +158,17 @@ func (d *Datastore) view(fn func(txn *badger.Txn) error) error {
 	return d.db.View(fn)
 }
 
-// update runs fn in a read-write badger transaction and commits it.
-func (d *Datastore) update(op string, fn func(txn *badger.Txn) error) error {
+// update runs fn, which writes size bytes of values, in a read-write badger
+// transaction and commits it.
+func (d *Datastore) update(op string, size int, fn func(txn *badger.Txn) error) error {
 	end, err := d.begin()
 	if err != nil {
 		return err
 	}
 	defer end()
-	return wrapErr(op, d.db.Update(fn))
+	if err := d.db.Update(fn); err != nil {
+		return wrapErr(op, err)
+	}
+	d.moved(size)
+	return nil
 }

@@ -101,6 +101,15 @@ type Options struct {
 	// transaction in memory and does not count large values.
 	MaxTxnBytes int64
 
+	// ReleaseMappedBytes is how many bytes of values may be written or read
+	// before the datastore syncs and asks the kernel to drop the database
+	// files' pages from this process (see releaser in release.go; Linux
+	// only). Default 32 MiB. Without it, badger's mmapped value log keeps
+	// every block written or read resident: RSS grows by the size of the
+	// data. 0 disables it (then RSS is bounded only by the kernel's reclaim
+	// under memory pressure); it does nothing in memory.
+	ReleaseMappedBytes int64
+
 	// GCDiscardRatio is the fraction of a value log file that must be garbage
 	// for CollectGarbage to rewrite it. Default 0.5, badger's recommendation
 	// (lifetime write amplification of about 2).
@@ -122,6 +131,7 @@ func DefaultOptions(dir string) Options {
 		NumLevelZeroTablesStall: 10,
 		BatchFlushBytes:         16 * mib,
 		MaxTxnBytes:             32 * mib,
+		ReleaseMappedBytes:      32 * mib,
 		GCDiscardRatio:          0.5,
 	}
 }
@@ -157,6 +167,8 @@ func (o Options) Validate() error {
 		return invalid("batch flush bytes %d is below 1", o.BatchFlushBytes)
 	case o.MaxTxnBytes < 1:
 		return invalid("max txn bytes %d is below 1", o.MaxTxnBytes)
+	case o.ReleaseMappedBytes < 0:
+		return invalid("release mapped bytes %d is negative", o.ReleaseMappedBytes)
 	case !(o.GCDiscardRatio > 0 && o.GCDiscardRatio < 1):
 		return invalid("gc discard ratio %v is outside (0, 1)", o.GCDiscardRatio)
 	}

@@ -195,6 +195,7 @@ func (it *queryIter) entry(item *badger.Item) (query.Entry, error) {
 			return e, wrapErr("query", err)
 		}
 		e.Value, e.Size = value, len(value)
+		it.d.moved(len(value))
 	case it.q.ReturnsSizes:
 		size, err := it.d.itemSize(item)
 		if err != nil {

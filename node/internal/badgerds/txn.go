@@ -54,6 +54,7 @@ func (d *Datastore) NewTransaction(ctx context.Context, readOnly bool) (ds.Txn, 
 func (t *Txn) Get(ctx context.Context, key ds.Key) (value []byte, err error) {
 	err = t.run(func() (err error) {
 		value, err = getValue(t.txn, key)
+		t.d.moved(len(value))
 		return err
 	})
 	return value, err
@@ -123,7 +124,11 @@ func (t *Txn) Commit(ctx context.Context) error {
 		return wrapErr("txn commit", badger.ErrDiscardedTxn)
 	}
 	t.finishLocked(fmt.Errorf("badgerds: query: transaction committed: %w", badger.ErrDiscardedTxn))
-	return wrapErr("txn commit", t.txn.Commit())
+	if err := t.txn.Commit(); err != nil {
+		return wrapErr("txn commit", err)
+	}
+	t.d.moved(int(t.size))
+	return nil
 }
 
 // Discard drops the transaction's writes. It is a no-op after Commit or
