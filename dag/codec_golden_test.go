@@ -279,7 +279,7 @@ func TestSigningPayloadIgnoresSig(t *testing.T) {
 		func(s *Signature) { s.Role = RoleAuditor },
 		func(s *Signature) { s.Signer += "x" },
 		func(s *Signature) { s.Created = s.Created.Add(1e9) },
-		func(s *Signature) { s.Subject = rawCID(t, "other") },
+		func(s *Signature) { s.Subject = nodeCID(t, "other") },
 	} {
 		s3 := *s
 		mut(&s3)

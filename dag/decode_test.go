@@ -451,7 +451,7 @@ func TestEncodeValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	subject := rawCID(t, "subject")
+	subject := nodeCID(t, "subject")
 	tests := []struct {
 		name string
 		node interface {
@@ -498,7 +498,7 @@ func TestEncodeValidates(t *testing.T) {
 // Encode, as Decode would refuse it.
 func TestEncodeTooLarge(t *testing.T) {
 	big := strings.Repeat("x", MaxNodeSize)
-	m := &MetadataSet{Subject: rawCID(t, "s"), Kind: KindBuild, Entries: toBasic(t, omap{{"blob", big}}), Created: TestTime}
+	m := &MetadataSet{Subject: nodeCID(t, "s"), Kind: KindBuild, Entries: toBasic(t, omap{{"blob", big}}), Created: TestTime}
 	if _, _, err := m.Encode(); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("Encode: %v, want ErrTooLarge", err)
 	}

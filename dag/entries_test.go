@@ -226,7 +226,7 @@ func TestParseEntriesInvalid(t *testing.T) {
 				t.Fatalf("ParseEntries: %v", err)
 			}
 			// A metadata set with these entries encodes and decodes.
-			m := &MetadataSet{Subject: rawCID(t, "s"), Kind: KindBuild, Entries: n, Created: TestTime}
+			m := &MetadataSet{Subject: nodeCID(t, "s"), Kind: KindBuild, Entries: n, Created: TestTime}
 			b, _ := MustEncode(t, m)
 			assertRoundTrip(t, NodeMetadata, b)
 		})
@@ -370,7 +370,7 @@ func TestEntriesInMetadataSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &MetadataSet{Subject: rawCID(t, "s"), Kind: KindBuild, Entries: n, Created: TestTime}
+	m := &MetadataSet{Subject: nodeCID(t, "s"), Kind: KindBuild, Entries: n, Created: TestTime}
 	b, _ := MustEncode(t, m)
 	got, err := DecodeMetadataSet(b)
 	if err != nil {

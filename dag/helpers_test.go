@@ -289,3 +289,14 @@ func encPairs(t testing.TB, m omap) []byte {
 	}
 	return out
 }
+
+// nodeCID returns a CID shaped like a Cairn node's (CIDv1, dag-cbor, sha2-256)
+// for data; only the CID is used.
+func nodeCID(t testing.TB, data string) cid.Cid {
+	t.Helper()
+	c, err := Prefix.Sum([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

@@ -54,6 +54,9 @@ func (m *MetadataSet) Validate() error {
 	if !m.Subject.Defined() {
 		return fmt.Errorf("%w: metadata set has no subject", ErrInvalidField)
 	}
+	if err := CheckNodeLink("subject", m.Subject); err != nil {
+		return err
+	}
 	if err := checkField("kind", m.Kind, true); err != nil {
 		return err
 	}
@@ -63,6 +66,9 @@ func (m *MetadataSet) Validate() error {
 	for i, in := range m.Inputs {
 		if !in.Defined() {
 			return fmt.Errorf("%w: input %d is undefined", ErrInvalidField, i)
+		}
+		if err := CheckNodeLink(fmt.Sprintf("input %d", i), in); err != nil {
+			return err
 		}
 	}
 	if m.Entries != nil && m.Entries.Kind() != datamodel.Kind_Map {

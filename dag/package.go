@@ -91,6 +91,9 @@ func (p *Package) Validate() error {
 		if !l.Content.Defined() {
 			return fmt.Errorf("%w: layer %q has no content link", ErrInvalidField, l.Name)
 		}
+		if err := CheckContentLink(fmt.Sprintf("layer %q content", l.Name), l.Content); err != nil {
+			return err
+		}
 	}
 	return nil
 }

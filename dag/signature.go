@@ -66,6 +66,9 @@ func (s *Signature) Validate() error {
 	if !s.Subject.Defined() {
 		return fmt.Errorf("%w: signature has no subject", ErrInvalidField)
 	}
+	if err := CheckNodeLink("subject", s.Subject); err != nil {
+		return err
+	}
 	for _, f := range []struct{ name, v string }{{"signer", s.Signer}, {"alg", s.Alg}, {"role", s.Role}} {
 		if err := checkField(f.name, f.v, true); err != nil {
 			return err

@@ -208,7 +208,7 @@ func TestVerifySignatureTampered(t *testing.T) {
 		{"subject", func(s *dag.Signature) { s.Subject = otherMeta }, ErrBadSignature},
 		{"subject of another codec", func(s *dag.Signature) {
 			s.Subject = cid.NewCidV1(cid.Raw, good.Subject.Hash())
-		}, ErrBadSignature},
+		}, dag.ErrInvalidCID},
 		{"role", func(s *dag.Signature) { s.Role = dag.RoleBuilder }, ErrBadSignature},
 		{"role case", func(s *dag.Signature) { s.Role = "Publisher" }, ErrBadSignature},
 		{"created +1s", func(s *dag.Signature) { s.Created = s.Created.Add(time.Second) }, ErrBadSignature},
@@ -242,7 +242,7 @@ func TestVerifySignatureTampered(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("VerifySignature = %v, want %v", err, tc.want)
 			}
-			for _, other := range []error{ErrBadSignature, ErrUnknownAlg, ErrInvalidDID} {
+			for _, other := range []error{ErrBadSignature, ErrUnknownAlg, ErrInvalidDID, dag.ErrInvalidCID} {
 				if other != tc.want && errors.Is(err, other) {
 					t.Errorf("error %v also wraps %v", err, other)
 				}
