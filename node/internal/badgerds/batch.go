@@ -51,6 +51,9 @@ func (d *Datastore) Batch(ctx context.Context) (ds.Batch, error) {
 
 // Put adds a write of value under key.
 func (b *Batch) Put(ctx context.Context, key ds.Key, value []byte) error {
+	if err := b.d.checkValue("batch put", value); err != nil {
+		return err
+	}
 	return b.add(batchOp{key: key.Bytes(), value: value})
 }
 

@@ -2,6 +2,7 @@ package badgerds
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"sync"
 
@@ -74,6 +75,14 @@ func (d *Datastore) checkOpen() error {
 	return nil
 }
 
+// checkValue fails with ErrValueTooLarge if badger cannot store value.
+func (d *Datastore) checkValue(op string, value []byte) error {
+	if limit := d.opts.maxValueSize(); int64(len(value)) > limit {
+		return fmt.Errorf("badgerds: %s: %w: %d bytes, limit %d", op, ErrValueTooLarge, len(value), limit)
+	}
+	return nil
+}
+
 // Get returns a copy of the value stored under key, or datastore.ErrNotFound.
 func (d *Datastore) Get(ctx context.Context, key ds.Key) ([]byte, error) {
 	var value []byte
@@ -100,7 +109,7 @@ func (d *Datastore) Has(ctx context.Context, key ds.Key) (bool, error) {
 func (d *Datastore) GetSize(ctx context.Context, key ds.Key) (int, error) {
 	size := -1
 	err := d.view(func(txn *badger.Txn) (err error) {
-		size, err = d.valueSize(txn, key)
+		size, err = valueSize(txn, key)
 		return err
 	})
 	return size, err
@@ -109,6 +118,9 @@ func (d *Datastore) GetSize(ctx context.Context, key ds.Key) (int, error) {
 // Put stores value under key in its own transaction. Badger writes value
 // before Put returns; the caller may reuse the slice afterwards.
 func (d *Datastore) Put(ctx context.Context, key ds.Key, value []byte) error {
+	if err := d.checkValue("put", value); err != nil {
+		return err
+	}
 	return d.update("put", len(value), func(txn *badger.Txn) error {
 		return txn.Set(key.Bytes(), value)
 	})
@@ -133,10 +145,12 @@ func (d *Datastore) Sync(ctx context.Context, prefix ds.Key) error {
 	return wrapErr("sync", d.db.Sync())
 }
 
-// Close ends every transaction, batch and query result still open (their
-// later use returns ErrClosed; un-committed writes are dropped), then closes
-// the database. It is safe to call more than once and from several
-// goroutines; every call returns the result of the first.
+// Close waits for running operations (a batch flush included), ends the
+// transactions and query results still open, then closes the database. Later
+// use of the datastore or of anything it handed out returns ErrClosed (query
+// results end with an error wrapping it); writes of uncommitted transactions
+// and batches are dropped. Close is safe to call more than once and from
+// several goroutines; every call returns the result of the first.
 func (d *Datastore) Close() error {
 	d.closeOnce.Do(func() {
 		d.mu.Lock()

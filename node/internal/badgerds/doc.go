@@ -6,13 +6,16 @@
 // What it adds over a thin wrapper:
 //
 //   - Bounded memory. DefaultOptions keeps blocks (values of 1 KiB and more)
-//     in badger's value log, out of LSM compaction, and shrinks badger's
-//     caches and memtables; see Options for each default and the measured
-//     peak RSS of an import.
+//     in badger's value log, out of LSM compaction, shrinks badger's caches
+//     and memtables, caps what batches and transactions hold, and on Linux
+//     stops badger's mmapped value log from keeping every block ever written
+//     or read resident (see releaser). Importing 1 GiB peaked at about
+//     90 MiB RSS; see Options for each default and the measurements.
 //   - Streaming queries: results come one at a time from a badger iterator;
 //     prefix, key order and KeysOnly are pushed down to badger.
-//   - A safe Close: transactions, batches and query results still open are
-//     ended first, so a late call returns ErrClosed instead of crashing.
+//   - A safe Close: transactions and query results still open are ended
+//     first, so a late call returns ErrClosed instead of crashing the process
+//     (badger itself panics or faults on use after close).
 //
 // Batches are not atomic (they flush as they grow); transactions are, up to
 // Options.MaxTxnBytes. See Batch and Txn.

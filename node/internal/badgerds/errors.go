@@ -19,6 +19,11 @@ var ErrClosed = errors.New("badgerds: datastore closed")
 // it holds, or discard it, and continue in a new one.
 var ErrTxnTooBig = errors.New("badgerds: transaction too big")
 
+// ErrValueTooLarge is wrapped by the error returned when a value is larger
+// than the datastore can store: Options.ValueLogFileSize on disk, and less
+// than 1 MiB in memory (see Options.InMemory).
+var ErrValueTooLarge = errors.New("badgerds: value too large")
+
 // ErrInvalidOptions is wrapped by every error of Options.Validate.
 var ErrInvalidOptions = errors.New("badgerds: invalid options")
 

@@ -18,20 +18,29 @@ const (
 // to about 1 MiB (content blocks), not for badger's usual
 // throughput-at-any-cost profile.
 //
-// Measured with the defaults (see rss_test.go, TestImportRSS): writing 1 GiB
-// as 1 MiB values in batches peaks at MEASURED_HWM of VmHWM for the whole
-// process. Badger's own defaults need about 700 MiB per open database for
-// the same work.
+// Measured with TestImportRSS and BADGERDS_RSS_MIB=1024 (Linux 6.18, Go 1.26,
+// 2 cores shared with other jobs): writing 1 GiB as 1 MiB blocks through
+// batches, syncing, then reading every block back peaks at 87-92 MiB VmHWM
+// for the whole process on an idle machine (30-45 MiB anonymous, mostly Go
+// heap, and 9 MiB of mapped files at rest), 93-115 MiB on a loaded one where
+// the GC lags (once 170 MiB), against the 200 MB budget. The same run with
+// ReleaseMappedBytes = 0 peaks at 1078 MiB, 1033 MiB of it value log pages
+// left mapped; with badger's default sizes as well (64 MiB memtables x5,
+// 256 MiB block cache, unbounded index cache, 1 GiB value log files) at
+// 1150-1190 MiB, with 115-155 MiB anonymous.
 type Options struct {
 	// Dir is the directory holding the database. Required unless InMemory.
 	Dir string
 
 	// InMemory keeps everything in RAM and writes nothing to disk; meant for
 	// tests. Dir must be empty. Badger then stores every value inside the LSM
-	// tree, which limits a value to min(1 MiB, 15% of MemTableSize) (1 MiB
-	// with the default MemTableSize; larger values fail with a badger error)
-	// and makes badger's per-transaction limit count whole values.
-	// ValueThreshold is ignored.
+	// tree, and it only accepts values smaller than min(1 MiB, 15% of
+	// MemTableSize): 1 MiB - 1 byte with the default MemTableSize, so a full
+	// 1 MiB block does not fit (Put fails with ErrValueTooLarge; badger
+	// itself would crash on a value of exactly that size). Use a disk
+	// datastore in t.TempDir() for tests with full-size blocks. Badger's
+	// per-transaction limit then counts whole values. ValueThreshold is
+	// ignored.
 	InMemory bool
 
 	// SyncWrites fsyncs the value log on every commit. Off by default: a crash
@@ -67,8 +76,8 @@ type Options struct {
 	// ValueLogFileSize is the size at which a value log file is rotated.
 	// Default 64 MiB instead of 1 GiB: the file being written is mmapped with
 	// twice this size, and value log GC rewrites whole files, so smaller files
-	// mean less mapped memory and finer-grained garbage collection. It must be
-	// larger than the largest value.
+	// mean less mapped memory and finer-grained garbage collection. It is also
+	// the largest value accepted.
 	ValueLogFileSize int64
 
 	// ValueThreshold is the value size from which values are stored in the
@@ -89,10 +98,11 @@ type Options struct {
 	NumLevelZeroTablesStall int
 
 	// BatchFlushBytes is how many bytes of keys and values a Batch buffers
-	// before writing them to badger. Default 16 MiB. Badger only limits a
-	// write batch by entry count and by key size (large values count as a
-	// 12-byte pointer), so without this a batch of 1 MiB blocks could hold
-	// gigabytes in memory before flushing.
+	// before writing them to badger ahead of Commit. Default 16 MiB: a batch
+	// keeps its values in memory, so without a cap a batch of 1 MiB blocks
+	// could hold gigabytes (badger's own write batch counts a large value as
+	// a 12-byte pointer). A batch smaller than this stays invisible to readers
+	// until Commit.
 	BatchFlushBytes int64
 
 	// MaxTxnBytes caps the keys and values a Txn may hold before Commit; a
@@ -185,8 +195,8 @@ func (o Options) badgerOptions() badger.Options {
 	threshold := o.ValueThreshold
 	if o.InMemory {
 		// Badger rejects in-memory values above the threshold, so use the
-		// largest one it accepts: 1 MiB, within 15% of the memtable.
-		threshold = min(1*mib, o.MemTableSize*15/100)
+		// largest one it accepts.
+		threshold = o.inMemoryThreshold()
 	}
 	return badger.DefaultOptions(o.Dir).
 		WithInMemory(o.InMemory).
@@ -211,4 +221,21 @@ func (o Options) badgerOptions() badger.Options {
 		WithNumCompactors(2).
 		// Go goroutines for badger's Stream framework; unused by this package.
 		WithNumGoroutines(2)
+}
+
+// inMemoryThreshold is the value threshold used in memory: the largest badger
+// accepts, 1 MiB, within its limit of 15% of the memtable.
+func (o Options) inMemoryThreshold() int64 {
+	return min(1*mib, o.MemTableSize*15/100)
+}
+
+// maxValueSize is the largest value the datastore accepts. In memory, badger
+// rejects values above the threshold and crashes on one equal to it (it then
+// looks for a value log pointer that in-memory mode never makes); on disk it
+// rejects values larger than a value log file.
+func (o Options) maxValueSize() int64 {
+	if o.InMemory {
+		return o.inMemoryThreshold() - 1
+	}
+	return o.ValueLogFileSize
 }

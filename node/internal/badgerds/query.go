@@ -24,8 +24,22 @@ import (
 // about one value whatever the result size.
 //
 // Close the results when done: they hold a badger iterator and transaction.
-// Results end with an error wrapping ErrClosed if the datastore closes first.
+// Results end with ctx's error once ctx is done, and with an error wrapping
+// ErrClosed if the datastore closes first.
 func (d *Datastore) Query(ctx context.Context, q query.Query) (query.Results, error) {
+	it, err := d.newQuery(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	// Outside the shared lock: an order that is not pushed down reads all
+	// results right away, and reading takes the lock again, which would
+	// deadlock against a waiting Close.
+	return it.results(), nil
+}
+
+// newQuery opens an iterator for q in its own read-only transaction and
+// registers it to be aborted by Close.
+func (d *Datastore) newQuery(ctx context.Context, q query.Query) (*queryIter, error) {
 	end, err := d.begin()
 	if err != nil {
 		return nil, err
@@ -42,7 +56,7 @@ func (d *Datastore) Query(ctx context.Context, q query.Query) (query.Results, er
 		txn.Discard()
 		d.open.remove(id)
 	}
-	return it.results(), nil
+	return it, nil
 }
 
 // queryIter produces the results of one query from a badger iterator.
@@ -84,13 +98,20 @@ func newQueryIter(ctx context.Context, d *Datastore, mu *sync.Mutex, txn *badger
 			it.left = q.Limit
 		}
 	}
-	it.it = txn.NewIterator(badger.IteratorOptions{
+	opts := badger.IteratorOptions{
 		// Values are copied one by one in next, never prefetched: prefetching
 		// copies every value twice and keeps PrefetchSize of them in memory.
 		PrefetchValues: false,
 		Reverse:        it.reverse,
-		Prefix:         it.prefix,
-	})
+	}
+	if !it.reverse {
+		// Lets badger skip tables without the prefix. Not in reverse: there
+		// badger expects the scan to start from the prefix followed by 0xff
+		// bytes, which misses keys with more 0xff bytes; advanceLocked seeks
+		// past the prefix instead, and next checks the prefix itself.
+		opts.Prefix = it.prefix
+	}
+	it.it = txn.NewIterator(opts)
 	return it
 }
 
@@ -197,7 +218,7 @@ func (it *queryIter) entry(item *badger.Item) (query.Entry, error) {
 		e.Value, e.Size = value, len(value)
 		it.d.moved(len(value))
 	case it.q.ReturnsSizes:
-		size, err := it.d.itemSize(item)
+		size, err := itemSize(item)
 		if err != nil {
 			return e, err
 		}

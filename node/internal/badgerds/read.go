@@ -33,27 +33,25 @@ func hasKey(txn *badger.Txn, key ds.Key) (bool, error) {
 }
 
 // valueSize returns the exact size of the value under key.
-func (d *Datastore) valueSize(txn *badger.Txn, key ds.Key) (int, error) {
+func valueSize(txn *badger.Txn, key ds.Key) (int, error) {
 	item, err := txn.Get(key.Bytes())
 	if err != nil {
 		return -1, wrapErr("get size", err)
 	}
-	return d.itemSize(item)
+	return itemSize(item)
 }
 
 // itemSize returns the exact size of item's value without copying it.
 //
-// badger's Item.ValueSize is exact only for values stored inside the LSM tree:
-// for values in the value log it guesses the length of a varint header and
-// is off by one for 1 MiB values. Item.Value instead hands the callback a
-// slice of the mmapped value log (no copy; only the page holding the entry
-// header is touched) and copies just inline values, which are smaller than
-// ValueThreshold. In memory every value is inline, so ValueSize is exact and
-// avoids that copy.
-func (d *Datastore) itemSize(item *badger.Item) (int, error) {
-	if d.opts.InMemory {
-		return int(item.ValueSize()), nil
-	}
+// badger's Item.ValueSize is not usable: for values in the value log it
+// guesses the length of a varint header (and is off by one for 1 MiB
+// values), and for a transaction's own pending writes it returns 0.
+// Item.Value hands the callback a slice of the mmapped value log (no copy;
+// only the page holding the entry header is touched); it copies only values
+// stored inline, which on disk are smaller than ValueThreshold. (In memory
+// every value is inline and badger's Txn.Get has already copied it: there,
+// every lookup copies the value.)
+func itemSize(item *badger.Item) (int, error) {
 	size := -1
 	err := item.Value(func(value []byte) error {
 		size = len(value)

@@ -1,7 +1,6 @@
 package badgerds
 
 import (
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -57,8 +56,6 @@ func (d *Datastore) moved(n int) {
 	// Dirty pages cannot be reclaimed; a sync makes them clean. Errors are
 	// ignored: releasing is best effort, and a failing disk fails the next
 	// write or Sync anyway.
-	if os.Getenv("X_NOSYNC") == "" {
-		_ = d.db.Sync()
-	}
+	_ = d.db.Sync()
 	pageOut(r.dir)
 }

@@ -73,7 +73,7 @@ func (t *Txn) Has(ctx context.Context, key ds.Key) (ok bool, err error) {
 func (t *Txn) GetSize(ctx context.Context, key ds.Key) (size int, err error) {
 	size = -1
 	err = t.run(func() (err error) {
-		size, err = t.d.valueSize(t.txn, key)
+		size, err = valueSize(t.txn, key)
 		return err
 	})
 	return size, err
@@ -81,6 +81,9 @@ func (t *Txn) GetSize(ctx context.Context, key ds.Key) (size int, err error) {
 
 // Put records a write of value under key.
 func (t *Txn) Put(ctx context.Context, key ds.Key, value []byte) error {
+	if err := t.d.checkValue("txn put", value); err != nil {
+		return err
+	}
 	return t.write("txn put", int64(len(key.String())+len(value)), func() error {
 		return t.txn.Set(key.Bytes(), value)
 	})
@@ -96,18 +99,22 @@ func (t *Txn) Delete(ctx context.Context, key ds.Key) error {
 // Query runs q against the transaction's view, including its own writes made
 // before the call. The results end when the transaction does.
 func (t *Txn) Query(ctx context.Context, q query.Query) (query.Results, error) {
-	var res query.Results
+	var it *queryIter
 	err := t.run(func() error {
-		it := newQueryIter(ctx, t.d, &t.mu, t.txn, q)
+		it = newQueryIter(ctx, t.d, &t.mu, t.txn, q)
 		if t.queries == nil {
 			t.queries = make(map[*queryIter]struct{})
 		}
 		t.queries[it] = struct{}{}
 		it.release = func() { delete(t.queries, it) }
-		res = it.results()
 		return nil
 	})
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	// Outside t.run: an order that is not pushed down reads all results
+	// right away, and reading takes the locks t.run holds.
+	return it.results(), nil
 }
 
 // Commit applies the transaction's writes atomically. The transaction is
