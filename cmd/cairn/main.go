@@ -34,6 +34,15 @@ func run(args []string) int {
 		}
 	}()
 
+	if path := os.Getenv("CAIRN_CPUPROFILE"); path != "" {
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "cairn: CAIRN_CPUPROFILE: %s\n", err)
+			return exitError
+		}
+		defer stop()
+	}
+
 	g := &globalOptions{stdout: os.Stdout, stderr: os.Stderr}
 	cmd := newRootCmd(g)
 	cmd.SetArgs(args)
