@@ -65,3 +65,33 @@ func TestLinkRules(t *testing.T) {
 		t.Errorf("signature over a sha1 CID: %v", err)
 	}
 }
+
+func TestCheckBlockRefusesWeakHashes(t *testing.T) {
+	data := []byte("block")
+	for _, tc := range []struct {
+		name string
+		mh   uint64
+		ok   bool
+	}{
+		{"sha2-256", mh.SHA2_256, true},
+		{"sha2-512", mh.SHA2_512, true},
+		{"blake3", mh.BLAKE3, true},
+		{"sha1", mh.SHA1, false},
+		{"md5", mh.MD5, false},
+		{"murmur3", mh.MURMUR3X64_64, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := cid.Prefix{Version: 1, Codec: cid.Raw, MhType: tc.mh, MhLength: -1}.Sum(data)
+			if err != nil {
+				t.Skipf("go-multihash cannot compute %s here: %v", tc.name, err)
+			}
+			err = CheckBlock(c, data)
+			if tc.ok && err != nil {
+				t.Fatalf("CheckBlock: %v", err)
+			}
+			if !tc.ok && !errors.Is(err, ErrInvalidCID) {
+				t.Fatalf("CheckBlock accepted %s: %v", tc.name, err)
+			}
+		})
+	}
+}

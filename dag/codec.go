@@ -5,7 +5,10 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
 	"github.com/ipld/go-ipld-prime"
@@ -169,6 +172,13 @@ func checkField(field, v string, required bool) error {
 	}
 	if len(v) > MaxFieldLength {
 		return fmt.Errorf("%w: %s is %d bytes, limit %d", ErrTooLarge, field, len(v), MaxFieldLength)
+	}
+	if !utf8.ValidString(v) {
+		return fmt.Errorf("%w: %s %q is not valid UTF-8", ErrInvalidField, field, v)
+	}
+	// Short fields are printed by tools: no control characters (terminal escapes).
+	if i := strings.IndexFunc(v, unicode.IsControl); i >= 0 {
+		return fmt.Errorf("%w: %s %q contains a control character", ErrInvalidField, field, v)
 	}
 	return nil
 }

@@ -133,7 +133,7 @@ func toNode(v any, depth int) (datamodel.Node, error) {
 		// TOML floats, even integral ones such as 2.0 or 1e3: JSON refuses those too.
 		return nil, fmt.Errorf("%w: number %v: only integers are allowed; write other numbers as strings", ErrInvalidField, v)
 	case time.Time:
-		return basicnode.NewString(v.Format(time.RFC3339Nano)), nil
+		return basicnode.NewString(formatTOMLTime(v)), nil
 	case []any:
 		return listNode(v, depth)
 	case []map[string]any: // TOML arrays of tables
@@ -207,4 +207,20 @@ func mapNode(v map[string]any, depth int) (datamodel.Node, error) {
 		return nil, err
 	}
 	return nb.Build(), nil
+}
+
+// formatTOMLTime writes a TOML date or time as the string it was in the file:
+// an offset date-time as RFC 3339 with its offset, and a local date-time, date
+// or time without one (the TOML decoder marks those by the zone's name), so no
+// time zone is invented.
+func formatTOMLTime(t time.Time) string {
+	switch t.Location().String() {
+	case "datetime-local":
+		return t.Format("2006-01-02T15:04:05.999999999")
+	case "date-local":
+		return t.Format("2006-01-02")
+	case "time-local":
+		return t.Format("15:04:05.999999999")
+	}
+	return t.Format(time.RFC3339Nano)
 }

@@ -3,6 +3,7 @@ package dag
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
 	"github.com/ipld/go-ipld-prime/datamodel"
@@ -76,6 +77,48 @@ func (m *MetadataSet) Validate() error {
 	}
 	if m.Entries != nil && entriesDepth(m.Entries, 1) > MaxEntriesDepth {
 		return fmt.Errorf("%w: entries nest more than %d levels", ErrTooDeep, MaxEntriesDepth)
+	}
+	if m.Entries != nil {
+		if err := entriesUTF8(m.Entries); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// entriesUTF8 requires every string and map key in n to be valid UTF-8, as
+// DAG-CBOR does. (Control characters are allowed in values; tools print entries
+// as JSON, which escapes them.)
+func entriesUTF8(n datamodel.Node) error {
+	switch n.Kind() {
+	case datamodel.Kind_String:
+		s, _ := n.AsString()
+		if !utf8.ValidString(s) {
+			return fmt.Errorf("%w: entries: string %q is not valid UTF-8", ErrInvalidField, s)
+		}
+	case datamodel.Kind_Map:
+		for it := n.MapIterator(); it != nil && !it.Done(); {
+			k, v, err := it.Next()
+			if err != nil {
+				return fmt.Errorf("%w: entries: %w", ErrMalformed, err)
+			}
+			if err := entriesUTF8(k); err != nil {
+				return err
+			}
+			if err := entriesUTF8(v); err != nil {
+				return err
+			}
+		}
+	case datamodel.Kind_List:
+		for it := n.ListIterator(); it != nil && !it.Done(); {
+			_, v, err := it.Next()
+			if err != nil {
+				return fmt.Errorf("%w: entries: %w", ErrMalformed, err)
+			}
+			if err := entriesUTF8(v); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

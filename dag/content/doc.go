@@ -8,10 +8,10 @@
 // it or written (profile_test.go pins the one boxo global that has no per-call
 // option, the dag-pb field order).
 //
-// Import streams: it reads 1 MiB at a time, hashes each chunk for its CID
-// while a second goroutine computes the file's plain SHA-256, and batches
-// writes, so memory stays bounded whatever the file size. Export and Cat
-// stream too.
+// Import streams: one goroutine reads the file 1 MiB at a time and computes
+// its plain SHA-256 while another hashes each chunk for its CID and builds the
+// DAG; writes are batched. Memory stays bounded whatever the file size. Export
+// and Cat stream too.
 //
 // Example:
 //

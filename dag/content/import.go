@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 
-	chunker "github.com/ipfs/boxo/chunker"
 	"github.com/ipfs/boxo/ipld/unixfs/importer/balanced"
 	"github.com/ipfs/boxo/ipld/unixfs/importer/helpers"
 	ipld "github.com/ipfs/go-ipld-format"
@@ -13,7 +12,9 @@ import (
 // ImportReader imports one file's bytes, read from r until EOF, with the
 // unixfs-v1-2025 profile and writes its blocks to dst. Writes are batched and
 // all done when it returns; after an error some blocks may have been written,
-// and none is written after it returns. Cancellation is checked between chunks.
+// and none is written after it returns. r is read on another goroutine, but
+// not after ImportReader returns (it waits for a Read in progress).
+// Cancellation is checked between chunks.
 func ImportReader(ctx context.Context, dst ipld.DAGService, r io.Reader, opts ...Option) (Result, error) {
 	im := newImporter(ctx, dst, newImportConfig(opts))
 	_, res, err := im.file(r)
@@ -42,31 +43,25 @@ func newImporter(ctx context.Context, dst ipld.DAGService, cfg importConfig) *im
 	}
 }
 
-// file builds the balanced DAG of r's bytes while a second goroutine computes
-// their plain SHA-256.
+// file builds the balanced DAG of r's bytes while a second goroutine reads
+// them and computes their plain SHA-256.
 func (im *importer) file(r io.Reader) (ipld.Node, Result, error) {
-	pipe := newHashPipe(nil)
+	spl := newHashingSplitter(im.ctx, r, &im.progress)
 	params := helpers.DagBuilderParams{
 		Dagserv:    im.batch.dag,
 		Maxlinks:   MaxLinks,
 		RawLeaves:  true,
 		CidBuilder: cidBuilder(),
 	}
-	db, err := params.New(&teeSplitter{
-		ctx:      im.ctx,
-		inner:    chunker.NewSizeSplitter(r, ChunkSize),
-		pipe:     pipe,
-		progress: &im.progress,
-	})
+	db, err := params.New(spl)
 	if err != nil {
-		pipe.abort()
+		spl.finish()
 		return nil, Result{}, err
 	}
 	nd, err := balanced.Layout(db)
+	n, sum := spl.finish()
 	if err != nil {
-		pipe.abort()
 		return nil, Result{}, err
 	}
-	n, sum := pipe.finish()
 	return nd, Result{Root: nd.Cid(), Size: uint64(n), SHA256: sum}, nil
 }

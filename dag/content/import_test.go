@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -187,13 +188,26 @@ func (d *slowDAG) Add(ctx context.Context, nd ipld.Node) error {
 	return d.AddMany(ctx, []ipld.Node{nd})
 }
 
+// countingReader counts Read calls.
+type countingReader struct {
+	r     io.Reader
+	reads atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.reads.Add(1)
+	return c.r.Read(p)
+}
+
 // TestImportNoWriteAfterError checks that after a failed import no write to
-// the destination is still running or starts later, so a caller may roll back.
+// the destination is still running or starts later, so a caller may roll
+// back, and that the reader is no longer used.
 func TestImportNoWriteAfterError(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dst := &slowDAG{}
-	_, err := ImportReader(ctx, dst, newVectorReader(64*ChunkSize), WithProgress(func(n int64) {
+	r := &countingReader{r: newVectorReader(64 * ChunkSize)}
+	_, err := ImportReader(ctx, dst, r, WithProgress(func(n int64) {
 		if n >= 24*ChunkSize {
 			cancel()
 		}
@@ -204,10 +218,36 @@ func TestImportNoWriteAfterError(t *testing.T) {
 	if n := dst.inFlight.Load(); n != 0 {
 		t.Errorf("%d writes still running after return", n)
 	}
-	calls := dst.calls.Load()
+	calls, reads := dst.calls.Load(), r.reads.Load()
 	time.Sleep(100 * time.Millisecond)
 	if later := dst.calls.Load(); later != calls {
 		t.Errorf("%d writes started after return", later-calls)
+	}
+	if later := r.reads.Load(); later != reads {
+		t.Errorf("%d reads after return", later-reads)
+	}
+}
+
+// failingDAG fails every write.
+type failingDAG struct{ discardDAG }
+
+var errDisk = errors.New("disk on fire")
+
+func (*failingDAG) Add(context.Context, ipld.Node) error       { return errDisk }
+func (*failingDAG) AddMany(context.Context, []ipld.Node) error { return errDisk }
+
+func TestImportWriteError(t *testing.T) {
+	r := &countingReader{r: newVectorReader(200 * ChunkSize)}
+	_, err := ImportReader(context.Background(), &failingDAG{}, r)
+	if !errors.Is(err, errDisk) {
+		t.Fatalf("import: %v, want the write error", err)
+	}
+	// It stops soon after the first failed batch, not at the end of the input.
+	if n := r.reads.Load(); n > 50 {
+		t.Errorf("%d reads before stopping", n)
+	}
+	if _, err := ImportPath(context.Background(), &failingDAG{}, writeVectorTree(t, t.TempDir())); !errors.Is(err, errDisk) {
+		t.Fatalf("import of a directory: %v, want the write error", err)
 	}
 }
 

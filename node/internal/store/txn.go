@@ -102,8 +102,11 @@ func (t *Txn) AddReferrer(subject, ref cid.Cid, kind dag.NodeKind) {
 	t.refs[refKey(subject, ref)] = []byte(kind.String())
 }
 
-// Commit writes pins and index entries and drops the journal in one badger
-// transaction, then syncs the database to disk.
+// Commit writes pins, index entries and a commit marker in one badger
+// transaction, syncs the database, then drops the journal. The marker is the
+// commit point: a crash before it rolls the Txn back at the next Open, a crash
+// after it only finishes dropping the journal. (Dropping the journal inside the
+// transaction would cap a Txn at what one badger transaction holds.)
 func (t *Txn) Commit(ctx context.Context) error {
 	if t.done {
 		return ErrTxnDone
@@ -147,14 +150,21 @@ func (t *Txn) Commit(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := t.forEachJournal(ctx, func(k ds.Key) error { return dtx.Delete(ctx, k) }); err != nil {
+	if err := dtx.Put(ctx, doneKey(t.id), nil); err != nil {
 		return err
 	}
 	if err := dtx.Commit(ctx); err != nil {
 		return err
 	}
 	t.finish()
-	return t.s.Sync(ctx)
+	if err := t.s.Sync(ctx); err != nil {
+		return fmt.Errorf("committed, but syncing to disk failed: %w", err)
+	}
+	// Committed: what follows is cleanup that Open redoes if it is interrupted.
+	if err := t.s.dropJournal(context.WithoutCancel(ctx), t.id); err != nil {
+		return fmt.Errorf("committed, but dropping the journal failed (the next open retries): %w", err)
+	}
+	return nil
 }
 
 // Abort deletes the blocks this Txn added and its journal. It is a no-op after
@@ -173,10 +183,6 @@ func (t *Txn) finish() {
 		t.done = true
 		<-t.s.writer
 	}
-}
-
-func (t *Txn) forEachJournal(ctx context.Context, fn func(ds.Key) error) error {
-	return forEachKey(ctx, t.s.ds, journalPrefix.ChildString(t.id), fn)
 }
 
 // rollback deletes the blocks journalled under txn id, then the journal itself.
@@ -204,7 +210,24 @@ func (s *Store) rollback(ctx context.Context, id string) error {
 	return s.Sync(ctx)
 }
 
-// recover rolls back the Txns a crash left unfinished.
+// dropJournal deletes a committed Txn's journal, then its commit marker.
+func (s *Store) dropJournal(ctx context.Context, id string) error {
+	b, err := s.ds.Batch(ctx)
+	if err != nil {
+		return err
+	}
+	err = forEachKey(ctx, s.ds, journalPrefix.ChildString(id), func(k ds.Key) error { return b.Delete(ctx, k) })
+	if err != nil {
+		return err
+	}
+	if err := b.Commit(ctx); err != nil {
+		return err
+	}
+	return s.ds.Delete(ctx, doneKey(id))
+}
+
+// recover finishes what a crash interrupted: Txns with a commit marker keep
+// their blocks and lose their journal; the others are rolled back.
 func (s *Store) recover(ctx context.Context) error {
 	ids := map[string]bool{}
 	err := forEachKey(ctx, s.ds, journalPrefix, func(k ds.Key) error {
@@ -214,8 +237,24 @@ func (s *Store) recover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	err = forEachKey(ctx, s.ds, donePrefix, func(k ds.Key) error {
+		ids[k.BaseNamespace()] = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	for id := range ids {
-		if err := s.rollback(ctx, id); err != nil {
+		committed, err := s.ds.Has(ctx, doneKey(id))
+		if err != nil {
+			return err
+		}
+		if committed {
+			err = s.dropJournal(ctx, id)
+		} else {
+			err = s.rollback(ctx, id)
+		}
+		if err != nil {
 			return err
 		}
 	}
