@@ -27,18 +27,18 @@ const PolicyVersion = 1
 //	threshold = 2
 //	roles = ["publisher", "builder"]
 type Policy struct {
-	Version int    `toml:"version"`
-	Rules   []Rule `toml:"rule"`
+	Version int    `toml:"version" json:"version"`
+	Rules   []Rule `toml:"rule" json:"rules"`
 }
 
 // Rule trusts Keys for the packages Pattern selects. A metadata set is trusted
 // when Threshold distinct keys of Keys signed it in one of Roles (any role when
 // Roles is empty).
 type Rule struct {
-	Pattern   Pattern  `toml:"pattern"`
-	Keys      []string `toml:"keys"`
-	Threshold int      `toml:"threshold"`
-	Roles     []string `toml:"roles,omitempty"`
+	Pattern   Pattern  `toml:"pattern" json:"pattern"`
+	Keys      []string `toml:"keys" json:"keys"`
+	Threshold int      `toml:"threshold" json:"threshold"`
+	Roles     []string `toml:"roles,omitempty" json:"roles,omitempty"`
 }
 
 // Validate checks every rule.
@@ -145,7 +145,10 @@ func (p *Policy) RemoveKey(pattern Pattern, did string) error {
 			return fmt.Errorf("%w: rule %q does not list %s", ErrInvalidPolicy, pattern, did)
 		}
 		r.Keys = slices.Delete(slices.Clone(r.Keys), j, j+1)
-		r.Threshold = min(r.Threshold, len(r.Keys))
+		if len(r.Keys) > 0 && r.Threshold > len(r.Keys) {
+			return fmt.Errorf("%w: rule %q needs %d signatures and would keep %d keys; lower its threshold first (trust add %s DID --threshold %d)",
+				ErrInvalidPolicy, pattern, r.Threshold, len(r.Keys), pattern, len(r.Keys))
+		}
 	}
 	if did == "" || len(r.Keys) == 0 {
 		next.Rules = slices.Delete(next.Rules, i, i+1)

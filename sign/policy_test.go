@@ -365,14 +365,15 @@ func TestRemoveKey(t *testing.T) {
 			{Pattern: "*", Keys: []string{didH}, Threshold: 1},
 		}}
 	}
-	t.Run("lowers threshold", func(t *testing.T) {
+	t.Run("refuses to leave an unreachable threshold", func(t *testing.T) {
 		p := newPolicy()
-		if err := p.RemoveKey("acme/*", did0); err != nil {
-			t.Fatal(err)
+		before := clonePolicy(p)
+		err := p.RemoveKey("acme/*", did0)
+		if !errors.Is(err, ErrInvalidPolicy) || !strings.Contains(err.Error(), "lower its threshold first") {
+			t.Fatalf("RemoveKey = %v", err)
 		}
-		want := Rule{Pattern: "acme/*", Keys: []string{did1, didH}, Threshold: 2}
-		if !reflect.DeepEqual(p.Rules[0], want) {
-			t.Errorf("rule %+v, want %+v", p.Rules[0], want)
+		if !reflect.DeepEqual(p, before) {
+			t.Errorf("policy changed by a refused RemoveKey: %+v", p)
 		}
 	})
 	t.Run("keeps a lower threshold", func(t *testing.T) {
@@ -710,4 +711,14 @@ func TestRemoveKeyDoesNotEditSharedSlices(t *testing.T) {
 	if !slices.Equal(keys, []string{did1, did0, didH}) {
 		t.Errorf("the old Keys slice changed to %v", keys)
 	}
+}
+
+func clonePolicy(p *Policy) *Policy {
+	c := &Policy{Version: p.Version}
+	for _, r := range p.Rules {
+		r.Keys = slices.Clone(r.Keys)
+		r.Roles = slices.Clone(r.Roles)
+		c.Rules = append(c.Rules, r)
+	}
+	return c
 }

@@ -110,7 +110,8 @@ func (v *verifier) pkg(ctx context.Context, c cid.Cid, depth int) (*Report, erro
 		for i, m := range r.Metadata {
 			codes[i] = m.Code
 		}
-		r.fail(worst(r.Metadata), common(codes, CodeBelowThreshold), summarize(r.Metadata))
+		code := common(codes, CodeBelowThreshold)
+		r.fail(statusOf(code), code, summarize(r.Metadata))
 	default:
 		r.Status = Valid
 	}
@@ -175,7 +176,8 @@ func (v *verifier) metadata(ctx context.Context, pkg, c cid.Cid, rule *Rule) (Me
 		for i, s := range mr.Signatures {
 			codes[i] = s.Code
 		}
-		mr.Status, mr.Code = Untrusted, common(codes, CodeBelowThreshold)
+		mr.Code = common(codes, CodeBelowThreshold)
+		mr.Status = statusOf(mr.Code)
 		mr.Reason = fmt.Sprintf("%d of %d required signatures from trusted keys", mr.Valid, need)
 	default:
 		mr.Status = Valid
@@ -260,21 +262,16 @@ func (r *Report) fail(s Status, c Code, reason string) *Report {
 	return r
 }
 
-// statusOf maps a failure to read a node to its verdict: bytes that are wrong are
-// Invalid; bytes that are absent are Untrusted (nothing proves them bad).
+// statusOf is the one rule from a code to a status, at every level: codes that
+// prove bytes wrong (corrupt, malformed, forged, replayed, misattached, looping)
+// are Invalid; the others (missing, not trusted, not enough) are Untrusted.
 func statusOf(c Code) Status {
-	if c == CodeMissing {
-		return Untrusted
-	}
-	return Invalid
-}
-
-// worst returns Invalid if any metadata set is Invalid, else Untrusted.
-func worst(ms []MetadataReport) Status {
-	for _, m := range ms {
-		if m.Status == Invalid {
-			return Invalid
-		}
+	switch c {
+	case CodeOK:
+		return Valid
+	case CodeCorrupt, CodeMalformed, CodeSubjectMismatch, CodeBadSignature,
+		CodeUnknownAlg, CodeBadSigner, CodeCycle:
+		return Invalid
 	}
 	return Untrusted
 }

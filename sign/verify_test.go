@@ -321,9 +321,9 @@ func TestVerifyCorruptSignature(t *testing.T) {
 	w.src.Put(s, bad)
 
 	r := w.verify(p)
-	pkgVerdict(t, r, Untrusted, CodeCorrupt)
+	pkgVerdict(t, r, Invalid, CodeCorrupt)
 	mr := onlyMeta(t, r)
-	metaVerdict(t, mr, Untrusted, CodeCorrupt, "0 of 1")
+	metaVerdict(t, mr, Invalid, CodeCorrupt, "0 of 1")
 	sigVerdict(t, onlySig(t, mr), Invalid, CodeCorrupt, s.String())
 }
 
@@ -336,7 +336,7 @@ func TestVerifyMalformedSignatureNode(t *testing.T) {
 	m := w.meta(p)
 	w.src.AddReferrer(m, p)
 	r := w.verify(p)
-	pkgVerdict(t, r, Untrusted, CodeMalformed)
+	pkgVerdict(t, r, Invalid, CodeMalformed)
 	sigVerdict(t, onlySig(t, onlyMeta(t, r)), Invalid, CodeMalformed)
 }
 
@@ -377,9 +377,9 @@ func TestVerifyForgedMetadataCopy(t *testing.T) {
 	w.src.AddReferrer(m2, fc)
 
 	r := w.verify(p2)
-	pkgVerdict(t, r, Untrusted, CodeBadSignature)
+	pkgVerdict(t, r, Invalid, CodeBadSignature)
 	mr := onlyMeta(t, r)
-	metaVerdict(t, mr, Untrusted, CodeBadSignature, "0 of 1")
+	metaVerdict(t, mr, Invalid, CodeBadSignature, "0 of 1")
 	sr := onlySig(t, mr)
 	sigVerdict(t, sr, Invalid, CodeBadSignature, "does not verify")
 	if sr.Signer != k.DID() {
@@ -407,18 +407,18 @@ func TestVerifyReplayedSignature(t *testing.T) {
 		rc := w.put(&replay)
 		w.src.AddReferrer(m2, rc)
 		r := w.verify(p)
-		pkgVerdict(t, r, Untrusted, CodeBadSignature)
+		pkgVerdict(t, r, Invalid, CodeBadSignature)
 		mr := onlyMeta(t, r)
-		metaVerdict(t, mr, Untrusted, CodeBadSignature)
+		metaVerdict(t, mr, Invalid, CodeBadSignature)
 		sigVerdict(t, onlySig(t, mr), Invalid, CodeBadSignature, "replayed")
 	})
 	t.Run("original attached to another set", func(t *testing.T) {
 		w, p, m1, m2, s, _ := setup(t)
 		w.src.AddReferrer(m2, s)
 		r := w.verify(p)
-		pkgVerdict(t, r, Untrusted, CodeSubjectMismatch)
+		pkgVerdict(t, r, Invalid, CodeSubjectMismatch)
 		mr := onlyMeta(t, r)
-		metaVerdict(t, mr, Untrusted, CodeSubjectMismatch)
+		metaVerdict(t, mr, Invalid, CodeSubjectMismatch)
 		sigVerdict(t, onlySig(t, mr), Invalid, CodeSubjectMismatch, m1.String(), m2.String())
 	})
 	t.Run("replay does not spoil a good set", func(t *testing.T) {
@@ -432,7 +432,7 @@ func TestVerifyReplayedSignature(t *testing.T) {
 			case mr.CID.Equals(m1):
 				metaVerdict(t, mr, Valid, CodeOK)
 			case mr.CID.Equals(m2):
-				metaVerdict(t, mr, Untrusted, CodeSubjectMismatch)
+				metaVerdict(t, mr, Invalid, CodeSubjectMismatch)
 			}
 		}
 	})
