@@ -98,6 +98,10 @@ func (r *Repo) exportLayer(ctx context.Context, l dag.Layer, out string, opts []
 	if err != nil {
 		return 0, r.exportError(l.Content, err)
 	}
+	if res.Dir != l.IsDir() {
+		os.RemoveAll(out)
+		return 0, fmt.Errorf("%w: layer %q is %s, but its content is not", ErrNotPackage, l.Name, l.MediaType)
+	}
 	if res.Size != l.Size || (!l.IsDir() && !bytes.Equal(res.SHA256, l.SHA256)) {
 		os.RemoveAll(out)
 		return 0, fmt.Errorf("%w: layer %q: wrote %d bytes with sha256 %x, the package says %d bytes with sha256 %x",

@@ -2,6 +2,10 @@ package node
 
 import (
 	"context"
+	"slices"
+	"strings"
+
+	"github.com/cairnpkg/cairn/dag"
 
 	"github.com/ipfs/go-cid"
 )
@@ -15,7 +19,7 @@ type ListEntry struct {
 	Size    uint64  `json:"size"`
 }
 
-// List returns the packages in the repo by name and version, in index order.
+// List returns the packages in the repo, by name and then by version precedence.
 func (r *Repo) List(ctx context.Context, name string) ([]ListEntry, error) {
 	vs, err := r.store.Versions(ctx, name)
 	if err != nil {
@@ -32,5 +36,11 @@ func (r *Repo) List(ctx context.Context, name string) ([]ListEntry, error) {
 		}
 		out = append(out, e)
 	}
+	slices.SortStableFunc(out, func(a, b ListEntry) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return dag.CompareVersions(a.Version, b.Version)
+	})
 	return out, nil
 }

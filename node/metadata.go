@@ -42,14 +42,14 @@ func (r *Repo) AddMetadata(ctx context.Context, req MetadataRequest) (*SignedRes
 	if err := r.checkInputs(ctx, req.Inputs); err != nil {
 		return nil, err
 	}
-	now := clock(req.Now)
+	now := clock(req.Now)()
 	tx, err := r.store.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Abort(ctx)
-	meta := &dag.MetadataSet{Subject: req.Package, Kind: orDefault(req.Kind, dag.KindBuild), Entries: req.Entries, Inputs: req.Inputs, Created: now()}
-	metaCID, sigCID, err := r.putSigned(ctx, tx, meta, key, orDefault(req.Role, dag.RolePublisher), now())
+	meta := &dag.MetadataSet{Subject: req.Package, Kind: orDefault(req.Kind, dag.KindBuild), Entries: req.Entries, Inputs: req.Inputs, Created: now}
+	metaCID, sigCID, err := r.putSigned(ctx, tx, meta, key, orDefault(req.Role, dag.RolePublisher), now)
 	if err != nil {
 		return nil, err
 	}

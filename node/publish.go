@@ -52,6 +52,8 @@ type PublishResult struct {
 	Signer    string      `json:"signer"`
 	// TrustAdded is the pattern auto-trust added to the policy, if any.
 	TrustAdded string `json:"trustAdded,omitempty"`
+	// Warnings say what went wrong after the package was committed.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Publish imports the paths, builds the package, its metadata set and a signature,
@@ -71,18 +73,26 @@ func (r *Repo) Publish(ctx context.Context, req PublishRequest) (*PublishResult,
 		return nil, fmt.Errorf("%w: a media type can be given only for a single path", ErrInvalidInput)
 	}
 	names := map[string]string{}
-	for _, p := range req.Paths {
+	layerNames := make([]string, len(req.Paths))
+	for i, p := range req.Paths {
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
 		}
-		base := filepath.Base(filepath.Clean(p))
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
+		}
+		base := filepath.Base(abs) // "." and "dir/" name the directory itself
 		if prev, ok := names[base]; ok {
 			return nil, fmt.Errorf("%w: %s and %s would both be layer %q", ErrInvalidInput, prev, p, base)
 		}
-		names[base] = p
+		names[base], layerNames[i] = p, base
 		if !st.Mode().IsRegular() && !st.IsDir() {
 			return nil, fmt.Errorf("%w: %s is neither a regular file nor a directory", ErrInvalidInput, p)
+		}
+		if st.IsDir() && req.MediaType != "" {
+			return nil, fmt.Errorf("%w: --media-type applies to a file; %s is a directory (%s)", ErrInvalidInput, p, dag.DirectoryMediaType)
 		}
 	}
 	key, err := r.key(req.Key)
@@ -92,7 +102,13 @@ func (r *Repo) Publish(ctx context.Context, req PublishRequest) (*PublishResult,
 	if err := r.checkInputs(ctx, req.Inputs); err != nil {
 		return nil, err
 	}
-	now := clock(req.Now)
+	if r.cfg.AutoTrust {
+		// A policy that cannot be read would fail auto-trust after the commit.
+		if _, err := r.Policy(); err != nil {
+			return nil, err
+		}
+	}
+	now := clock(req.Now)()
 
 	tx, err := r.store.Begin(ctx)
 	if err != nil {
@@ -102,7 +118,7 @@ func (r *Repo) Publish(ctx context.Context, req PublishRequest) (*PublishResult,
 
 	pkg := &dag.Package{Name: req.Name, Version: req.Version}
 	var done int64
-	for _, p := range req.Paths {
+	for i, p := range req.Paths {
 		var opts []content.Option
 		if req.Progress != nil {
 			base := done
@@ -116,7 +132,7 @@ func (r *Repo) Publish(ctx context.Context, req PublishRequest) (*PublishResult,
 			return nil, fmt.Errorf("import %s: %w", p, err)
 		}
 		done += int64(res.Size)
-		l := dag.Layer{Name: filepath.Base(filepath.Clean(p)), Size: res.Size, SHA256: res.SHA256, Content: res.Root}
+		l := dag.Layer{Name: layerNames[i], Size: res.Size, SHA256: res.SHA256, Content: res.Root}
 		switch {
 		case res.Dir:
 			l.MediaType = dag.DirectoryMediaType
@@ -138,8 +154,8 @@ func (r *Repo) Publish(ctx context.Context, req PublishRequest) (*PublishResult,
 	tx.Pin(pkgCID, store.PinPackage)
 	tx.SetVersion(pkg.Ref(), pkgCID)
 
-	meta := &dag.MetadataSet{Subject: pkgCID, Kind: orDefault(req.Kind, dag.KindBuild), Entries: req.Entries, Inputs: req.Inputs, Created: now()}
-	metaCID, sigCID, err := r.putSigned(ctx, tx, meta, key, orDefault(req.Role, dag.RolePublisher), now())
+	meta := &dag.MetadataSet{Subject: pkgCID, Kind: orDefault(req.Kind, dag.KindBuild), Entries: req.Entries, Inputs: req.Inputs, Created: now}
+	metaCID, sigCID, err := r.putSigned(ctx, tx, meta, key, orDefault(req.Role, dag.RolePublisher), now)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +169,7 @@ func (r *Repo) Publish(ctx context.Context, req PublishRequest) (*PublishResult,
 	if r.cfg.AutoTrust {
 		added, err := r.autoTrust(req.Name, key.DID())
 		if err != nil {
-			return res, fmt.Errorf("published, but could not update the trust policy: %w", err)
+			res.Warnings = append(res.Warnings, fmt.Sprintf("could not update the trust policy: %s", err))
 		}
 		res.TrustAdded = added
 	}

@@ -77,6 +77,11 @@ func Init(dir string) (res InitResult, err error) {
 	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
 		return res, fmt.Errorf("%w: %s", ErrRepoExists, dir)
 	}
+	for _, p := range []string{PolicyFile, KeysDir, StoreDir} {
+		if _, err := os.Lstat(filepath.Join(dir, p)); err == nil {
+			return res, fmt.Errorf("%w: %s already has %s; init only creates a repo where none of config.toml, policy.toml, keys/ and store/ exist", ErrRepoExists, dir, p)
+		}
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return res, err
 	}
@@ -85,6 +90,7 @@ func Init(dir string) (res InitResult, err error) {
 		return res, err
 	}
 	defer lock.unlock()
+	// On failure remove what this Init made: nothing of these existed before.
 	defer func() {
 		if err != nil {
 			for _, p := range []string{ConfigFile, PolicyFile, KeysDir, StoreDir} {

@@ -28,7 +28,7 @@ func readEntries(paths []string) (datamodel.Node, error) {
 		}
 		n, err := dag.ParseEntries(p, data)
 		if err != nil {
-			return nil, fmt.Errorf("--meta %w", err)
+			return nil, fmt.Errorf("--meta: %w", err)
 		}
 		maps = append(maps, n)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node"
@@ -43,7 +44,7 @@ func exitCode(err error) int {
 		return exitLocked
 	case errors.Is(err, node.ErrNotFound), errors.Is(err, sign.ErrKeyNotFound), errors.Is(err, node.ErrNoRepo):
 		return exitNotFound
-	case errors.As(err, new(usageError)),
+	case errors.As(err, new(usageError)), strings.HasPrefix(err.Error(), "unknown command"),
 		errors.Is(err, dag.ErrInvalidCID), errors.Is(err, dag.ErrInvalidName),
 		errors.Is(err, dag.ErrInvalidVersion), errors.Is(err, dag.ErrMalformed),
 		errors.Is(err, dag.ErrInvalidField), errors.Is(err, dag.ErrTooDeep), errors.Is(err, dag.ErrTooLarge),

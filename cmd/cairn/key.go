@@ -46,9 +46,10 @@ A key is named publicly by its did:key. Private keys are never printed.`,
 }
 
 type keyInfo struct {
-	Name string `json:"name"`
-	DID  string `json:"did"`
-	Path string `json:"path,omitempty"`
+	Name  string `json:"name"`
+	DID   string `json:"did,omitempty"`
+	Path  string `json:"path,omitempty"`
+	Error string `json:"error,omitempty"`
 }
 
 func runKeyGen(ctx context.Context, g *globalOptions, name string) error {
@@ -74,11 +75,13 @@ func runKeyList(ctx context.Context, g *globalOptions) error {
 		}
 		out := []keyInfo{}
 		for _, n := range names {
-			k, err := r.Keys().Get(n)
-			if err != nil {
-				return err
+			info := keyInfo{Name: n}
+			if k, err := r.Keys().Get(n); err != nil {
+				info.Error = err.Error() // one unreadable key does not hide the others
+			} else {
+				info.DID = k.DID()
 			}
-			out = append(out, keyInfo{Name: n, DID: k.DID()})
+			out = append(out, info)
 		}
 		if g.json {
 			return g.printJSON(out)
@@ -87,6 +90,10 @@ func runKeyList(ctx context.Context, g *globalOptions) error {
 			mark := " "
 			if k.Name == r.Config().DefaultKey {
 				mark = "*"
+			}
+			if k.Error != "" {
+				g.printf("%s %-16s (unusable: %s)\n", mark, k.Name, k.Error)
+				continue
 			}
 			g.printf("%s %-16s %s\n", mark, k.Name, k.DID)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"path/filepath"
 
@@ -98,6 +99,9 @@ func runPublish(ctx context.Context, g *globalOptions, o *publishOptions, paths 
 		bar.done()
 		if err != nil {
 			return err
+		}
+		for _, w := range res.Warnings {
+			fmt.Fprintf(g.stderr, "cairn: warning: %s\n", w)
 		}
 		if g.json {
 			return g.printJSON(res)

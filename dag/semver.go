@@ -1,0 +1,65 @@
+package dag
+
+import (
+	"cmp"
+	"strconv"
+	"strings"
+)
+
+// CompareVersions orders two valid semantic versions by precedence (semver.org
+// §11): major, minor, patch numerically; a pre-release before its release;
+// pre-release identifiers numerically or lexically, shorter first. Build
+// metadata does not affect precedence; it breaks ties lexically so the order is
+// total. Invalid versions compare as strings after valid ones.
+func CompareVersions(a, b string) int {
+	_, errA := ParseVersion(a)
+	_, errB := ParseVersion(b)
+	switch {
+	case errA != nil && errB != nil:
+		return strings.Compare(a, b)
+	case errA != nil:
+		return 1
+	case errB != nil:
+		return -1
+	}
+	coreA, buildA, _ := strings.Cut(a, "+")
+	coreB, buildB, _ := strings.Cut(b, "+")
+	relA, preA, hasPreA := strings.Cut(coreA, "-")
+	relB, preB, hasPreB := strings.Cut(coreB, "-")
+	if c := compareIdentifiers(strings.Split(relA, "."), strings.Split(relB, ".")); c != 0 {
+		return c
+	}
+	switch {
+	case hasPreA && !hasPreB:
+		return -1
+	case !hasPreA && hasPreB:
+		return 1
+	case hasPreA:
+		if c := compareIdentifiers(strings.Split(preA, "."), strings.Split(preB, ".")); c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(buildA, buildB)
+}
+
+func compareIdentifiers(a, b []string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		na, errA := strconv.ParseUint(a[i], 10, 64)
+		nb, errB := strconv.ParseUint(b[i], 10, 64)
+		var c int
+		switch {
+		case errA == nil && errB == nil:
+			c = cmp.Compare(na, nb)
+		case errA == nil: // numeric identifiers sort before alphanumeric ones
+			c = -1
+		case errB == nil:
+			c = 1
+		default:
+			c = strings.Compare(a[i], b[i])
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(len(a), len(b))
+}

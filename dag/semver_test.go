@@ -1,0 +1,36 @@
+package dag
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func TestCompareVersions(t *testing.T) {
+	// semver.org's example order, plus numeric-vs-string and build metadata.
+	ordered := []string{
+		"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
+		"1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.0+build.1", "1.0.0+build.2",
+		"1.2.0", "1.10.0", "2.0.0", "10.0.0",
+	}
+	for i := range ordered {
+		for j := range ordered {
+			got := CompareVersions(ordered[i], ordered[j])
+			want := 0
+			if i < j {
+				want = -1
+			} else if i > j {
+				want = 1
+			}
+			if got != want {
+				t.Errorf("CompareVersions(%q, %q) = %d, want %d", ordered[i], ordered[j], got, want)
+			}
+		}
+	}
+	shuffled := slices.Clone(ordered)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	slices.SortFunc(shuffled, CompareVersions)
+	if !slices.Equal(shuffled, ordered) {
+		t.Errorf("sorted %v", shuffled)
+	}
+}
