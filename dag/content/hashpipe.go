@@ -11,10 +11,10 @@ import (
 // chunks this bounds the data in flight to a few MiB.
 const pipeDepth = 4
 
-// hashPipe computes the plain SHA-256 of a byte stream on its own goroutine,
-// in order, so that the sending goroutine can meanwhile do other work (on
-// import: the CID hash of every leaf). A slice handed to send must not be
-// modified until release (if any) is called with it.
+// hashPipe computes the SHA-256 of a byte stream on its own goroutine, in
+// order, so that the sending goroutine can meanwhile do other work (on export:
+// fetch and write the file). A slice handed to send must not be modified until
+// release (if any) is called with it.
 type hashPipe struct {
 	ch      chan []byte
 	done    chan struct{}
