@@ -24,6 +24,9 @@ var (
 	// ErrNotPackage: a CID that names something other than a package where a
 	// package was expected.
 	ErrNotPackage = errors.New("not a package")
+	// ErrLayerMismatch: a layer's content is not what its package records (kind,
+	// size or SHA-256): the package was built wrong or forged.
+	ErrLayerMismatch = errors.New("layer does not match its package")
 	// ErrInvalidInput: a path, file or argument that cannot be published as given.
 	ErrInvalidInput = errors.New("invalid input")
 )

@@ -93,19 +93,23 @@ func (r *Repo) Get(ctx context.Context, c cid.Cid, out string, o GetOptions) (*G
 	return res, nil
 }
 
+// exportLayer writes one layer to out. The bytes are checked against the
+// layer's kind, size and SHA-256 before they are moved into place, so a
+// mismatch never replaces or exposes anything at out.
 func (r *Repo) exportLayer(ctx context.Context, l dag.Layer, out string, opts []content.ExportOption) (uint64, error) {
-	res, err := content.Export(ctx, r.store.DAGService(), l.Content, out, opts...)
+	check := content.WithCheck(func(res content.ExportResult) error {
+		if res.Dir != l.IsDir() {
+			return fmt.Errorf("%w: layer %q says %s, but its content is not", ErrLayerMismatch, l.Name, l.MediaType)
+		}
+		if res.Size != l.Size || (!l.IsDir() && !bytes.Equal(res.SHA256, l.SHA256)) {
+			return fmt.Errorf("%w: layer %q: content is %d bytes with sha256 %x, the package says %d bytes with sha256 %x",
+				ErrLayerMismatch, l.Name, res.Size, res.SHA256, l.Size, l.SHA256)
+		}
+		return nil
+	})
+	res, err := content.Export(ctx, r.store.DAGService(), l.Content, out, append(opts, check)...)
 	if err != nil {
 		return 0, r.exportError(l.Content, err)
-	}
-	if res.Dir != l.IsDir() {
-		os.RemoveAll(out)
-		return 0, fmt.Errorf("%w: layer %q is %s, but its content is not", ErrNotPackage, l.Name, l.MediaType)
-	}
-	if res.Size != l.Size || (!l.IsDir() && !bytes.Equal(res.SHA256, l.SHA256)) {
-		os.RemoveAll(out)
-		return 0, fmt.Errorf("%w: layer %q: wrote %d bytes with sha256 %x, the package says %d bytes with sha256 %x",
-			dag.ErrHashMismatch, l.Name, res.Size, res.SHA256, l.Size, l.SHA256)
 	}
 	return res.Size, nil
 }

@@ -52,6 +52,9 @@ func Export(ctx context.Context, src ipld.NodeGetter, root cid.Cid, path string,
 	} else {
 		tmp, res, err = exportFileTemp(ctx, src, nd, path)
 	}
+	if err == nil && cfg.check != nil {
+		err = cfg.check(res)
+	}
 	if err == nil {
 		err = install(tmp, path, cfg.overwrite)
 	}

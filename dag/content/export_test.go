@@ -394,3 +394,35 @@ func TestExportCancel(t *testing.T) {
 		assertNothingLeft(t, base)
 	}
 }
+
+func TestExportCheckRunsBeforeInstall(t *testing.T) {
+	ctx := context.Background()
+	dag := memDAG()
+	res := importBytes(t, dag, 3<<20+5)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.bin")
+	if err := os.WriteFile(out, []byte("old content"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errWrong := errors.New("wrong sha256")
+	var seen ExportResult
+	_, err := Export(ctx, dag, res.Root, out, WithOverwrite(), WithCheck(func(r ExportResult) error {
+		seen = r
+		return errWrong
+	}))
+	if !errors.Is(err, errWrong) {
+		t.Fatalf("Export = %v, want the check's error", err)
+	}
+	if seen.Size != res.Size || !bytes.Equal(seen.SHA256, res.SHA256) {
+		t.Fatalf("check saw %+v, import gave %+v", seen, res)
+	}
+	if got, err := os.ReadFile(out); err != nil || string(got) != "old content" {
+		t.Fatalf("the old file was touched by a failed check: %q, %v", got, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("temporary files left beside %s: %v", out, entries)
+	}
+	if _, err := Export(ctx, dag, res.Root, out, WithOverwrite(), WithCheck(func(ExportResult) error { return nil })); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -28,6 +28,15 @@ type ExportOption func(*exportConfig)
 
 type exportConfig struct {
 	overwrite bool
+	check     func(ExportResult) error
+}
+
+// WithCheck has Export call check with the result once the content is written
+// but before it is moved into place: an error from check fails the export and
+// leaves path as it was (so a caller can compare a file's SHA-256 with the one
+// it expects without ever exposing, or overwriting with, the wrong bytes).
+func WithCheck(check func(ExportResult) error) ExportOption {
+	return func(c *exportConfig) { c.check = check }
 }
 
 // WithOverwrite lets Export replace whatever exists at the target path (a file
