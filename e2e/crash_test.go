@@ -27,6 +27,13 @@ func dirSize(dir string) int64 {
 // grown by some blocks (so the publish is part way), and sends sig.
 func interruptPublish(t *testing.T, r *repo, sig syscall.Signal) (exitCode int, stderr string) {
 	t.Helper()
+	return interruptPublishAfter(t, r, sig, nil)
+}
+
+// interruptPublishAfter is interruptPublish that runs during(), if not nil,
+// while the publish holds the repo, before sending sig.
+func interruptPublishAfter(t *testing.T, r *repo, sig syscall.Signal, during func()) (exitCode int, stderr string) {
+	t.Helper()
 	big := sharedBigFile(t)
 	storeDir := filepath.Join(r.dir, "store")
 	base := dirSize(storeDir)
@@ -44,6 +51,9 @@ func interruptPublish(t *testing.T, r *repo, sig syscall.Signal) (exitCode int, 
 			t.Fatal("publish wrote nothing within 60s")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+	if during != nil {
+		during()
 	}
 	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
@@ -91,5 +101,25 @@ func TestInterruptDuringPublish(t *testing.T) {
 	}
 	if after := r.snapshot(); after != before {
 		t.Fatalf("repo changed by an interrupted publish:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+// TestRepoLocked: while one process holds the repo (a publish part way), a
+// second gets "repo is locked" and exit 5, and changes nothing.
+func TestRepoLocked(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large publish skipped in -short mode")
+	}
+	r := newRepo(t)
+	before := r.snapshot()
+	interruptPublishAfter(t, r, syscall.SIGKILL, func() {
+		res := r.fail(5, []string{"repo is locked", "cairn process"}, "ls")
+		if res.stdout != "" {
+			t.Errorf("a locked-out command printed on stdout: %q", res.stdout)
+		}
+		r.fail(5, []string{"repo is locked"}, "publish", cairnBin, "--name", "acme/x", "--version", "1.0.0")
+	})
+	if after := r.snapshot(); after != before {
+		t.Fatalf("repo changed:\nbefore %s\nafter  %s", before, after)
 	}
 }

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestProgressDraws(t *testing.T) {
+	var buf bytes.Buffer
+	p := &progress{w: &buf, label: "importing", total: 100 << 20, start: time.Now().Add(-time.Second)}
+	p.update(50 << 20)
+	if out := buf.String(); !strings.Contains(out, "importing [===============               ] 50.0 MiB / 100.0 MiB  50%") {
+		t.Fatalf("half way: %q", out)
+	}
+	p.update(60 << 20) // within 100 ms of the last draw: skipped
+	if strings.Count(buf.String(), "\r") != 1 {
+		t.Fatalf("redrew too often: %q", buf.String())
+	}
+	p.update(100 << 20) // the end is always drawn
+	p.done()
+	if out := buf.String(); !strings.Contains(out, "100%") || !strings.HasSuffix(out, "\n") {
+		t.Fatalf("end: %q", out)
+	}
+}
+
+func TestProgressOffWhenNotNeeded(t *testing.T) {
+	if newProgress("importing", progressMinBytes-1) != nil {
+		t.Fatal("a bar for a tiny import")
+	}
+	// A nil bar (small work, or stderr not a terminal) is safe to use.
+	var p *progress
+	p.update(1)
+	p.done()
+}
+
+func TestHumanBytes(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 3 << 20: "3.0 MiB", 1 << 30: "1.0 GiB"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
