@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/cairnpkg/cairn/internal/atomicfile"
 	"github.com/cairnpkg/cairn/node/internal/store"
 	"github.com/cairnpkg/cairn/sign"
 )
@@ -123,7 +124,7 @@ func Init(dir string) (res InitResult, err error) {
 		return res, err
 	}
 	// config.toml is written last: its presence is what makes dir a repo.
-	if err := writeFileAtomic(filepath.Join(dir, ConfigFile), data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, ConfigFile), data, 0o644); err != nil {
 		return res, err
 	}
 	return InitResult{Dir: dir, Key: cfg.DefaultKey, DID: k.DID()}, nil
@@ -203,28 +204,4 @@ func (r *Repo) key(name string) (*sign.Key, error) {
 		name = r.cfg.DefaultKey
 	}
 	return r.keys.Resolve(name)
-}
-
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
