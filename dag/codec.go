@@ -176,9 +176,15 @@ func checkField(field, v string, required bool) error {
 	if !utf8.ValidString(v) {
 		return fmt.Errorf("%w: %s %q is not valid UTF-8", ErrInvalidField, field, v)
 	}
-	// Short fields are printed by tools: no control characters (terminal escapes).
-	if i := strings.IndexFunc(v, unicode.IsControl); i >= 0 {
-		return fmt.Errorf("%w: %s %q contains a control character", ErrInvalidField, field, v)
+	// Short fields are printed by tools: no control characters (terminal
+	// escapes) and no format characters (bidi overrides, zero-width spaces).
+	if i := strings.IndexFunc(v, unprintable); i >= 0 {
+		return fmt.Errorf("%w: %s %q contains a control or format character", ErrInvalidField, field, v)
 	}
 	return nil
 }
+
+// unprintable reports control characters (C0, DEL, C1) and format characters
+// (Unicode category Cf: bidi overrides, zero-width spaces), which can make
+// printed text lie about what it says.
+func unprintable(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }

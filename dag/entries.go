@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 	"github.com/ipfs/go-cid"
@@ -31,6 +32,10 @@ func ParseEntries(filename string, data []byte) (datamodel.Node, error) {
 	var doc map[string]any
 	switch strings.ToLower(filepath.Ext(filename)) {
 	case ".json":
+		// encoding/json would turn invalid UTF-8 into U+FFFD without a word.
+		if !utf8.Valid(data) {
+			return nil, fmt.Errorf("%w: %s: not valid UTF-8", ErrMalformed, filename)
+		}
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.UseNumber()
 		if err := dec.Decode(&doc); err != nil {

@@ -2,7 +2,6 @@ package dag
 
 import (
 	"cmp"
-	"strconv"
 	"strings"
 )
 
@@ -44,15 +43,14 @@ func CompareVersions(a, b string) int {
 
 func compareIdentifiers(a, b []string) int {
 	for i := 0; i < len(a) && i < len(b); i++ {
-		na, errA := strconv.ParseUint(a[i], 10, 64)
-		nb, errB := strconv.ParseUint(b[i], 10, 64)
+		numA, numB := isDigits(a[i]), isDigits(b[i])
 		var c int
 		switch {
-		case errA == nil && errB == nil:
-			c = cmp.Compare(na, nb)
-		case errA == nil: // numeric identifiers sort before alphanumeric ones
+		case numA && numB: // no leading zeros (ParseVersion), so longer is larger
+			c = cmp.Or(cmp.Compare(len(a[i]), len(b[i])), strings.Compare(a[i], b[i]))
+		case numA: // numeric identifiers sort before alphanumeric ones
 			c = -1
-		case errB == nil:
+		case numB:
 			c = 1
 		default:
 			c = strings.Compare(a[i], b[i])
@@ -62,4 +60,13 @@ func compareIdentifiers(a, b []string) int {
 		}
 	}
 	return cmp.Compare(len(a), len(b))
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -12,6 +12,7 @@ func TestCompareVersions(t *testing.T) {
 		"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
 		"1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.0+build.1", "1.0.0+build.2",
 		"1.2.0", "1.10.0", "2.0.0", "10.0.0",
+		"99999999999999999999.0.0", "100000000000000000000.0.0", // beyond 64 bits
 	}
 	for i := range ordered {
 		for j := range ordered {

@@ -13,7 +13,7 @@ import (
 // control characters (a terminal escape in a layer name is an attack on the
 // person reading `cairn inspect`); entries must be valid UTF-8.
 func TestStringFields(t *testing.T) {
-	for _, bad := range []string{"a\x1b[31mred", "tab\there", "nul\x00", "bad\xffutf8", "del\x7f"} {
+	for _, bad := range []string{"a\x1b[31mred", "tab\there", "nul\x00", "bad\xffutf8", "del\x7f", "csi\u009b", "evil\u202etxt.exe", "zero\u200bwidth"} {
 		t.Run("layer name "+bad, func(t *testing.T) {
 			p := TestPackage(t, "acme/hello", "1.0.0", []byte("x"))
 			p.Layers[0].Name = bad
@@ -85,5 +85,14 @@ func TestTOMLTimesKeepTheirForm(t *testing.T) {
 		if s, _ := v.AsString(); s != want {
 			t.Errorf("%s = %q, want %q", k, s, want)
 		}
+	}
+}
+
+func TestJSONEntriesMustBeUTF8(t *testing.T) {
+	if _, err := ParseEntries("m.json", []byte("{\"a\": \"\xff\"}")); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("invalid UTF-8 in JSON: %v", err)
+	}
+	if _, err := ParseEntries("m.toml", []byte("a = \"\xff\"")); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("invalid UTF-8 in TOML: %v", err)
 	}
 }

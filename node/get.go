@@ -82,15 +82,33 @@ func (r *Repo) Get(ctx context.Context, c cid.Cid, out string, o GetOptions) (*G
 		}
 		res.Size += n
 	}
-	if o.Overwrite {
-		if err := os.RemoveAll(out); err != nil {
-			return nil, err
-		}
-	}
-	if err := os.Rename(tmp, out); err != nil {
+	if err := replace(tmp, out, o.Overwrite); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// replace renames the finished tmp to out. An existing out (allowed only with
+// overwrite) is moved aside first and put back if the rename fails, so out is
+// always either the old content or the new.
+func replace(tmp, out string, overwrite bool) error {
+	if _, err := os.Lstat(out); err != nil {
+		return os.Rename(tmp, out)
+	}
+	if !overwrite {
+		return fmt.Errorf("%w: %s", content.ErrExists, out)
+	}
+	aside := out + ".cairn-old-" + filepath.Base(tmp)
+	if err := os.Rename(out, aside); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		if rerr := os.Rename(aside, out); rerr != nil {
+			return fmt.Errorf("%w (and putting the old %s back from %s: %w)", err, out, aside, rerr)
+		}
+		return err
+	}
+	return os.RemoveAll(aside)
 }
 
 // exportLayer writes one layer to out. The bytes are checked against the

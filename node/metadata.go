@@ -28,6 +28,8 @@ type SignedResult struct {
 	Metadata  cid.Cid `json:"metadata"`
 	Signature cid.Cid `json:"signature"`
 	Signer    string  `json:"signer"`
+	// Warnings say what went wrong after the commit point.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // AddMetadata stores a new metadata set about req.Package, signed by req.Key.
@@ -53,10 +55,11 @@ func (r *Repo) AddMetadata(ctx context.Context, req MetadataRequest) (*SignedRes
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.Commit(ctx); err != nil {
+	warnings, err := commit(ctx, tx)
+	if err != nil {
 		return nil, err
 	}
-	return &SignedResult{Package: req.Package, Metadata: metaCID, Signature: sigCID, Signer: key.DID()}, nil
+	return &SignedResult{Package: req.Package, Metadata: metaCID, Signature: sigCID, Signer: key.DID(), Warnings: warnings}, nil
 }
 
 // SignRequest adds a signature to a metadata set in the repo.
@@ -96,10 +99,11 @@ func (r *Repo) Sign(ctx context.Context, req SignRequest) (*SignedResult, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.Commit(ctx); err != nil {
+	warnings, err := commit(ctx, tx)
+	if err != nil {
 		return nil, err
 	}
-	return &SignedResult{Package: meta.Subject, Metadata: req.Metadata, Signature: sigCID, Signer: key.DID()}, nil
+	return &SignedResult{Package: meta.Subject, Metadata: req.Metadata, Signature: sigCID, Signer: key.DID(), Warnings: warnings}, nil
 }
 
 func clock(now func() time.Time) func() time.Time {

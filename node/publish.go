@@ -159,11 +159,13 @@ func (r *Repo) Publish(ctx context.Context, req PublishRequest) (*PublishResult,
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.Commit(ctx); err != nil {
+	warnings, err := commit(ctx, tx)
+	if err != nil {
 		return nil, err
 	}
 	res := &PublishResult{
-		Package: pkgCID, Metadata: metaCID, Signature: sigCID,
+		Warnings: warnings,
+		Package:  pkgCID, Metadata: metaCID, Signature: sigCID,
 		Name: req.Name.String(), Version: req.Version, Layers: layerViews(pkg.Layers), Signer: key.DID(),
 	}
 	if r.cfg.AutoTrust {
@@ -222,7 +224,11 @@ func (r *Repo) checkInputs(ctx context.Context, inputs []cid.Cid) error {
 }
 
 // autoTrust adds a rule trusting did for NAMESPACE/* when no rule selects name.
+// The policy file is rewritten only when a rule is added.
 func (r *Repo) autoTrust(name dag.Name, did string) (string, error) {
+	if p, err := r.Policy(); err != nil || p.RuleFor(name) != nil {
+		return "", err
+	}
 	var added string
 	err := r.UpdatePolicy(func(p *sign.Policy) error {
 		if p.RuleFor(name) != nil {
@@ -239,4 +245,14 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// commit commits tx. A failure after the commit point (the writes stand) is
+// returned as a warning, not an error: the caller's work is done.
+func commit(ctx context.Context, tx *store.Txn) (warnings []string, err error) {
+	err = tx.Commit(ctx)
+	if errors.Is(err, store.ErrAfterCommit) {
+		return []string{err.Error()}, nil
+	}
+	return nil, err
 }

@@ -91,6 +91,12 @@ func Init(dir string) (res InitResult, err error) {
 		return res, err
 	}
 	defer lock.unlock()
+	// Check again under the lock: another init may have won the race.
+	for _, p := range []string{ConfigFile, PolicyFile, KeysDir, StoreDir} {
+		if _, err := os.Lstat(filepath.Join(dir, p)); err == nil {
+			return res, fmt.Errorf("%w: %s", ErrRepoExists, dir)
+		}
+	}
 	// On failure remove what this Init made: nothing of these existed before.
 	defer func() {
 		if err != nil {

@@ -56,7 +56,7 @@ func runInspect(ctx context.Context, g *globalOptions, arg string) error {
 				g.printf("    input    %s\n", in)
 			}
 			if len(m.Entries) > 0 {
-				g.printf("    entries  %s\n", strings.TrimSpace(string(m.Entries)))
+				g.printf("    entries  %s\n", safeText(strings.TrimSpace(string(m.Entries))))
 			}
 			for _, s := range m.Signatures {
 				g.printf("    signature %s\n      signer %s  role=%s  %s\n", s.CID, s.Signer, s.Role, verdict(s.Status, s.Code))

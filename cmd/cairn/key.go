@@ -8,13 +8,9 @@ import (
 )
 
 func newKeyCmd(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "key",
-		Short: "Manage signing keys",
-		Long: `Signing keys are Ed25519, stored in the repo's keys/ directory as PEM
+	cmd := groupCmd("key", "Manage signing keys", `Signing keys are Ed25519, stored in the repo's keys/ directory as PEM
 PKCS #8 files (mode 0600), the format of 'openssl genpkey -algorithm ed25519'.
-A key is named publicly by its did:key. Private keys are never printed.`,
-	}
+A key is named publicly by its did:key. Private keys are never printed.`)
 	cmd.AddCommand(
 		&cobra.Command{
 			Use:     "gen NAME",

@@ -15,7 +15,7 @@ func newLsCmd(g *globalOptions) *cobra.Command {
 		Short: "List the packages in the repo",
 		Example: `  cairn ls
   cairn ls acme/hello --json`,
-		Args: cobra.MaximumNArgs(1),
+		Args: rangeArgs(0, 1, "at most one NAMESPACE/NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := ""
 			if len(args) == 1 {

@@ -17,14 +17,10 @@ type metaAddOptions struct {
 }
 
 func newMetaCmd(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "meta",
-		Short: "Attach metadata sets to packages",
-		Long: `A package can carry any number of metadata sets, added later by anyone: a CI
+	cmd := groupCmd("meta", "Attach metadata sets to packages", `A package can carry any number of metadata sets, added later by anyone: a CI
 that ran tests, an auditor, a license scanner. Each is its own signed node that
 names the package's CID, so it can be neither detached nor moved to another
-package without breaking its signatures.`,
-	}
+package without breaking its signatures.`)
 	o := &metaAddOptions{}
 	add := &cobra.Command{
 		Use:   "add PACKAGE --meta FILE",
@@ -69,6 +65,7 @@ func runMetaAdd(ctx context.Context, g *globalOptions, o *metaAddOptions, pkgArg
 		if err != nil {
 			return err
 		}
+		g.warn(res.Warnings)
 		if g.json {
 			return g.printJSON(res)
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"path/filepath"
 
@@ -100,9 +99,7 @@ func runPublish(ctx context.Context, g *globalOptions, o *publishOptions, paths 
 		if err != nil {
 			return err
 		}
-		for _, w := range res.Warnings {
-			fmt.Fprintf(g.stderr, "cairn: warning: %s\n", w)
-		}
+		g.warn(res.Warnings)
 		if g.json {
 			return g.printJSON(res)
 		}

@@ -8,7 +8,7 @@ import (
 )
 
 func newRepoCmd(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{Use: "repo", Short: "Inspect the repo itself"}
+	cmd := groupCmd("repo", "Inspect the repo itself", "")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "stat",
 		Short: "Count blocks, pins and index entries, and show disk usage",
@@ -30,7 +30,7 @@ func runRepoStat(ctx context.Context, g *globalOptions) error {
 		g.printf("repo        %s\nblocks      %d (%s)\npins        %d\nversions    %d\nreferrers   %d\ndisk usage  %s\n",
 			st.Dir, st.Blocks, humanBytes(int64(st.Bytes)), st.Pins, st.Versions, st.Refs, humanBytes(int64(st.DiskBytes)))
 		if st.Journal > 0 {
-			g.printf("unfinished  %d journalled blocks (rolled back at next open)\n", st.Journal)
+			g.printf("in flight   %d journalled blocks (a publish in progress)\n", st.Journal)
 		}
 		return nil
 	})

@@ -32,17 +32,17 @@ func printReport(w io.Writer, r *sign.Report, depth int) {
 		fmt.Fprintf(w, "%s  policy rule %s, threshold %d\n", ind, r.Rule, r.Threshold)
 	}
 	if r.Reason != "" {
-		fmt.Fprintf(w, "%s  why: %s [%s]\n", ind, r.Reason, r.Code)
+		fmt.Fprintf(w, "%s  why: %s [%s]\n", ind, safeText(r.Reason), r.Code)
 	}
 	for _, m := range r.Metadata {
 		fmt.Fprintf(w, "%s  metadata %s  kind=%s  %s, %d valid signature(s)\n", ind, m.CID, m.Kind, verdict(m.Status, m.Code), m.Valid)
 		if m.Reason != "" {
-			fmt.Fprintf(w, "%s    why: %s\n", ind, m.Reason)
+			fmt.Fprintf(w, "%s    why: %s\n", ind, safeText(m.Reason))
 		}
 		for _, s := range m.Signatures {
 			fmt.Fprintf(w, "%s    signature %s  %s  role=%s  %s\n", ind, s.CID, s.Signer, s.Role, verdict(s.Status, s.Code))
 			if s.Reason != "" {
-				fmt.Fprintf(w, "%s      why: %s\n", ind, s.Reason)
+				fmt.Fprintf(w, "%s      why: %s\n", ind, safeText(s.Reason))
 			}
 		}
 	}

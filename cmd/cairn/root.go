@@ -65,6 +65,13 @@ func (g *globalOptions) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
+// warn writes warnings to stderr (in --json mode too: they are not output).
+func (g *globalOptions) warn(warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintf(g.stderr, "cairn: warning: %s\n", w)
+	}
+}
+
 // printf writes human output to stdout; it is silent in --json mode.
 func (g *globalOptions) printf(format string, args ...any) {
 	if !g.json {
@@ -117,7 +124,7 @@ Start here:
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageError{fmt.Errorf("%s expects %s (got %d arguments); see cairn %s --help", cmd.CommandPath(), what, len(args), cmd.Name())}
+			return usageErrorf("%s expects %s (got %d arguments); see %s --help", cmd.CommandPath(), what, len(args), cmd.CommandPath())
 		}
 		return nil
 	}
@@ -128,8 +135,34 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 func requireFlags(cmd *cobra.Command, names ...string) error {
 	for _, n := range names {
 		if !cmd.Flags().Changed(n) {
-			return usageErrorf("%s needs --%s; see cairn %s --help", cmd.CommandPath(), n, cmd.Name())
+			return usageErrorf("%s needs --%s; see %s --help", cmd.CommandPath(), n, cmd.CommandPath())
 		}
 	}
 	return nil
+}
+
+// rangeArgs is cobra.RangeArgs with a usage error that says what is expected.
+func rangeArgs(lo, hi int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < lo || len(args) > hi {
+			return usageErrorf("%s expects %s (got %d arguments); see %s --help", cmd.CommandPath(), what, len(args), cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
+// groupCmd returns a command that only holds subcommands: run alone it shows
+// its help; run with anything else it is a usage error (cobra would show the
+// help and exit 0, hiding a typo from a script).
+func groupCmd(use, short, long string) *cobra.Command {
+	return &cobra.Command{
+		Use: use, Short: short, Long: long,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("unknown command %q for %s; see %s --help", args[0], cmd.CommandPath(), cmd.CommandPath())
+			}
+			return cmd.Help()
+		},
+	}
 }

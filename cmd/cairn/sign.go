@@ -41,6 +41,7 @@ func runSign(ctx context.Context, g *globalOptions, o *signOptions, arg string) 
 		if err != nil {
 			return err
 		}
+		g.warn(res.Warnings)
 		if g.json {
 			return g.printJSON(res)
 		}

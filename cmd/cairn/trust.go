@@ -15,15 +15,11 @@ type trustAddOptions struct {
 }
 
 func newTrustCmd(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "trust",
-		Short: "Edit the trust policy: which keys may sign for which packages",
-		Long: `The trust policy (policy.toml in the repo) has one rule per namespace pattern:
+	cmd := groupCmd("trust", "Edit the trust policy: which keys may sign for which packages", `The trust policy (policy.toml in the repo) has one rule per namespace pattern:
 "*" (every package), "acme/*" (a namespace) or "acme/hello" (one package). The
 most specific rule that selects a package applies. A rule lists keys (did:key),
 a threshold k (that many distinct listed keys must sign a metadata set) and,
-optionally, the roles that count.`,
-	}
+optionally, the roles that count.`)
 	o := &trustAddOptions{}
 	add := &cobra.Command{
 		Use:   "add PATTERN DID",
@@ -49,7 +45,7 @@ optionally, the roles that count.`,
 		&cobra.Command{
 			Use:   "rm PATTERN [DID]",
 			Short: "Stop trusting a key for a pattern, or remove the pattern's rule",
-			Args:  cobra.RangeArgs(1, 2),
+			Args:  rangeArgs(1, 2, "a pattern and, optionally, a did:key"),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				did := ""
 				if len(args) == 2 {

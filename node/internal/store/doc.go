@@ -4,9 +4,10 @@
 //
 // Writes that belong together commit together. A Txn collects the blocks of a
 // publish or import as they stream in, journalling each block it adds; Commit
-// writes the pins and index entries and drops the journal in one badger
-// transaction, and Abort (or Open after a crash) deletes the journalled blocks,
-// so a failed publish leaves the store as it was.
+// writes the pins, the index entries and a commit marker in one badger
+// transaction (the commit point), then drops the journal. Abort, or Open after
+// a crash before the commit point, deletes the journalled blocks, so a failed
+// publish leaves the store as it was.
 //
 //	s, _ := store.Open(ctx, store.DefaultOptions(dir))
 //	defer s.Close()

@@ -10,6 +10,10 @@ var (
 	ErrVersionExists = errors.New("version already published")
 	// ErrTxnDone: a Txn used after Commit or Abort.
 	ErrTxnDone = errors.New("transaction already finished")
+	// ErrAfterCommit: a Txn committed (its writes stand), but a step after the
+	// commit point failed: syncing to disk, or dropping the journal (which the
+	// next Open retries).
+	ErrAfterCommit = errors.New("committed, but a step after the commit failed")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store is closed")
 )

@@ -38,9 +38,9 @@ type Pin struct {
 }
 
 // Txn is one publish or import: blocks stream in through Blockstore (each block
-// new to the store is journalled first), then Commit writes pins and index
-// entries and drops the journal atomically. Abort, or Open after a crash,
-// deletes the blocks the Txn added. A Txn is used by one goroutine at a time,
+// new to the store is journalled first), then Commit writes pins, index entries
+// and a commit marker atomically and drops the journal. Abort, or Open after a
+// crash before the commit point, deletes the blocks the Txn added. A Txn is used by one goroutine at a time,
 // except for its Blockstore, which is safe for concurrent use.
 type Txn struct {
 	s    *Store
@@ -158,11 +158,11 @@ func (t *Txn) Commit(ctx context.Context) error {
 	}
 	t.finish()
 	if err := t.s.Sync(ctx); err != nil {
-		return fmt.Errorf("committed, but syncing to disk failed: %w", err)
+		return fmt.Errorf("%w: syncing to disk: %w", ErrAfterCommit, err)
 	}
 	// Committed: what follows is cleanup that Open redoes if it is interrupted.
 	if err := t.s.dropJournal(context.WithoutCancel(ctx), t.id); err != nil {
-		return fmt.Errorf("committed, but dropping the journal failed (the next open retries): %w", err)
+		return fmt.Errorf("%w: dropping the journal (the next open retries): %w", ErrAfterCommit, err)
 	}
 	return nil
 }
