@@ -42,6 +42,31 @@ func TestMain(m *testing.M) {
 	os.Exit(buildAndRun(m))
 }
 
+// touchSources opens every Go source file of the module outside e2e/. go test
+// caches a test's result until a file the test opened changes; the binary is
+// built by a subprocess go test cannot see, so without this an edited cairn
+// would get a cached pass.
+func touchSources() {
+	filepath.WalkDir("..", func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && (d.Name() == "e2e" || d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && p != ".." {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && (strings.HasSuffix(p, ".go") || d.Name() == "go.mod" || d.Name() == "go.sum" || strings.HasSuffix(p, ".ipldsch")) {
+			if f, err := os.Open(p); err == nil {
+				f.Close()
+			}
+		}
+		return nil
+	})
+}
+
+// touchOnce runs touchSources once, from within a test: go test records the
+// files a test opens only once tests have started.
+var touchOnce sync.Once
+
 func buildAndRun(m *testing.M) int {
 	dir, err := os.MkdirTemp("", "cairn-e2e-bin-")
 	if err != nil {
@@ -89,6 +114,7 @@ func newRepo(t *testing.T) *repo {
 // run runs cairn on the repo, with a deadline, and returns what it did.
 func (r *repo) run(args ...string) result {
 	r.t.Helper()
+	touchOnce.Do(touchSources)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, cairnBin, args...)
