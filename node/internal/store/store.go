@@ -67,6 +67,9 @@ func (s *Store) Blockstore() bstore.Blockstore { return verifying{s.bs} }
 // an error wrapping ErrNotFound; bytes that do not match wrap dag.ErrHashMismatch.
 func (s *Store) Block(ctx context.Context, c cid.Cid) ([]byte, error) {
 	b, err := s.Blockstore().Get(ctx, c)
+	if ipld.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: block %s: %w", ErrNotFound, c, err)
+	}
 	if err != nil {
 		return nil, err
 	}
