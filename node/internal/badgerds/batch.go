@@ -110,7 +110,10 @@ func (b *Batch) flushLocked(name string) error {
 			return wrapErr(name, err)
 		}
 	}
-	if err := wb.Flush(); err != nil {
+	b.d.mapMu.RLock()
+	err = wb.Flush()
+	b.d.mapMu.RUnlock()
+	if err != nil {
 		return wrapErr(name, err)
 	}
 	b.d.moved(int(size))

@@ -40,6 +40,8 @@ func (d *Datastore) gcOnce() error {
 		return err
 	}
 	defer end()
+	d.mapMu.Lock() // GC deletes value log files, unmapping them
+	defer d.mapMu.Unlock()
 	return d.db.RunValueLogGC(d.opts.GCDiscardRatio)
 }
 

@@ -112,9 +112,8 @@ type Options struct {
 	MaxTxnBytes int64
 
 	// ReleaseMappedBytes is how many bytes of values may be written or read
-	// before the datastore syncs and asks the kernel to drop the database
-	// files' pages from this process (see releaser in release.go; Linux
-	// only). Default 32 MiB. Without it, badger's mmapped value log keeps
+	// before the datastore drops the database files' pages from this
+	// process's page tables (see releaser in release.go; Linux only). Default 32 MiB. Without it, badger's mmapped value log keeps
 	// every block written or read resident: RSS grows by the size of the
 	// data. 0 disables it (then RSS is bounded only by the kernel's reclaim
 	// under memory pressure); it does nothing in memory.

@@ -14,16 +14,18 @@ import (
 // madvPageout is MADV_PAGEOUT (Linux 5.4+), absent from package syscall.
 const madvPageout = 21
 
-// pageOut asks the kernel to reclaim the pages of every mapping of a file
-// under dir, as listed in /proc/self/maps.
+// releaseMapped drops this process's pages of every mapping of a file under
+// dir, as listed in /proc/self/maps.
 //
-// MADV_PAGEOUT rather than MADV_DONTNEED, because a mapping may be unmapped
-// by badger between reading the list and the madvise call, and its address
-// range reused by the Go runtime: DONTNEED would then zero live anonymous
-// memory, while PAGEOUT only ever reclaims (anonymous pages go to swap, or
-// stay put without swap), never changes contents. Errors are ignored: an
-// old kernel without PAGEOUT simply keeps the pages.
-func pageOut(dir string) {
+// Value log files get MADV_DONTNEED: on a shared file mapping it only unmaps
+// the pages, whose contents (dirty or not) stay in the page cache. That is
+// safe only because the caller holds mapMu exclusively, so badger cannot
+// unmap a value log (and the Go runtime reuse its addresses, which
+// DONTNEED would then zero) in between. Other files (tables, the memtable
+// log) may be unmapped by badger's compactions at any time, so they get
+// MADV_PAGEOUT, which only ever reclaims and never changes contents. Errors
+// are ignored: releasing is best effort.
+func releaseMapped(dir string) {
 	maps, err := os.ReadFile("/proc/self/maps")
 	if err != nil {
 		return
@@ -35,7 +37,11 @@ func pageOut(dir string) {
 		if !ok || !strings.HasPrefix(path, prefix) {
 			continue
 		}
-		_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, start, end-start, madvPageout)
+		advice := madvPageout
+		if strings.HasSuffix(path, ".vlog") {
+			advice = syscall.MADV_DONTNEED
+		}
+		_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, start, end-start, uintptr(advice))
 	}
 }
 

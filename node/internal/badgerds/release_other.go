@@ -2,6 +2,6 @@
 
 package badgerds
 
-// pageOut does nothing here: outside Linux, badger unmaps a value log file
+// releaseMapped does nothing here: outside Linux, badger unmaps a value log file
 // when it finishes writing it, so written blocks do not pile up in RSS.
-func pageOut(dir string) {}
+func releaseMapped(dir string) {}

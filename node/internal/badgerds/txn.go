@@ -131,7 +131,10 @@ func (t *Txn) Commit(ctx context.Context) error {
 		return wrapErr("txn commit", badger.ErrDiscardedTxn)
 	}
 	t.finishLocked(fmt.Errorf("badgerds: query: transaction committed: %w", badger.ErrDiscardedTxn))
-	if err := t.txn.Commit(); err != nil {
+	t.d.mapMu.RLock()
+	err = t.txn.Commit()
+	t.d.mapMu.RUnlock()
+	if err != nil {
 		return wrapErr("txn commit", err)
 	}
 	t.d.moved(int(t.size))
