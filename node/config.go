@@ -19,8 +19,9 @@ type Config struct {
 	DefaultKey string `toml:"default_key"`
 	// AutoTrust, when true, makes the first publish in a namespace that no policy
 	// rule selects add a rule trusting the publishing key for NAMESPACE/*.
-	AutoTrust bool        `toml:"auto_trust"`
-	Store     StoreConfig `toml:"store"`
+	AutoTrust bool          `toml:"auto_trust"`
+	Store     StoreConfig   `toml:"store"`
+	Network   NetworkConfig `toml:"network"`
 }
 
 // StoreConfig holds the store's memory knobs; zero means the built-in default.
@@ -35,13 +36,16 @@ type StoreConfig struct {
 
 // DefaultConfig returns the config that init writes.
 func DefaultConfig() Config {
-	return Config{Version: ConfigVersion, DefaultKey: "default", AutoTrust: true}
+	return Config{Version: ConfigVersion, DefaultKey: "default", AutoTrust: true, Network: DefaultNetworkConfig()}
 }
 
 // Validate checks the config.
 func (c *Config) Validate() error {
 	if c.Version != ConfigVersion {
 		return fmt.Errorf("%w: version %d, expected %d", ErrInvalidConfig, c.Version, ConfigVersion)
+	}
+	if err := c.Network.Validate(); err != nil {
+		return err
 	}
 	if err := sign.CheckKeyName(c.DefaultKey); err != nil {
 		return fmt.Errorf("%w: default_key: %w", ErrInvalidConfig, err)
@@ -59,7 +63,7 @@ func loadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	var c Config
+	c := DefaultConfig() // what the file does not say keeps its default
 	md, err := toml.Decode(string(data), &c)
 	if err != nil {
 		return Config{}, fmt.Errorf("%w: %s: %w", ErrInvalidConfig, path, err)

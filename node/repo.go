@@ -22,6 +22,14 @@ const (
 	KeysDir    = "keys"
 	StoreDir   = "store"
 	LockFile   = "repo.lock"
+	// IdentityFile holds the node's libp2p identity (its peer ID), an Ed25519
+	// key like the signing keys but never used to sign packages.
+	IdentityFile = "identity.key"
+	// DaemonFile is written by a running daemon: its pid, peer ID, addresses
+	// and API address (docs/repo.md). It is removed when the daemon stops.
+	DaemonFile = "daemon.json"
+	// TokenFile holds the API's bearer token, mode 0600.
+	TokenFile = "api.token"
 )
 
 type storeOptions = store.Options
@@ -66,6 +74,8 @@ type InitResult struct {
 	Dir string `json:"repo"`
 	Key string `json:"key"`
 	DID string `json:"did"`
+	// PeerID is the node's libp2p identity.
+	PeerID string `json:"peerID"`
 }
 
 // Init creates a repo in dir (which may exist, but must not hold a repo) with a
@@ -78,9 +88,9 @@ func Init(dir string) (res InitResult, err error) {
 	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
 		return res, fmt.Errorf("%w: %s", ErrRepoExists, dir)
 	}
-	for _, p := range []string{PolicyFile, KeysDir, StoreDir} {
+	for _, p := range []string{PolicyFile, KeysDir, StoreDir, IdentityFile} {
 		if _, err := os.Lstat(filepath.Join(dir, p)); err == nil {
-			return res, fmt.Errorf("%w: %s already has %s; init only creates a repo where none of config.toml, policy.toml, keys/ and store/ exist", ErrRepoExists, dir, p)
+			return res, fmt.Errorf("%w: %s already has %s; init only creates a repo where none of config.toml, policy.toml, keys/, store/ and identity.key exist", ErrRepoExists, dir, p)
 		}
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -92,7 +102,7 @@ func Init(dir string) (res InitResult, err error) {
 	}
 	defer lock.unlock()
 	// Check again under the lock: another init may have won the race.
-	for _, p := range []string{ConfigFile, PolicyFile, KeysDir, StoreDir} {
+	for _, p := range []string{ConfigFile, PolicyFile, KeysDir, StoreDir, IdentityFile} {
 		if _, err := os.Lstat(filepath.Join(dir, p)); err == nil {
 			return res, fmt.Errorf("%w: %s", ErrRepoExists, dir)
 		}
@@ -100,7 +110,7 @@ func Init(dir string) (res InitResult, err error) {
 	// On failure remove what this Init made: nothing of these existed before.
 	defer func() {
 		if err != nil {
-			for _, p := range []string{ConfigFile, PolicyFile, KeysDir, StoreDir} {
+			for _, p := range []string{ConfigFile, PolicyFile, KeysDir, StoreDir, IdentityFile, TokenFile} {
 				os.RemoveAll(filepath.Join(dir, p))
 			}
 		}
@@ -112,6 +122,13 @@ func Init(dir string) (res InitResult, err error) {
 	}
 	k, err := ks.Generate(cfg.DefaultKey)
 	if err != nil {
+		return res, err
+	}
+	peerID, err := createIdentity(filepath.Join(dir, IdentityFile))
+	if err != nil {
+		return res, err
+	}
+	if _, err := ensureToken(filepath.Join(dir, TokenFile)); err != nil {
 		return res, err
 	}
 	pol := &sign.Policy{Version: sign.PolicyVersion}
@@ -133,7 +150,7 @@ func Init(dir string) (res InitResult, err error) {
 	if err := atomicfile.WriteFile(filepath.Join(dir, ConfigFile), data, 0o644); err != nil {
 		return res, err
 	}
-	return InitResult{Dir: dir, Key: cfg.DefaultKey, DID: k.DID()}, nil
+	return InitResult{Dir: dir, Key: cfg.DefaultKey, DID: k.DID(), PeerID: peerID.String()}, nil
 }
 
 // Open opens the repo in dir, taking its lock.
@@ -211,3 +228,6 @@ func (r *Repo) key(name string) (*sign.Key, error) {
 	}
 	return r.keys.Resolve(name)
 }
+
+// path returns the path of a file in the repo directory.
+func (r *Repo) path(name string) string { return filepath.Join(r.dir, name) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -66,7 +67,7 @@ func TestInit(t *testing.T) {
 	t.Run("opens with the default config and key", func(t *testing.T) {
 		r := openRepo(t, dir)
 		defer r.Close()
-		if r.Config() != node.DefaultConfig() {
+		if !reflect.DeepEqual(r.Config(), node.DefaultConfig()) {
 			t.Errorf("config = %+v, want %+v", r.Config(), node.DefaultConfig())
 		}
 		k, err := r.Keys().Get("default")

@@ -57,6 +57,10 @@ func (k Key) Format(f fmt.State, verb rune) {
 	io.WriteString(f, s)
 }
 
+// PrivateKey returns the private key, for handing to code that signs with it
+// itself (the node's libp2p identity). Never print or log it.
+func (k *Key) PrivateKey() ed25519.PrivateKey { return k.priv }
+
 // sign signs msg.
 func (k *Key) sign(msg []byte) []byte { return ed25519.Sign(k.priv, msg) }
 

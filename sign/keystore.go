@@ -63,11 +63,23 @@ func (s *KeyStore) Put(name string, k *Key) error {
 	if err := CheckKeyName(name); err != nil {
 		return err
 	}
+	err := WriteKeyFile(s.Path(name), k)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%w: %q", ErrKeyExists, name)
+	}
+	return err
+}
+
+// WriteKeyFile writes k to path as PEM PKCS #8, mode 0600: to a temporary file,
+// synced, then linked into place, so a crash leaves either no key or the whole
+// key. It never replaces a file: an existing path is an error wrapping
+// fs.ErrExist.
+func WriteKeyFile(path string, k *Key) error {
 	data, err := k.MarshalPEM()
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(s.dir, ".tmp-"+name+"-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
 	}
@@ -87,13 +99,7 @@ func (s *KeyStore) Put(name string, k *Key) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Link(tmp.Name(), s.Path(name)); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%w: %q", ErrKeyExists, name)
-		}
-		return err
-	}
-	return nil
+	return os.Link(tmp.Name(), path)
 }
 
 // Get loads the named key.

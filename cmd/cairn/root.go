@@ -116,6 +116,10 @@ Start here:
 		newLsCmd(g),
 		newTrustCmd(g),
 		newRepoCmd(g),
+		newDaemonCmd(g),
+		newIDCmd(g),
+		newPeersCmd(g),
+		newConnectCmd(g),
 	)
 	return cmd
 }

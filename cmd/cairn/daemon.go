@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/cairnpkg/cairn/node"
+	"github.com/spf13/cobra"
+)
+
+type daemonOptions struct {
+	listen    []string
+	api       string
+	bootstrap []string
+	mdns      bool
+	logLevel  string
+}
+
+func newDaemonCmd(g *globalOptions) *cobra.Command {
+	o := &daemonOptions{}
+	cmd := &cobra.Command{
+		Use:   "daemon",
+		Short: "Run a node: libp2p, DHT, bitswap and the local HTTP API",
+		Long: `Run a Cairn node until SIGINT or SIGTERM (a second signal stops it at once).
+With no repo yet, it creates one first (as cairn init does).
+
+The node listens for peers on the [network] listen addresses of config.toml
+(TCP and QUIC; port 0 lets the OS choose), serves the repo's blocks over
+bitswap, announces its package roots in the DHT, and answers the local HTTP
+API (loopback only; a bearer token from api.token for anything that writes).
+Once ready it writes daemon.json in the repo with its pid, peer ID, full
+addresses and API address, for tools to read; cairn id shows them.
+
+Flags override config.toml for this run, so several daemons can run side by
+side on one machine, each with its own repo.`,
+		Example: `  cairn daemon
+  cairn --repo /tmp/a daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0
+  cairn daemon --bootstrap /ip4/10.0.0.5/tcp/4501/p2p/12D3KooW... --log-level debug`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("mdns") {
+				return runDaemon(cmd.Context(), g, o, &o.mdns)
+			}
+			return runDaemon(cmd.Context(), g, o, nil)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&o.listen, "listen", nil, "multiaddr to listen on, e.g. /ip4/0.0.0.0/udp/4501/quic-v1 (repeatable; default from config)")
+	f.StringVar(&o.api, "api", "", "address of the local HTTP API, a loopback IP and port (default from config, 127.0.0.1:4502)")
+	f.StringArrayVar(&o.bootstrap, "bootstrap", nil, "peer to join the network through, a multiaddr ending in /p2p/ID (repeatable)")
+	f.BoolVar(&o.mdns, "mdns", false, "find Cairn nodes on the local network (default from config)")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	return cmd
+}
+
+func runDaemon(ctx context.Context, g *globalOptions, o *daemonOptions, mdns *bool) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return usageErrorf("--log-level %q: expected debug, info, warn or error", o.logLevel)
+	}
+	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+	dir, err := g.repoDir()
+	if err != nil {
+		return err
+	}
+	r, err := node.Open(ctx, dir, node.WithLogger(log))
+	if errors.Is(err, node.ErrNoRepo) {
+		res, ierr := node.Init(dir)
+		if ierr != nil {
+			return ierr
+		}
+		log.Info("initialized repo", "repo", res.Dir, "key", res.DID, "peer", res.PeerID)
+		r, err = node.Open(ctx, dir, node.WithLogger(log))
+	}
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	d, err := node.StartDaemon(ctx, r, node.DaemonOptions{Listen: o.listen, API: o.api, Bootstrap: o.bootstrap, MDNS: mdns})
+	if err != nil {
+		return err
+	}
+	info := d.Info()
+	if g.json {
+		if err := g.printJSON(info); err != nil {
+			d.Close()
+			return err
+		}
+	} else {
+		fmt.Fprintf(g.stderr, "cairn daemon ready\npeer ID  %s\napi      %s\naddrs    %s\n", info.PeerID, info.API, strings.Join(info.Addrs, "\n         "))
+	}
+	<-ctx.Done() // SIGINT or SIGTERM; a second one exits at once (main.go)
+	log.Info("stopping")
+	if err := d.Close(); err != nil {
+		return fmt.Errorf("stop daemon: %w", err)
+	}
+	return r.Close()
+}

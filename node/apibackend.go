@@ -1,0 +1,72 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cairnpkg/cairn/node/internal/api"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+)
+
+// apiBackend answers the local HTTP API for a daemon.
+type apiBackend struct{ d *Daemon }
+
+var _ api.Backend = apiBackend{}
+
+func (b apiBackend) ID(context.Context) (api.IDInfo, error) {
+	protos := b.d.host.Mux().Protocols()
+	slices.Sort(protos)
+	return api.IDInfo{
+		PeerID: b.d.info.PeerID, Addrs: b.d.fullAddrs(), API: b.d.info.API, Agent: Agent,
+		Protocols: protocolStrings(protos),
+	}, nil
+}
+
+func (b apiBackend) Peers(context.Context) ([]api.PeerInfo, error) {
+	out := []api.PeerInfo{}
+	for _, c := range b.d.host.Network().Conns() {
+		out = append(out, b.peerInfo(c.RemotePeer(), c.RemoteMultiaddr().String()))
+	}
+	slices.SortFunc(out, func(a, b api.PeerInfo) int { return strings.Compare(a.PeerID, b.PeerID) })
+	return out, nil
+}
+
+func (b apiBackend) Connect(ctx context.Context, addr string) (api.PeerInfo, error) {
+	ai, err := peer.AddrInfoFromString(addr)
+	if err != nil {
+		return api.PeerInfo{}, fmt.Errorf("%w: %q: expected a multiaddr ending in /p2p/PEER_ID: %w", api.ErrBadRequest, addr, err)
+	}
+	if ai.ID == b.d.host.ID() {
+		return api.PeerInfo{}, fmt.Errorf("%w: %s is this node", api.ErrBadRequest, ai.ID)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := b.d.host.Connect(ctx, *ai); err != nil {
+		return api.PeerInfo{}, fmt.Errorf("%w: connect to %s: %w", api.ErrUnavailable, ai.ID, err)
+	}
+	remote := ""
+	if conns := b.d.host.Network().ConnsToPeer(ai.ID); len(conns) > 0 {
+		remote = conns[0].RemoteMultiaddr().String()
+	}
+	return b.peerInfo(ai.ID, remote), nil
+}
+
+func (b apiBackend) peerInfo(id peer.ID, addr string) api.PeerInfo {
+	pi := api.PeerInfo{PeerID: id.String(), Addr: addr}
+	if l := b.d.host.Peerstore().LatencyEWMA(id); l > 0 {
+		pi.Latency = l.Round(10 * time.Microsecond).String()
+	}
+	return pi
+}
+
+func protocolStrings(ps []protocol.ID) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = string(p)
+	}
+	return out
+}

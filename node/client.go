@@ -1,0 +1,98 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cairnpkg/cairn/node/internal/api"
+)
+
+// ErrNoDaemon: no daemon runs on the repo (or it does not answer).
+var ErrNoDaemon = errors.New("no daemon is running")
+
+// ErrBadRequest: the daemon refused a request as malformed (a bad multiaddr,
+// say); the message says why.
+var ErrBadRequest = api.ErrBadRequest
+
+// IDInfo describes a running node (GET /api/v1/id).
+type IDInfo = api.IDInfo
+
+// PeerInfo describes a connected peer.
+type PeerInfo = api.PeerInfo
+
+// DaemonClient talks to the daemon running on a repo, through its local
+// HTTP API.
+type DaemonClient struct {
+	c    *api.Client
+	info DaemonInfo
+}
+
+// DialDaemon finds the daemon running on the repo in dir (from daemon.json)
+// and checks that it answers. It fails with ErrNoDaemon when none does,
+// including when daemon.json was left behind by a daemon that was killed.
+func DialDaemon(ctx context.Context, dir string) (*DaemonClient, error) {
+	data, err := os.ReadFile(filepath.Join(dir, DaemonFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w on %s (start one with cairn daemon)", ErrNoDaemon, dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var info DaemonInfo
+	if err := json.Unmarshal(data, &info); err != nil {
+		return nil, fmt.Errorf("%s: %w", DaemonFile, err)
+	}
+	tok, err := os.ReadFile(filepath.Join(dir, TokenFile))
+	if err != nil {
+		return nil, fmt.Errorf("api token: %w", err)
+	}
+	c := &DaemonClient{c: api.NewClient(info.API, strings.TrimSpace(string(tok))), info: info}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	id, err := c.c.ID(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w on %s: daemon.json names %s, which does not answer (%v)", ErrNoDaemon, dir, info.API, err)
+	}
+	if id.PeerID != info.PeerID {
+		return nil, fmt.Errorf("%w on %s: %s answers as %s, not %s", ErrNoDaemon, dir, info.API, id.PeerID, info.PeerID)
+	}
+	return c, nil
+}
+
+// Info returns what daemon.json says.
+func (c *DaemonClient) Info() DaemonInfo { return c.info }
+
+// ID describes the node.
+func (c *DaemonClient) ID(ctx context.Context) (IDInfo, error) { return c.c.ID(ctx) }
+
+// Peers lists connected peers.
+func (c *DaemonClient) Peers(ctx context.Context) ([]PeerInfo, error) { return c.c.Peers(ctx) }
+
+// Connect dials a peer by its multiaddr with /p2p/ID.
+func (c *DaemonClient) Connect(ctx context.Context, addr string) (PeerInfo, error) {
+	return c.c.Connect(ctx, addr)
+}
+
+// OfflineID describes the repo's node when no daemon runs: its peer ID and
+// the addresses it would listen on.
+func OfflineID(dir string) (IDInfo, error) {
+	cfg, err := loadConfig(filepath.Join(dir, ConfigFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return IDInfo{}, fmt.Errorf("%w in %s (run cairn init, or set --repo or CAIRN_REPO)", ErrNoRepo, dir)
+	}
+	if err != nil {
+		return IDInfo{}, err
+	}
+	_, id, err := loadIdentity(filepath.Join(dir, IdentityFile))
+	if err != nil {
+		return IDInfo{}, err
+	}
+	return IDInfo{PeerID: id.String(), Addrs: cfg.Network.Listen, API: cfg.Network.API, Agent: Agent}, nil
+}

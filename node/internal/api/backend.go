@@ -1,0 +1,38 @@
+package api
+
+import "context"
+
+// Backend is what the API serves; the daemon implements it. It is narrow on
+// purpose and grows with the routes.
+//
+// Methods get the request's context: it is cancelled when the client goes away
+// or when Server.Close gives up waiting, and a method should then return
+// promptly, since Close waits for it. An error that wraps ErrBadRequest,
+// ErrNotFound, ErrUnavailable or ErrTimeout (or context.DeadlineExceeded) is
+// answered with that status; any other error with 500. The error's message is
+// sent to the client, so it should read well on its own.
+type Backend interface {
+	// ID describes this node.
+	ID(ctx context.Context) (IDInfo, error)
+	// Peers lists the peers the node is connected to.
+	Peers(ctx context.Context) ([]PeerInfo, error)
+	// Connect dials addr, a multiaddr that ends in /p2p/<peer ID>, and
+	// describes the peer once connected.
+	Connect(ctx context.Context, addr string) (PeerInfo, error)
+}
+
+// IDInfo describes the node: GET /api/v1/id.
+type IDInfo struct {
+	PeerID    string   `json:"peerID"`
+	Addrs     []string `json:"addrs"` // multiaddrs the node listens on
+	API       string   `json:"api"`   // the address of this API
+	Agent     string   `json:"agent"` // e.g. "cairn/0.1.0"
+	Protocols []string `json:"protocols,omitempty"`
+}
+
+// PeerInfo describes a connected peer: GET /api/v1/peers, POST /api/v1/connect.
+type PeerInfo struct {
+	PeerID  string `json:"peerID"`
+	Addr    string `json:"addr,omitempty"`    // the multiaddr of the connection
+	Latency string `json:"latency,omitempty"` // e.g. "1.2ms"; empty if unknown
+}

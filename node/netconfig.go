@@ -1,0 +1,89 @@
+package node
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/cairnpkg/cairn/node/internal/p2p"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// Default ports (docs/network.md): 4501 for libp2p (TCP and QUIC), 4502 for
+// the local HTTP API.
+const (
+	DefaultP2PPort = 4501
+	DefaultAPIAddr = "127.0.0.1:4502"
+)
+
+// NetworkConfig is config.toml's [network] section: how the daemon joins the
+// network.
+type NetworkConfig struct {
+	// Listen are libp2p multiaddrs; port 0 lets the OS choose (the chosen
+	// addresses are written to daemon.json).
+	Listen []string `toml:"listen"`
+	// Announce, when set, are the only addresses told to peers.
+	Announce []string `toml:"announce,omitempty"`
+	// Bootstrap peers (multiaddrs with /p2p/ID) to join the network through.
+	Bootstrap []string `toml:"bootstrap,omitempty"`
+	// PublicNetwork joins the public IPFS network (its DHT, and its
+	// bootstrap peers when Bootstrap is empty) instead of a private Cairn
+	// network.
+	PublicNetwork bool `toml:"public_network"`
+	// MDNS finds peers on the local network.
+	MDNS bool `toml:"mdns"`
+	// ConnLow and ConnHigh are the connection manager's watermarks.
+	ConnLow  int `toml:"conn_low"`
+	ConnHigh int `toml:"conn_high"`
+	// ReprovideInterval is how often package roots are announced again in
+	// the DHT, e.g. "12h".
+	ReprovideInterval string `toml:"reprovide_interval"`
+	// API is the local HTTP API's address; it must be a loopback address.
+	API string `toml:"api"`
+}
+
+// DefaultNetworkConfig is a private Cairn network on all interfaces.
+func DefaultNetworkConfig() NetworkConfig {
+	return NetworkConfig{
+		Listen: []string{
+			fmt.Sprintf("/ip4/0.0.0.0/tcp/%d", DefaultP2PPort),
+			fmt.Sprintf("/ip4/0.0.0.0/udp/%d/quic-v1", DefaultP2PPort),
+			fmt.Sprintf("/ip6/::/tcp/%d", DefaultP2PPort),
+			fmt.Sprintf("/ip6/::/udp/%d/quic-v1", DefaultP2PPort),
+		},
+		ConnLow:           p2p.DefaultConnLow,
+		ConnHigh:          p2p.DefaultConnHigh,
+		ReprovideInterval: "12h",
+		API:               DefaultAPIAddr,
+	}
+}
+
+// Validate checks the section.
+func (n NetworkConfig) Validate() error {
+	for _, list := range [][]string{n.Listen, n.Announce} {
+		for _, s := range list {
+			if _, err := ma.NewMultiaddr(s); err != nil {
+				return fmt.Errorf("%w: network address %q: %w", ErrInvalidConfig, s, err)
+			}
+		}
+	}
+	if _, err := p2p.ParseAddrInfos(n.Bootstrap); err != nil {
+		return fmt.Errorf("%w: bootstrap: %w", ErrInvalidConfig, err)
+	}
+	if n.ConnLow < 0 || n.ConnHigh < 0 || n.ConnLow > n.ConnHigh {
+		return fmt.Errorf("%w: conn_low %d and conn_high %d: expected 0 <= low <= high", ErrInvalidConfig, n.ConnLow, n.ConnHigh)
+	}
+	if d, err := time.ParseDuration(n.ReprovideInterval); err != nil || d < time.Minute {
+		return fmt.Errorf("%w: reprovide_interval %q: expected a duration of at least 1m, like 12h", ErrInvalidConfig, n.ReprovideInterval)
+	}
+	return CheckAPIAddr(n.API)
+}
+
+// CheckAPIAddr requires a loopback IP and port: the API is for this machine.
+func CheckAPIAddr(addr string) error {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil || !ap.Addr().IsLoopback() {
+		return fmt.Errorf("%w: api address %q: expected a loopback address and port, like 127.0.0.1:4502 (port 0 picks one)", ErrInvalidConfig, addr)
+	}
+	return nil
+}
