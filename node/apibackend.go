@@ -46,7 +46,7 @@ func (b apiBackend) Connect(ctx context.Context, addr string) (api.PeerInfo, err
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := b.d.host.Connect(ctx, *ai); err != nil {
-		return api.PeerInfo{}, fmt.Errorf("%w: connect to %s: %w", api.ErrUnavailable, ai.ID, err)
+		return api.PeerInfo{}, fmt.Errorf("connect to %s: %w", ai.ID, err)
 	}
 	remote := ""
 	if conns := b.d.host.Network().ConnsToPeer(ai.ID); len(conns) > 0 {

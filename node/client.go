@@ -58,7 +58,7 @@ func DialDaemon(ctx context.Context, dir string) (*DaemonClient, error) {
 	defer cancel()
 	id, err := c.c.ID(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w on %s: daemon.json names %s, which does not answer (%v)", ErrNoDaemon, dir, info.API, err)
+		return nil, fmt.Errorf("%w on %s: daemon.json names %s, which does not answer: %w", ErrNoDaemon, dir, info.API, err)
 	}
 	if id.PeerID != info.PeerID {
 		return nil, fmt.Errorf("%w on %s: %s answers as %s, not %s", ErrNoDaemon, dir, info.API, id.PeerID, info.PeerID)

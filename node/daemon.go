@@ -15,6 +15,7 @@ import (
 	"github.com/cairnpkg/cairn/internal/atomicfile"
 	"github.com/cairnpkg/cairn/node/internal/api"
 	"github.com/cairnpkg/cairn/node/internal/exchange"
+	"github.com/cairnpkg/cairn/node/internal/lookup"
 	"github.com/cairnpkg/cairn/node/internal/p2p"
 	"github.com/ipfs/boxo/bitswap"
 	"github.com/ipfs/go-cid"
@@ -115,6 +116,7 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 		return nil, err
 	}
 	d.x = exchange.New(ctx, d.host, d.dht, r.store.Blockstore())
+	lookup.ServeReferrers(d.host, r.store)
 	if cfg.MDNS {
 		if d.mdns, err = p2p.StartMDNS(ctx, d.host, d.log); err != nil {
 			return nil, fmt.Errorf("mdns: %w", err)
@@ -265,4 +267,10 @@ func (d *Daemon) metrics() http.Handler {
 			func() float64 { return d.bitswapStat(func(s *bitswap.Stat) uint64 { return s.DataSent }) }),
 	)
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
+// Connect dials a peer by a multiaddr with /p2p/ID.
+func (d *Daemon) Connect(ctx context.Context, addr string) error {
+	_, err := apiBackend{d}.Connect(ctx, addr)
+	return err
 }

@@ -27,11 +27,10 @@ func (h *handler) admit(r *http.Request) error {
 }
 
 // checkHost refuses a Host header other than localhost or a loopback IP
-// literal (127.0.0.0/8, [::1]; not ::ffff:127.0.0.1, nor with a zone), with
-// or without a port. A web page whose domain
-// an attacker re-points at 127.0.0.1 (DNS rebinding) is same-origin with the
-// API as far as the browser knows, but its requests still carry its own name
-// in Host.
+// literal (127.0.0.0/8, also as [::ffff:127.x.x.x], or [::1]; none with a
+// zone), with or without a port. A web page whose domain an attacker
+// re-points at 127.0.0.1 (DNS rebinding) is same-origin with the API as far as
+// the browser knows, but its requests still carry that domain in Host.
 func checkHost(host string) error {
 	name := host
 	if h, port, err := net.SplitHostPort(host); err == nil {
@@ -45,7 +44,7 @@ func checkHost(host string) error {
 	if strings.EqualFold(name, "localhost") {
 		return nil
 	}
-	if ip, err := netip.ParseAddr(name); err == nil && ip.Zone() == "" && !ip.Is4In6() && ip.IsLoopback() {
+	if ip, err := netip.ParseAddr(name); err == nil && ip.Zone() == "" && ip.Unmap().IsLoopback() {
 		return nil
 	}
 	return fmt.Errorf("%w: Host must be localhost or a loopback IP, got %q", ErrForbidden, host)

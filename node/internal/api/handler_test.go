@@ -84,7 +84,9 @@ func TestAccess(t *testing.T) {
 		{name: "Host 127.0.0.1.nip.io", method: "GET", path: "/api/v1/id", host: "127.0.0.1.nip.io:5001", status: 403, code: "forbidden"},
 		{name: "Host 0.0.0.0", method: "GET", path: "/api/v1/id", host: "0.0.0.0:5001", status: 403, code: "forbidden"},
 		{name: "Host 192.168.1.2", method: "GET", path: "/api/v1/id", host: "192.168.1.2:5001", status: 403, code: "forbidden"},
-		{name: "Host IPv4-mapped loopback", method: "GET", path: "/api/v1/id", host: "[::ffff:127.0.0.1]:5001", status: 403, code: "forbidden"},
+		{name: "Host IPv4-mapped loopback", method: "GET", path: "/api/v1/id", host: "[::ffff:127.0.0.1]:5001", status: 200},
+		{name: "Host IPv4-mapped other", method: "GET", path: "/api/v1/id", host: "[::ffff:192.0.2.1]:5001", status: 403, code: "forbidden"},
+		{name: "Host ::1 without brackets", method: "GET", path: "/api/v1/id", host: "::1", status: 200},
 		{name: "Host [::1] with zone", method: "GET", path: "/api/v1/id", host: "[::1%25eth0]:5001", status: 403, code: "forbidden"},
 		{name: "Host localhost with bad port", method: "GET", path: "/api/v1/id", host: "localhost:http", status: 403, code: "forbidden"},
 

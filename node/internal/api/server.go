@@ -107,10 +107,9 @@ func (s *Server) close(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
 	if err != nil {
 		err = fmt.Errorf("api: close: requests cut short: %w", err)
-		s.cancel()
 		_ = s.srv.Close() // its error is the listener's, already closed by Shutdown
 	}
-	s.cancel()
+	s.cancel() // requests cut short, if any, are abandoned
 	<-s.served
 	s.handlers.Wait()
 	return errors.Join(s.serveErr, err)

@@ -37,6 +37,11 @@ func (x *Exchange) NewSession(ctx context.Context) exchange.Fetcher {
 	return x.bs.NewSession(ctx)
 }
 
+// Blocks returns bitswap as an exchange for a blockservice: blocks it
+// fetches are written to that blockservice's blockstore (a fetch's
+// transaction), not to the store bitswap serves from.
+func (x *Exchange) Blocks() exchange.Interface { return x.bs }
+
 // Stat returns bitswap's counters (blocks and bytes received and sent).
 func (x *Exchange) Stat() (*bitswap.Stat, error) { return x.bs.Stat() }
 

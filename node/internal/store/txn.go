@@ -97,6 +97,20 @@ func (t *Txn) SetVersion(ref dag.Ref, pkg cid.Cid) {
 	t.versions[versionKey(ref.Name.String(), ref.Version)] = pkg
 }
 
+// PendingReferrers returns the referrers of subject that this Txn will add.
+func (t *Txn) PendingReferrers(subject cid.Cid) []cid.Cid {
+	prefix := refsPrefix.ChildString(subject.String())
+	var out []cid.Cid
+	for k := range t.refs {
+		if k.Parent() == prefix {
+			if c, err := cid.Decode(k.BaseNamespace()); err == nil {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
 // AddReferrer records that ref names subject as its subject, written at Commit.
 func (t *Txn) AddReferrer(subject, ref cid.Cid, kind dag.NodeKind) {
 	t.refs[refKey(subject, ref)] = []byte(kind.String())

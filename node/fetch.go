@@ -1,0 +1,334 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/lookup"
+	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/cairnpkg/cairn/sign"
+	"github.com/ipfs/boxo/blockservice"
+	bstore "github.com/ipfs/boxo/blockstore"
+	"github.com/ipfs/boxo/ipld/merkledag"
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	ipld "github.com/ipfs/go-ipld-format"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// ErrUntrusted: a fetched package is not trusted under the policy, so it was
+// not kept. The FetchResult's Report says why.
+var ErrUntrusted = errors.New("package is not trusted")
+
+// DefaultFetchTimeout bounds a fetch when the caller gives no timeout.
+const DefaultFetchTimeout = 5 * time.Minute
+
+// maxInputDepth bounds how far a fetch follows provenance inputs.
+const maxInputDepth = 8
+
+// FetchResult says what a fetch brought.
+type FetchResult struct {
+	Package  cid.Cid      `json:"package"`
+	Name     string       `json:"name"`
+	Version  string       `json:"version"`
+	Blocks   int64        `json:"blocks"`
+	Bytes    int64        `json:"bytes"`
+	Peers    []string     `json:"peers"`
+	Seconds  float64      `json:"seconds"`
+	Report   *sign.Report `json:"report"`
+	Warnings []string     `json:"warnings,omitempty"`
+}
+
+// Fetch gets the package c and everything that makes it usable: its content
+// (every block, each checked against its CID), the metadata sets and
+// signatures its peers know of, and the packages its metadata names as
+// inputs. It verifies the package against the repo's policy and then pins and
+// indexes it all in one transaction; an untrusted package, a timeout or any
+// error leaves the repo as it was. Blocks already in the repo are not fetched
+// again, so an interrupted fetch resumes from what it had (once committed).
+func (d *Daemon) Fetch(ctx context.Context, c cid.Cid, timeout time.Duration) (res *FetchResult, err error) {
+	if timeout <= 0 {
+		timeout = DefaultFetchTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	pol, err := d.repo.Policy()
+	if err != nil {
+		return nil, err
+	}
+	tx, err := d.repo.store.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Abort(ctx)
+
+	f := newFetcher(d, tx)
+	var providers atomic.Int64
+	go d.findProviders(ctx, c, &providers)
+
+	pkg, err := f.fetchPackage(ctx, c, 0)
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			return nil, fmt.Errorf("fetch %s: %w: nothing arrived within %s (%d connected peers, %d providers found in the DHT, %d blocks received)",
+				c, context.DeadlineExceeded, timeout, len(d.host.Network().Peers()), providers.Load(), f.counted.blocks.Load())
+		}
+		return nil, fmt.Errorf("fetch %s: %w", c, err)
+	}
+	rep, err := sign.Verify(ctx, txSource{d.repo.store, tx}, pol, c)
+	if err != nil {
+		return nil, err
+	}
+	res = &FetchResult{
+		Package: c, Name: pkg.Name.String(), Version: pkg.Version, Report: rep,
+		Blocks: f.counted.blocks.Load(), Bytes: f.counted.bytes.Load(), Peers: f.peers(),
+	}
+	if !rep.Trusted() {
+		return res, fmt.Errorf("%w: %s (%s): %s; nothing was kept", ErrUntrusted, pkg.Ref(), rep.Code, rep.Reason)
+	}
+	tx.SetVersion(pkg.Ref(), c)
+	res.Warnings, err = commit(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	res.Seconds = time.Since(start).Seconds()
+	go func() {
+		if err := d.Provide(context.WithoutCancel(ctx), c); err != nil {
+			d.log.Debug("provide after fetch", "cid", c, "err", err)
+		}
+	}()
+	d.log.Info("fetched", "package", c, "name", res.Name, "version", res.Version, "blocks", res.Blocks, "bytes", res.Bytes, "seconds", res.Seconds)
+	return res, nil
+}
+
+// fetcher is one fetch's state.
+type fetcher struct {
+	d       *Daemon
+	tx      *store.Txn
+	counted *countingBlockstore
+	bsvc    blockservice.BlockService
+	dags    ipld.DAGService
+
+	mu       sync.Mutex
+	done     map[cid.Cid]bool // packages fetched (or being fetched) by this fetch
+	answered map[peer.ID]bool // peers that answered a referrers lookup
+}
+
+func newFetcher(d *Daemon, tx *store.Txn) *fetcher {
+	f := &fetcher{d: d, tx: tx, counted: &countingBlockstore{Blockstore: tx.Blockstore()}, done: map[cid.Cid]bool{}, answered: map[peer.ID]bool{}}
+	f.bsvc = blockservice.New(f.counted, d.x.Blocks())
+	f.dags = merkledag.NewDAGService(f.bsvc)
+	return f
+}
+
+// fetchPackage fetches package c's node, content and referrers, and (up to
+// maxInputDepth) the packages its metadata sets name as inputs.
+func (f *fetcher) fetchPackage(ctx context.Context, c cid.Cid, depth int) (*dag.Package, error) {
+	f.mu.Lock()
+	seen := f.done[c]
+	f.done[c] = true
+	f.mu.Unlock()
+	if seen {
+		return nil, nil
+	}
+	if err := dag.CheckNodeLink("package", c); err != nil {
+		return nil, err
+	}
+	blk, err := f.bsvc.GetBlock(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	pkg, err := dag.DecodePackage(blk.RawData())
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a package: %w", c, err)
+	}
+	for _, l := range pkg.Layers {
+		if err := merkledag.FetchGraph(ctx, l.Content, f.dags); err != nil {
+			return nil, fmt.Errorf("layer %q (%s): %w", l.Name, l.Content, err)
+		}
+		f.tx.Pin(l.Content, store.PinContent)
+	}
+	f.tx.Pin(c, store.PinPackage)
+	metas, err := f.fetchReferrers(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if depth < maxInputDepth {
+		for _, m := range metas {
+			for _, in := range m.Inputs {
+				if _, err := f.fetchPackage(ctx, in, depth+1); err != nil {
+					return nil, fmt.Errorf("input %s of %s: %w", in, pkg.Ref(), err)
+				}
+			}
+		}
+	}
+	return pkg, nil
+}
+
+// fetchReferrers asks connected peers for the metadata sets of package c and
+// their signatures, fetches them, and keeps those that name what they claim
+// to. A peer's junk (a referrer naming another subject, bytes that are not a
+// metadata set) is dropped, not trusted: signatures decide what counts.
+func (f *fetcher) fetchReferrers(ctx context.Context, c cid.Cid) ([]*dag.MetadataSet, error) {
+	pairs := f.askReferrers(ctx, c)
+	var metas []*dag.MetadataSet
+	metaCIDs := map[cid.Cid]bool{}
+	for _, p := range pairs {
+		if !p.Subject.Equals(c) || metaCIDs[p.Referrer] || dag.CheckNodeLink("metadata", p.Referrer) != nil {
+			continue
+		}
+		blk, err := f.bsvc.GetBlock(ctx, p.Referrer)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			f.d.log.Debug("fetch: metadata set unavailable", "cid", p.Referrer, "err", err)
+			continue
+		}
+		m, err := dag.DecodeMetadataSet(blk.RawData())
+		if err != nil || !m.Subject.Equals(c) {
+			f.d.log.Debug("fetch: dropped a referrer that is not a metadata set of the package", "cid", p.Referrer, "err", err)
+			continue
+		}
+		metaCIDs[p.Referrer] = true
+		metas = append(metas, m)
+		f.tx.AddReferrer(c, p.Referrer, dag.NodeMetadata)
+		f.tx.Pin(p.Referrer, store.PinMetadata)
+	}
+	seenSig := map[cid.Cid]bool{}
+	for _, p := range pairs {
+		if !metaCIDs[p.Subject] || seenSig[p.Referrer] || dag.CheckNodeLink("signature", p.Referrer) != nil {
+			continue
+		}
+		seenSig[p.Referrer] = true
+		blk, err := f.bsvc.GetBlock(ctx, p.Referrer)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			continue
+		}
+		s, err := dag.DecodeSignature(blk.RawData())
+		if err != nil || !s.Subject.Equals(p.Subject) {
+			continue
+		}
+		f.tx.AddReferrer(p.Subject, p.Referrer, dag.NodeSignature)
+		f.tx.Pin(p.Referrer, store.PinSignature)
+	}
+	return metas, nil
+}
+
+// maxReferrerPeers bounds how many connected peers a fetch asks for referrers.
+const maxReferrerPeers = 16
+
+// askReferrers asks up to maxReferrerPeers connected peers, in parallel, for
+// the referrers of c, and returns every pair any of them gave.
+func (f *fetcher) askReferrers(ctx context.Context, c cid.Cid) []lookup.Ref {
+	peers := f.d.host.Network().Peers()
+	if len(peers) > maxReferrerPeers {
+		peers = peers[:maxReferrerPeers]
+	}
+	var (
+		mu  sync.Mutex
+		out []lookup.Ref
+		wg  sync.WaitGroup
+	)
+	for _, p := range peers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			refs, err := lookup.AskReferrers(ctx, f.d.host, p, c)
+			if err != nil {
+				f.d.log.Debug("referrers lookup failed", "peer", p, "err", err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			out = append(out, refs...)
+			if len(refs) > 0 {
+				f.answered[p] = true
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// peers returns the peers that answered referrers lookups.
+func (f *fetcher) peers() []string {
+	out := []string{}
+	for p := range f.answered {
+		out = append(out, p.String())
+	}
+	slices.Sort(out)
+	return out
+}
+
+// findProviders looks c up in the DHT and connects to its providers, so that
+// bitswap can ask them too. It counts what it found for the timeout message.
+func (d *Daemon) findProviders(ctx context.Context, c cid.Cid, found *atomic.Int64) {
+	for ai := range d.dht.FindProvidersAsync(ctx, c, 8) {
+		if ai.ID == d.host.ID() {
+			continue
+		}
+		found.Add(1)
+		if err := d.host.Connect(ctx, ai); err != nil {
+			d.log.Debug("connect to provider", "peer", ai.ID, "err", err)
+		}
+	}
+}
+
+// countingBlockstore counts the blocks and bytes a fetch writes.
+type countingBlockstore struct {
+	bstore.Blockstore
+	blocks, bytes atomic.Int64
+}
+
+func (c *countingBlockstore) Put(ctx context.Context, b blocks.Block) error {
+	return c.PutMany(ctx, []blocks.Block{b})
+}
+
+func (c *countingBlockstore) PutMany(ctx context.Context, bs []blocks.Block) error {
+	if err := c.Blockstore.PutMany(ctx, bs); err != nil {
+		return err
+	}
+	for _, b := range bs {
+		c.blocks.Add(1)
+		c.bytes.Add(int64(len(b.RawData())))
+	}
+	return nil
+}
+
+// txSource lets sign.Verify see a fetch's transaction: its blocks are in the
+// store already (journalled), its referrers not until Commit.
+type txSource struct {
+	s  *store.Store
+	tx *store.Txn
+}
+
+func (t txSource) Block(ctx context.Context, c cid.Cid) ([]byte, error) {
+	b, err := t.s.RawBlock(ctx, c)
+	if isNotFound(err) {
+		return nil, fmt.Errorf("%w: %s", sign.ErrNotFound, c)
+	}
+	return b, err
+}
+
+func (t txSource) Referrers(ctx context.Context, c cid.Cid) ([]cid.Cid, error) {
+	refs, err := t.s.Referrers(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range t.tx.PendingReferrers(c) {
+		if !slices.ContainsFunc(refs, r.Equals) {
+			refs = append(refs, r)
+		}
+	}
+	return refs, nil
+}

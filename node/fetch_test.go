@@ -1,0 +1,116 @@
+package node_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node"
+	"github.com/cairnpkg/cairn/sign"
+)
+
+// startDaemon starts a daemon on loopback with OS-chosen ports, stopped when
+// the test ends.
+func startDaemon(t *testing.T, r *node.Repo) *node.Daemon {
+	t.Helper()
+	d, err := node.StartDaemon(context.Background(), r, node.DaemonOptions{
+		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, API: "127.0.0.1:0",
+	})
+	if err != nil {
+		t.Fatalf("StartDaemon: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+func connect(t *testing.T, from *node.Daemon, to *node.Daemon) {
+	t.Helper()
+	if err := from.Connect(context.Background(), to.Info().Addrs[0]); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+}
+
+// trust makes b trust a's default key for the namespace.
+func trust(t *testing.T, a, b *node.Repo, pattern string) {
+	t.Helper()
+	k, err := a.Keys().Get("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.UpdatePolicy(func(p *sign.Policy) error { return p.AddKey(sign.Pattern(pattern), k.DID(), 1, nil) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFetchBetweenDaemons(t *testing.T) {
+	a, b := newRepo(t), newRepo(t)
+	src := filepath.Join(t.TempDir(), "app.bin")
+	writeFile(t, src, randomBytes(5<<20+123, 1))
+	pub, err := a.Publish(context.Background(), node.PublishRequest{Paths: []string{src}, Name: mustName(t, "acme/app"), Version: "1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Sign(context.Background(), node.SignRequest{Metadata: pub.Metadata, Role: dag.RoleAuditor}); err != nil {
+		t.Fatal(err)
+	}
+	da, db := startDaemon(t, a), startDaemon(t, b)
+	connect(t, db, da)
+
+	t.Run("untrusted is not kept", func(t *testing.T) {
+		before, _ := b.Stat(context.Background())
+		res, err := db.Fetch(context.Background(), pub.Package, 30*time.Second)
+		if !errors.Is(err, node.ErrUntrusted) || res == nil || res.Report.Code != sign.CodeNoRule {
+			t.Fatalf("Fetch = %+v, %v", res, err)
+		}
+		after, _ := b.Stat(context.Background())
+		if before.Blocks != after.Blocks || before.Pins != after.Pins || after.Journal != 0 {
+			t.Fatalf("an untrusted fetch left state: before %+v after %+v", before, after)
+		}
+	})
+	trust(t, a, b, "acme/*")
+	t.Run("trusted is fetched, verified, pinned and indexed", func(t *testing.T) {
+		res, err := db.Fetch(context.Background(), pub.Package, 30*time.Second)
+		if err != nil {
+			t.Fatalf("Fetch: %v", err)
+		}
+		if res.Name != "acme/app" || res.Version != "1.0.0" || !res.Report.Trusted() || res.Bytes < 5<<20 {
+			t.Fatalf("result %+v", res)
+		}
+		if len(res.Report.Metadata) != 1 || len(res.Report.Metadata[0].Signatures) != 2 {
+			t.Fatalf("metadata and signatures not all fetched: %+v", res.Report.Metadata)
+		}
+		c, err := b.Resolve(context.Background(), "acme/app@1.0.0")
+		if err != nil || !c.Equals(pub.Package) {
+			t.Fatalf("name index on b: %v %v", c, err)
+		}
+		out := filepath.Join(t.TempDir(), "out.bin")
+		if _, err := b.Get(context.Background(), pub.Package, out, node.GetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		sameTree(t, src, out)
+		if rep, err := b.Verify(context.Background(), pub.Package, nil); err != nil || !rep.Trusted() {
+			t.Fatalf("verify on b: %+v %v", rep, err)
+		}
+	})
+}
+
+func TestFetchNobodyHasIt(t *testing.T) {
+	a, b := newRepo(t), newRepo(t)
+	da, db := startDaemon(t, a), startDaemon(t, b)
+	connect(t, db, da)
+	missing, _ := dag.Prefix.Sum([]byte("no one has this"))
+	start := time.Now()
+	_, err := db.Fetch(context.Background(), missing, 2*time.Second)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Fetch of a missing CID: %v", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("a 2 s timeout took %s", took)
+	}
+	if st, _ := b.Stat(context.Background()); st.Journal != 0 || st.Blocks != 0 {
+		t.Fatalf("state left: %+v", st)
+	}
+}
