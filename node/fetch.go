@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,19 +46,93 @@ type FetchResult struct {
 	Warnings []string     `json:"warnings,omitempty"`
 }
 
-// Fetch gets the package c and everything that makes it usable: its content
+// Fetch gets a package, named by CID or NAME@VERSION, with FetchCID. A name
+// is looked up in the repo's index first, then asked of connected peers
+// (/cairn/names/1.0.0); each candidate they name is fetched and verified in
+// turn, and the first that is trusted and really is NAME@VERSION is kept.
+func (d *Daemon) Fetch(ctx context.Context, target string, timeout time.Duration) (*FetchResult, error) {
+	if timeout <= 0 {
+		timeout = DefaultFetchTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if !strings.Contains(target, "@") {
+		c, err := d.repo.Resolve(ctx, target)
+		if err != nil {
+			return nil, err
+		}
+		return d.fetchCID(ctx, c, nil, timeout)
+	}
+	ref, err := dag.ParseRef(target)
+	if err != nil {
+		return nil, err
+	}
+	cands, err := d.nameCandidates(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, c := range cands {
+		res, err := d.fetchCID(ctx, c, &ref, timeout)
+		if err == nil {
+			return res, nil
+		}
+		errs = append(errs, fmt.Errorf("candidate %s: %w", c, err))
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, fmt.Errorf("fetch %s: no candidate is a trusted %s: %w", ref, ref, errors.Join(errs...))
+}
+
+// nameCandidates returns the package CIDs the repo's index, then connected
+// peers, map ref to.
+func (d *Daemon) nameCandidates(ctx context.Context, ref dag.Ref) ([]cid.Cid, error) {
+	if c, err := d.repo.store.Lookup(ctx, ref); err == nil {
+		return []cid.Cid{c}, nil
+	}
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		cands []cid.Cid
+	)
+	peers := d.host.Network().Peers()
+	if len(peers) > maxReferrerPeers {
+		peers = peers[:maxReferrerPeers]
+	}
+	for _, p := range peers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cs, err := lookup.AskName(ctx, d.host, p, ref)
+			if err != nil {
+				d.log.Debug("name lookup failed", "peer", p, "err", err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range cs {
+				if !slices.ContainsFunc(cands, c.Equals) {
+					cands = append(cands, c)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(cands) == 0 {
+		return nil, fmt.Errorf("%w: neither this repo nor any of %d connected peers knows %s", ErrNotFound, len(peers), ref)
+	}
+	return cands, nil
+}
+
+// fetchCID gets the package c and everything that makes it usable: its content
 // (every block, each checked against its CID), the metadata sets and
 // signatures its peers know of, and the packages its metadata names as
 // inputs. It verifies the package against the repo's policy and then pins and
 // indexes it all in one transaction; an untrusted package, a timeout or any
 // error leaves the repo as it was. Blocks already in the repo are not fetched
 // again, so an interrupted fetch resumes from what it had (once committed).
-func (d *Daemon) Fetch(ctx context.Context, c cid.Cid, timeout time.Duration) (res *FetchResult, err error) {
-	if timeout <= 0 {
-		timeout = DefaultFetchTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+func (d *Daemon) fetchCID(ctx context.Context, c cid.Cid, want *dag.Ref, timeout time.Duration) (res *FetchResult, err error) {
 	start := time.Now()
 	pol, err := d.repo.Policy()
 	if err != nil {
@@ -80,6 +155,9 @@ func (d *Daemon) Fetch(ctx context.Context, c cid.Cid, timeout time.Duration) (r
 				c, context.DeadlineExceeded, timeout, len(d.host.Network().Peers()), providers.Load(), f.counted.blocks.Load())
 		}
 		return nil, fmt.Errorf("fetch %s: %w", c, err)
+	}
+	if want != nil && pkg.Ref() != *want {
+		return nil, fmt.Errorf("%w: a peer named %s as %s, but it is %s", ErrNotPackage, c, want, pkg.Ref())
 	}
 	rep, err := sign.Verify(ctx, txSource{d.repo.store, tx}, pol, c)
 	if err != nil {

@@ -61,7 +61,7 @@ func TestFetchBetweenDaemons(t *testing.T) {
 
 	t.Run("untrusted is not kept", func(t *testing.T) {
 		before, _ := b.Stat(context.Background())
-		res, err := db.Fetch(context.Background(), pub.Package, 30*time.Second)
+		res, err := db.Fetch(context.Background(), pub.Package.String(), 30*time.Second)
 		if !errors.Is(err, node.ErrUntrusted) || res == nil || res.Report.Code != sign.CodeNoRule {
 			t.Fatalf("Fetch = %+v, %v", res, err)
 		}
@@ -72,7 +72,7 @@ func TestFetchBetweenDaemons(t *testing.T) {
 	})
 	trust(t, a, b, "acme/*")
 	t.Run("trusted is fetched, verified, pinned and indexed", func(t *testing.T) {
-		res, err := db.Fetch(context.Background(), pub.Package, 30*time.Second)
+		res, err := db.Fetch(context.Background(), pub.Package.String(), 30*time.Second)
 		if err != nil {
 			t.Fatalf("Fetch: %v", err)
 		}
@@ -95,6 +95,25 @@ func TestFetchBetweenDaemons(t *testing.T) {
 			t.Fatalf("verify on b: %+v %v", rep, err)
 		}
 	})
+	t.Run("a third node fetches by name from b while a is down", func(t *testing.T) {
+		if err := da.Close(); err != nil {
+			t.Fatal(err)
+		}
+		c := newRepo(t)
+		trust(t, a, c, "acme/*")
+		dc := startDaemon(t, c)
+		connect(t, dc, db)
+		res, err := dc.Fetch(context.Background(), "acme/app@1.0.0", 30*time.Second)
+		if err != nil {
+			t.Fatalf("Fetch by name: %v", err)
+		}
+		if !res.Package.Equals(pub.Package) || !res.Report.Trusted() {
+			t.Fatalf("result %+v", res)
+		}
+		if _, err := dc.Fetch(context.Background(), "acme/app@9.9.9", 5*time.Second); !errors.Is(err, node.ErrNotFound) {
+			t.Fatalf("unknown name: %v", err)
+		}
+	})
 }
 
 func TestFetchNobodyHasIt(t *testing.T) {
@@ -103,7 +122,7 @@ func TestFetchNobodyHasIt(t *testing.T) {
 	connect(t, db, da)
 	missing, _ := dag.Prefix.Sum([]byte("no one has this"))
 	start := time.Now()
-	_, err := db.Fetch(context.Background(), missing, 2*time.Second)
+	_, err := db.Fetch(context.Background(), missing.String(), 2*time.Second)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Fetch of a missing CID: %v", err)
 	}
