@@ -2,11 +2,13 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node/internal/api"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
@@ -69,4 +71,32 @@ func protocolStrings(ps []protocol.ID) []string {
 		out[i] = string(p)
 	}
 	return out
+}
+
+// FetchAnswer is the API's answer to a fetch: the result, and whether the
+// package was kept (it is not when the policy does not trust it; Error then
+// says why and Result.Report shows the verdicts).
+type FetchAnswer struct {
+	Kept   bool         `json:"kept"`
+	Error  string       `json:"error,omitempty"`
+	Result *FetchResult `json:"result"`
+}
+
+func (b apiBackend) Fetch(ctx context.Context, req api.FetchRequest) (any, error) {
+	var timeout time.Duration
+	if req.Timeout != "" {
+		timeout, _ = time.ParseDuration(req.Timeout) // checked by the API
+	}
+	res, err := b.d.Fetch(ctx, req.Target, timeout)
+	switch {
+	case err == nil:
+		return FetchAnswer{Kept: true, Result: res}, nil
+	case errors.Is(err, ErrUntrusted) && res != nil:
+		return FetchAnswer{Kept: false, Error: err.Error(), Result: res}, nil
+	case errors.Is(err, ErrNotFound), errors.Is(err, dag.ErrInvalidCID), errors.Is(err, dag.ErrInvalidName), errors.Is(err, dag.ErrInvalidVersion):
+		return nil, fmt.Errorf("%w: %w", api.ErrNotFound, err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, fmt.Errorf("%w: %w", api.ErrTimeout, err)
+	}
+	return nil, err
 }

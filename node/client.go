@@ -17,6 +17,12 @@ import (
 // ErrNoDaemon: no daemon runs on the repo (or it does not answer).
 var ErrNoDaemon = errors.New("no daemon is running")
 
+// ErrDaemonNotFound: the daemon has no such package, version or block.
+var ErrDaemonNotFound = api.ErrNotFound
+
+// ErrDaemonTimeout: the daemon gave up on a request at its deadline.
+var ErrDaemonTimeout = api.ErrTimeout
+
 // ErrBadRequest: the daemon refused a request as malformed (a bad multiaddr,
 // say); the message says why.
 var ErrBadRequest = api.ErrBadRequest
@@ -78,6 +84,20 @@ func (c *DaemonClient) Peers(ctx context.Context) ([]PeerInfo, error) { return c
 // Connect dials a peer by its multiaddr with /p2p/ID.
 func (c *DaemonClient) Connect(ctx context.Context, addr string) (PeerInfo, error) {
 	return c.c.Connect(ctx, addr)
+}
+
+// Fetch asks the daemon to fetch target (a CID or NAME@VERSION) within timeout
+// (0: the daemon's default).
+func (c *DaemonClient) Fetch(ctx context.Context, target string, timeout time.Duration) (*FetchAnswer, error) {
+	req := api.FetchRequest{Target: target}
+	if timeout > 0 {
+		req.Timeout = timeout.String()
+	}
+	var ans FetchAnswer
+	if err := c.c.Fetch(ctx, req, &ans); err != nil {
+		return nil, err
+	}
+	return &ans, nil
 }
 
 // OfflineID describes the repo's node when no daemon runs: its peer ID and

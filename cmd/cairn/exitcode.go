@@ -19,6 +19,7 @@ const (
 	exitUntrusted   = 3 // verify: the package is not trusted under the policy
 	exitNotFound    = 4 // no such package, version, key or block
 	exitLocked      = 5 // another process holds the repo
+	exitTimeout     = 6 // the work did not finish in its time (fetch --timeout)
 	exitInterrupted = 130
 )
 
@@ -40,9 +41,12 @@ func exitCode(err error) int {
 		return exitUntrusted
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
+	case errors.Is(err, node.ErrDaemonTimeout), errors.Is(err, context.DeadlineExceeded):
+		return exitTimeout
 	case errors.Is(err, node.ErrRepoLocked):
 		return exitLocked
-	case errors.Is(err, node.ErrNotFound), errors.Is(err, sign.ErrKeyNotFound), errors.Is(err, node.ErrNoRepo):
+	case errors.Is(err, node.ErrNotFound), errors.Is(err, sign.ErrKeyNotFound), errors.Is(err, node.ErrNoRepo),
+		errors.Is(err, node.ErrDaemonNotFound):
 		return exitNotFound
 	case errors.As(err, new(usageError)), strings.HasPrefix(err.Error(), "unknown command"),
 		errors.Is(err, dag.ErrInvalidCID), errors.Is(err, dag.ErrInvalidName),

@@ -120,6 +120,7 @@ Start here:
 		newIDCmd(g),
 		newPeersCmd(g),
 		newConnectCmd(g),
+		newFetchCmd(g),
 	)
 	return cmd
 }

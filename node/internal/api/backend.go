@@ -19,6 +19,18 @@ type Backend interface {
 	// Connect dials addr, a multiaddr that ends in /p2p/<peer ID>, and
 	// describes the peer once connected.
 	Connect(ctx context.Context, addr string) (PeerInfo, error)
+	// Fetch gets a package from the network (POST /api/v1/fetch) and
+	// returns what to answer, encoded as JSON.
+	Fetch(ctx context.Context, req FetchRequest) (any, error)
+}
+
+// FetchRequest is the body of POST /api/v1/fetch.
+type FetchRequest struct {
+	// Target is a CID or NAME@VERSION.
+	Target string `json:"target"`
+	// Timeout bounds the fetch, as a Go duration ("30s"); empty for the
+	// daemon's default.
+	Timeout string `json:"timeout,omitempty"`
 }
 
 // IDInfo describes the node: GET /api/v1/id.

@@ -83,6 +83,12 @@ func (c *Client) Connect(ctx context.Context, addr string) (PeerInfo, error) {
 	return peer, err
 }
 
+// Fetch asks the daemon to fetch a package and decodes its answer into out.
+// A fetch can take long: ctx (and req.Timeout) bound it.
+func (c *Client) Fetch(ctx context.Context, req FetchRequest, out any) error {
+	return c.do(ctx, http.MethodPost, "/api/v1/fetch", req, out)
+}
+
 // do sends a request with in (if not nil) as its JSON body and decodes the
 // answer into out.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {

@@ -48,6 +48,13 @@ func (b *fakeBackend) Peers(context.Context) ([]api.PeerInfo, error) {
 	return fakePeers, nil
 }
 
+func (b *fakeBackend) Fetch(_ context.Context, req api.FetchRequest) (any, error) {
+	if b.err != nil {
+		return nil, b.err
+	}
+	return map[string]string{"fetched": req.Target, "timeout": req.Timeout}, nil
+}
+
 func (b *fakeBackend) Connect(ctx context.Context, addr string) (api.PeerInfo, error) {
 	b.mu.Lock()
 	b.addrs = append(b.addrs, addr)

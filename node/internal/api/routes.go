@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"time"
 )
 
 // route is what answers one path.
@@ -32,6 +33,7 @@ func (h *handler) newRoutes(metrics http.Handler) map[string]route {
 		"/api/v1/id":      {http.MethodGet, h.answer(h.id)},
 		"/api/v1/peers":   {http.MethodGet, h.answer(h.peers)},
 		"/api/v1/connect": {http.MethodPost, h.answer(h.connect)},
+		"/api/v1/fetch":   {http.MethodPost, h.answer(h.fetch)},
 	}
 	if metrics != nil {
 		routes["/metrics"] = route{http.MethodGet, metrics}
@@ -113,6 +115,23 @@ func (h *handler) connect(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return peer, nil
+}
+
+// fetch answers POST /api/v1/fetch with what the backend says.
+func (h *handler) fetch(r *http.Request) (any, error) {
+	var req FetchRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	if req.Target == "" {
+		return nil, fmt.Errorf(`%w: "target" is required`, ErrBadRequest)
+	}
+	if req.Timeout != "" {
+		if d, err := time.ParseDuration(req.Timeout); err != nil || d <= 0 {
+			return nil, fmt.Errorf(`%w: "timeout" %q: expected a positive duration like 30s`, ErrBadRequest, req.Timeout)
+		}
+	}
+	return h.backend.Fetch(r.Context(), req)
 }
 
 // decodeBody decodes r's body, which must be one JSON value of type
