@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Measures `cairn fetch` between two daemons on loopback (bitswap).
+#
+#   scripts/bench-fetch.sh                  # 256 MB, 3 runs
+#   SIZE_MB=1024 RUNS=3 scripts/bench-fetch.sh
+#
+# A publishes SIZE_MB of random bytes; each run starts a fresh B that trusts
+# A's key, connects it to A and times `cairn fetch` on B. Prints `name: value`
+# lines, each the median of RUNS runs: fetch_bitswap_MBps, fetch_seconds, and
+# the peak RSS (VmHWM) of both daemons. Everything lives in a temporary
+# directory, removed at the end (KEEP=1 keeps it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZE_MB=${SIZE_MB:-256}
+RUNS=${RUNS:-3}
+work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench-fetch.XXXXXX")
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "${KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+bin="$work/cairn"
+go build -o "$bin" ./cmd/cairn
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+jsonfield() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^\",]*\)\"\{0,1\}.*/\1/p" | head -n 1; }
+
+# start_daemon REPO: starts a daemon on loopback and waits (30 s at most) for
+# its daemon.json; prints its pid.
+start_daemon() {
+  "$bin" --repo "$1" daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 >"$1.log" 2>&1 &
+  local pid=$! i
+  for i in $(seq 300); do
+    if [ -s "$1/daemon.json" ] && grep -q "\"pid\": $pid" "$1/daemon.json"; then echo "$pid"; return; fi
+    kill -0 "$pid" 2>/dev/null || { cat "$1.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "daemon on $1 did not start" >&2; cat "$1.log" >&2; exit 1
+}
+hwm_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
+echo "publishing ${SIZE_MB} MB on A" >&2
+"$bin" --repo "$work/a" init >/dev/null
+head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom >"$work/input.bin"
+"$bin" --repo "$work/a" publish "$work/input.bin" --name bench/fetch --version 1.0.0 >/dev/null
+rm "$work/input.bin"
+did=$("$bin" --repo "$work/a" key export default)
+apid=$(start_daemon "$work/a"); pids+=("$apid")
+addr=$("$bin" --repo "$work/a" id --json | tr -d ' \n' | sed 's/.*"addrs":\["\([^"]*\)".*/\1/')
+
+secs=(); rss_b=()
+for i in $(seq "$RUNS"); do
+  b="$work/b$i"
+  "$bin" --repo "$b" init >/dev/null
+  "$bin" --repo "$b" trust add 'bench/*' "$did" >/dev/null
+  bpid=$(start_daemon "$b"); pids+=("$bpid")
+  "$bin" --repo "$b" connect "$addr" >/dev/null
+  s=$( { /usr/bin/time -f '%e' "$bin" --repo "$b" fetch bench/fetch@1.0.0 >/dev/null; } 2>&1 | tail -n 1)
+  secs+=("$s"); rss_b+=("$(hwm_mb "$bpid")")
+  echo "run $i: $s s, B peak RSS ${rss_b[-1]} MB" >&2
+  kill -TERM "$bpid"; wait "$bpid" 2>/dev/null || true
+done
+s=$(printf '%s\n' "${secs[@]}" | median)
+echo "size_MB: $SIZE_MB"
+echo "runs: $RUNS"
+echo "fetch_seconds: $s"
+echo "fetch_bitswap_MBps: $(awk -v m="$SIZE_MB" -v s="$s" 'BEGIN {printf "%.0f", m / s}')"
+echo "fetch_peak_rss_B_MB: $(printf '%s\n' "${rss_b[@]}" | median)"
+echo "fetch_peak_rss_A_MB: $(hwm_mb "$apid")"
