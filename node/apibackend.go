@@ -100,3 +100,11 @@ func (b apiBackend) Fetch(ctx context.Context, req api.FetchRequest) (any, error
 	}
 	return nil, err
 }
+
+func (b apiBackend) Run(ctx context.Context, req api.RunRequest) (api.RunResult, error) {
+	if b.d.commands == nil {
+		return api.RunResult{}, fmt.Errorf("%w: this daemon runs no commands", api.ErrNotFound)
+	}
+	b.d.log.Debug("running a command for the CLI", "args", req.Args)
+	return b.d.commands(ctx, req.Args), nil
+}

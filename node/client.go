@@ -100,6 +100,11 @@ func (c *DaemonClient) Fetch(ctx context.Context, target string, timeout time.Du
 	return &ans, nil
 }
 
+// Run runs a cairn command line on the daemon's repo.
+func (c *DaemonClient) Run(ctx context.Context, args []string) (CommandResult, error) {
+	return c.c.Run(ctx, api.RunRequest{Args: args})
+}
+
 // OfflineID describes the repo's node when no daemon runs: its peer ID and
 // the addresses it would listen on.
 func OfflineID(dir string) (IDInfo, error) {

@@ -36,7 +36,14 @@ type DaemonOptions struct {
 	API       string
 	Bootstrap []string
 	MDNS      *bool
+	// Commands, if set, runs CLI commands on the daemon's repo for the API's
+	// POST /api/v1/run, so the CLI works while the daemon holds the repo.
+	// The CLI provides it; node knows nothing of commands.
+	Commands func(ctx context.Context, args []string) CommandResult
 }
+
+// CommandResult is what a command run by the daemon printed, and its exit code.
+type CommandResult = api.RunResult
 
 // DaemonInfo is what daemon.json says about a running daemon.
 type DaemonInfo struct {
@@ -60,6 +67,8 @@ type Daemon struct {
 	api   *api.Server
 	info  DaemonInfo
 	start time.Time
+
+	commands func(ctx context.Context, args []string) CommandResult
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -98,7 +107,7 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	}
 
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	d := &Daemon{repo: r, cfg: cfg, log: r.log, cancel: cancel, start: time.Now()}
+	d := &Daemon{repo: r, cfg: cfg, log: r.log, cancel: cancel, start: time.Now(), commands: o.Commands}
 	defer func() {
 		if err != nil {
 			d.Close()
@@ -145,6 +154,16 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	}
 	d.wg.Add(1)
 	go d.provideLoop(ctx, reprovide)
+	announce := func(c cid.Cid) {
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			if err := d.Provide(ctx, c); err != nil {
+				d.log.Debug("provide after publish", "cid", c, "err", err)
+			}
+		}()
+	}
+	r.published.Store(&announce)
 	d.log.Info("daemon ready", "peer", id, "addrs", d.info.Addrs, "api", d.info.API)
 	return d, nil
 }
@@ -170,6 +189,7 @@ func (d *Daemon) fullAddrs() []string {
 // goroutines and removes daemon.json. It is idempotent.
 func (d *Daemon) Close() error {
 	d.closeOnce.Do(func() {
+		d.repo.published.Store(nil)
 		d.cancel()
 		var errs []error
 		if d.api != nil {

@@ -176,6 +176,9 @@ func (r *Repo) Publish(ctx context.Context, req PublishRequest) (*PublishResult,
 		res.TrustAdded = added
 	}
 	r.log.Info("published", "package", pkgCID, "name", res.Name, "version", res.Version)
+	if f := r.published.Load(); f != nil {
+		(*f)(pkgCID)
+	}
 	return res, nil
 }
 

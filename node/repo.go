@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cairnpkg/cairn/internal/atomicfile"
 	"github.com/cairnpkg/cairn/node/internal/store"
 	"github.com/cairnpkg/cairn/sign"
+	"github.com/ipfs/go-cid"
 )
 
 // The files of a repo directory (docs/repo.md).
@@ -46,6 +48,9 @@ type Repo struct {
 	lock   *repoLock
 	log    *slog.Logger
 	policy sync.Mutex // serializes read-modify-write of policy.toml
+
+	// published, if set (by a daemon), is told of each package published.
+	published atomic.Pointer[func(cid.Cid)]
 
 	closeOnce sync.Once
 	closeErr  error

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 
 	"github.com/cairnpkg/cairn/node"
 	"github.com/spf13/cobra"
@@ -79,10 +80,17 @@ func runDaemon(ctx context.Context, g *globalOptions, o *daemonOptions, mdns *bo
 		return err
 	}
 	defer r.Close()
-	d, err := node.StartDaemon(ctx, r, node.DaemonOptions{Listen: o.listen, API: o.api, Bootstrap: o.bootstrap, MDNS: mdns})
+	var running atomic.Pointer[node.Daemon] // set once StartDaemon returns
+	d, err := node.StartDaemon(ctx, r, node.DaemonOptions{
+		Listen: o.listen, API: o.api, Bootstrap: o.bootstrap, MDNS: mdns,
+		Commands: func(ctx context.Context, args []string) node.CommandResult {
+			return runForCLI(ctx, r, running.Load(), args)
+		},
+	})
 	if err != nil {
 		return err
 	}
+	running.Store(d)
 	info := d.Info()
 	if g.json {
 		if err := g.printJSON(info); err != nil {

@@ -37,7 +37,7 @@ func (u usageError) Unwrap() error { return u.err }
 
 func exitCode(err error) int {
 	switch {
-	case errors.Is(err, errUntrusted):
+	case errors.Is(err, errUntrusted), errors.Is(err, node.ErrUntrusted):
 		return exitUntrusted
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted

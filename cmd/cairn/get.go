@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/cairnpkg/cairn/node"
 	"github.com/spf13/cobra"
@@ -21,6 +23,8 @@ func newGetCmd(g *globalOptions) *cobra.Command {
 		Long: `Write content out: a package's single layer to PATH, or, for a package with
 several layers, a directory PATH with one entry per layer (--layer picks one).
 A CID of UnixFS content (a file or directory) is written out as it is.
+With a daemon running, a package that is not in the repo is fetched first
+(and verified, as cairn fetch does).
 
 Every block is checked against its CID as it is read, and each file layer
 against the SHA-256 its package records. The output is written beside PATH and
@@ -43,16 +47,28 @@ status of both: cairn verify X && cairn get X -o out.`,
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "where to write (required)")
 	cmd.Flags().StringVar(&o.layer, "layer", "", "write only this layer")
 	cmd.Flags().BoolVar(&o.force, "force", false, "replace PATH if it exists")
+	markPaths(cmd, "output")
 	return cmd
 }
 
 func runGet(ctx context.Context, g *globalOptions, o *getOptions, arg string) error {
 	return g.withRepo(ctx, func(r *node.Repo) error {
-		c, err := r.Resolve(ctx, arg)
-		if err != nil {
-			return err
+		get := func() (*node.GetResult, error) {
+			c, err := r.Resolve(ctx, arg)
+			if err != nil {
+				return nil, err
+			}
+			return r.Get(ctx, c, o.output, node.GetOptions{Layer: o.layer, Overwrite: o.force})
 		}
-		res, err := r.Get(ctx, c, o.output, node.GetOptions{Layer: o.layer, Overwrite: o.force})
+		res, err := get()
+		if errors.Is(err, node.ErrNotFound) && g.node != nil {
+			// Not here, and a daemon runs: fetch it (verified), then get it.
+			fmt.Fprintf(g.stderr, "cairn: %s is not in the repo; fetching it\n", safeText(arg))
+			if _, ferr := g.node.Fetch(ctx, arg, 0); ferr != nil {
+				return ferr
+			}
+			res, err = get()
+		}
 		if err != nil {
 			return err
 		}

@@ -43,7 +43,16 @@ func run(args []string) int {
 		defer stop()
 	}
 
-	g := &globalOptions{stdout: os.Stdout, stderr: os.Stderr}
+	if code, ok := forward(ctx, args, os.Stdout, os.Stderr); ok {
+		return code
+	}
+	return execute(ctx, &globalOptions{stdout: os.Stdout, stderr: os.Stderr}, args)
+}
+
+// execute runs one command line with g's outputs and returns its exit code,
+// having printed any error to g.stderr. The daemon runs the CLI's commands
+// through it too (see forward.go).
+func execute(ctx context.Context, g *globalOptions, args []string) int {
 	cmd := newRootCmd(g)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
@@ -53,9 +62,9 @@ func run(args []string) int {
 	code := exitCode(err)
 	switch {
 	case code == exitInterrupted:
-		fmt.Fprintln(os.Stderr, "cairn: interrupted; the repo is as it was before this command")
+		fmt.Fprintln(g.stderr, "cairn: interrupted; the repo is as it was before this command")
 	case code != exitUntrusted || !g.json:
-		fmt.Fprintf(os.Stderr, "cairn: %s\n", err)
+		fmt.Fprintf(g.stderr, "cairn: %s\n", err)
 	}
 	return code
 }

@@ -41,6 +41,8 @@ package without breaking its signatures.`)
 	f.StringArrayVar(&o.inputs, "input", nil, "package this one was made from, CID or NAME@VERSION (repeatable)")
 	f.StringVar(&o.key, "key", "", "signing key: a name in the repo, or a PEM file (default: the repo's default key)")
 	f.StringVar(&o.role, "role", dag.RolePublisher, "role of the signature")
+	markPaths(add, "meta")
+	markKey(add)
 	cmd.AddCommand(add)
 	return cmd
 }

@@ -64,6 +64,9 @@ files are merged; a key given twice is an error.`,
 	f.StringVar(&o.key, "key", "", "signing key: a name in the repo, or a PEM file (default: the repo's default key)")
 	f.StringVar(&o.role, "role", dag.RolePublisher, "role of the signature")
 	f.StringVar(&o.mediaType, "media-type", "", "media type of a single file (default: from its extension)")
+	markPathArgs(cmd)
+	markPaths(cmd, "meta")
+	markKey(cmd)
 	return cmd
 }
 

@@ -18,6 +18,12 @@ type globalOptions struct {
 	json   bool
 	stdout io.Writer
 	stderr io.Writer
+	// held, when set, is the repo a daemon holds open: commands the daemon
+	// runs for the CLI use it instead of opening (and locking) the repo.
+	held *node.Repo
+	// node is the daemon running those commands, for those that use the
+	// network (get fetches what is missing).
+	node *node.Daemon
 }
 
 // repoDir returns --repo, else $CAIRN_REPO, else ~/.cairn.
@@ -46,6 +52,9 @@ func (g *globalOptions) openRepo(ctx context.Context) (*node.Repo, error) {
 
 // withRepo runs fn on the open repo and closes it after.
 func (g *globalOptions) withRepo(ctx context.Context, fn func(*node.Repo) error) (err error) {
+	if g.held != nil {
+		return fn(g.held)
+	}
 	r, err := g.openRepo(ctx)
 	if err != nil {
 		return err

@@ -28,6 +28,7 @@ overwrite each other; a policy threshold of k counts k distinct keys.`,
 	}
 	cmd.Flags().StringVar(&o.key, "key", "", "signing key: a name in the repo, or a PEM file (default: the repo's default key)")
 	cmd.Flags().StringVar(&o.role, "role", dag.RolePublisher, "role of the signature: publisher, builder, auditor, mirror, ...")
+	markKey(cmd)
 	return cmd
 }
 

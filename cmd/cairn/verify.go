@@ -36,6 +36,7 @@ Exit status: 0 trusted, 3 not trusted, other non-zero on errors.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runVerify(cmd.Context(), g, o, args[0]) },
 	}
 	cmd.Flags().StringVar(&o.policy, "policy", "", "trust policy file to use instead of the repo's")
+	markPaths(cmd, "policy")
 	return cmd
 }
 

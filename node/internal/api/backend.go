@@ -22,6 +22,22 @@ type Backend interface {
 	// Fetch gets a package from the network (POST /api/v1/fetch) and
 	// returns what to answer, encoded as JSON.
 	Fetch(ctx context.Context, req FetchRequest) (any, error)
+	// Run runs a cairn command on the daemon's repo (POST /api/v1/run): how
+	// the CLI works while the daemon holds the repo.
+	Run(ctx context.Context, req RunRequest) (RunResult, error)
+}
+
+// RunRequest is the body of POST /api/v1/run: a cairn command line, without
+// "cairn" and without --repo, with every path made absolute by the client.
+type RunRequest struct {
+	Args []string `json:"args"`
+}
+
+// RunResult is what the command printed and its exit code.
+type RunResult struct {
+	Stdout string `json:"stdout"`
+	Stderr string `json:"stderr"`
+	Code   int    `json:"code"`
 }
 
 // FetchRequest is the body of POST /api/v1/fetch.

@@ -89,6 +89,13 @@ func (c *Client) Fetch(ctx context.Context, req FetchRequest, out any) error {
 	return c.do(ctx, http.MethodPost, "/api/v1/fetch", req, out)
 }
 
+// Run runs a cairn command on the daemon's repo.
+func (c *Client) Run(ctx context.Context, req RunRequest) (RunResult, error) {
+	var res RunResult
+	err := c.do(ctx, http.MethodPost, "/api/v1/run", req, &res)
+	return res, err
+}
+
 // do sends a request with in (if not nil) as its JSON body and decodes the
 // answer into out.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {

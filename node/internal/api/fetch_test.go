@@ -35,3 +35,22 @@ func TestFetchRoute(t *testing.T) {
 		}
 	}
 }
+
+func TestRunRoute(t *testing.T) {
+	_, addr := startServer(t, &fakeBackend{})
+	ctx := context.Background()
+	if _, err := api.NewClient(addr, "").Run(ctx, api.RunRequest{Args: []string{"ls"}}); !errors.Is(err, api.ErrUnauthorized) {
+		t.Fatalf("run without a token: %v", err)
+	}
+	c := api.NewClient(addr, testToken)
+	res, err := c.Run(ctx, api.RunRequest{Args: []string{"ls", "--json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stdout != "ls --json" || res.Stderr != "warned" || res.Code != 3 {
+		t.Fatalf("result %+v", res)
+	}
+	if _, err := c.Run(ctx, api.RunRequest{}); !errors.Is(err, api.ErrBadRequest) {
+		t.Fatalf("empty command line: %v", err)
+	}
+}

@@ -55,6 +55,13 @@ func (b *fakeBackend) Fetch(_ context.Context, req api.FetchRequest) (any, error
 	return map[string]string{"fetched": req.Target, "timeout": req.Timeout}, nil
 }
 
+func (b *fakeBackend) Run(_ context.Context, req api.RunRequest) (api.RunResult, error) {
+	if b.err != nil {
+		return api.RunResult{}, b.err
+	}
+	return api.RunResult{Stdout: strings.Join(req.Args, " "), Stderr: "warned", Code: 3}, nil
+}
+
 func (b *fakeBackend) Connect(ctx context.Context, addr string) (api.PeerInfo, error) {
 	b.mu.Lock()
 	b.addrs = append(b.addrs, addr)

@@ -34,6 +34,7 @@ func (h *handler) newRoutes(metrics http.Handler) map[string]route {
 		"/api/v1/peers":   {http.MethodGet, h.answer(h.peers)},
 		"/api/v1/connect": {http.MethodPost, h.answer(h.connect)},
 		"/api/v1/fetch":   {http.MethodPost, h.answer(h.fetch)},
+		"/api/v1/run":     {http.MethodPost, h.answer(h.run)},
 	}
 	if metrics != nil {
 		routes["/metrics"] = route{http.MethodGet, metrics}
@@ -132,6 +133,21 @@ func (h *handler) fetch(r *http.Request) (any, error) {
 		}
 	}
 	return h.backend.Fetch(r.Context(), req)
+}
+
+// maxRunArgs bounds a command line.
+const maxRunArgs = 1024
+
+// run answers POST /api/v1/run with the command's output and exit code.
+func (h *handler) run(r *http.Request) (any, error) {
+	var req RunRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	if len(req.Args) == 0 || len(req.Args) > maxRunArgs {
+		return nil, fmt.Errorf(`%w: "args" must hold 1 to %d arguments`, ErrBadRequest, maxRunArgs)
+	}
+	return h.backend.Run(r.Context(), req)
 }
 
 // decodeBody decodes r's body, which must be one JSON value of type
