@@ -45,6 +45,18 @@ type DaemonOptions struct {
 // CommandResult is what a command run by the daemon printed, and its exit code.
 type CommandResult = api.RunResult
 
+// Validate checks the options' values (before any repo is made or opened).
+func (o DaemonOptions) Validate() error {
+	n := NetworkConfig{Listen: o.Listen, Bootstrap: o.Bootstrap, API: o.API, ReprovideInterval: "1h"}
+	if n.API == "" {
+		n.API = DefaultAPIAddr
+	}
+	if err := n.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidInput, err)
+	}
+	return nil
+}
+
 // DaemonInfo is what daemon.json says about a running daemon.
 type DaemonInfo struct {
 	PID     int       `json:"pid"`
@@ -216,7 +228,9 @@ func (d *Daemon) Close() error {
 			}
 		}
 		d.closeErr = errors.Join(errs...)
-		d.log.Info("daemon stopped")
+		if d.info.PID != 0 {
+			d.log.Info("daemon stopped")
+		}
 	})
 	return d.closeErr
 }

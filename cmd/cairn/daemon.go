@@ -62,6 +62,10 @@ func runDaemon(ctx context.Context, g *globalOptions, o *daemonOptions, mdns *bo
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
 		return usageErrorf("--log-level %q: expected debug, info, warn or error", o.logLevel)
 	}
+	opts := node.DaemonOptions{Listen: o.listen, API: o.api, Bootstrap: o.bootstrap, MDNS: mdns}
+	if err := opts.Validate(); err != nil {
+		return err
+	}
 	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
 	dir, err := g.repoDir()
 	if err != nil {
@@ -81,12 +85,10 @@ func runDaemon(ctx context.Context, g *globalOptions, o *daemonOptions, mdns *bo
 	}
 	defer r.Close()
 	var running atomic.Pointer[node.Daemon] // set once StartDaemon returns
-	d, err := node.StartDaemon(ctx, r, node.DaemonOptions{
-		Listen: o.listen, API: o.api, Bootstrap: o.bootstrap, MDNS: mdns,
-		Commands: func(ctx context.Context, args []string) node.CommandResult {
-			return runForCLI(ctx, r, running.Load(), args)
-		},
-	})
+	opts.Commands = func(ctx context.Context, args []string) node.CommandResult {
+		return runForCLI(ctx, r, running.Load(), args)
+	}
+	d, err := node.StartDaemon(ctx, r, opts)
 	if err != nil {
 		return err
 	}
