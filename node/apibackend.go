@@ -108,3 +108,5 @@ func (b apiBackend) Run(ctx context.Context, req api.RunRequest) (api.RunResult,
 	b.d.log.Debug("running a command for the CLI", "args", req.Args)
 	return b.d.commands(ctx, req.Args), nil
 }
+
+func (b apiBackend) Fetches(context.Context) (any, error) { return b.d.Fetches(), nil }

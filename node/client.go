@@ -100,6 +100,13 @@ func (c *DaemonClient) Fetch(ctx context.Context, target string, timeout time.Du
 	return &ans, nil
 }
 
+// Fetches lists the daemon's fetches in progress.
+func (c *DaemonClient) Fetches(ctx context.Context) ([]FetchProgress, error) {
+	var out []FetchProgress
+	err := c.c.Fetches(ctx, &out)
+	return out, err
+}
+
 // Run runs a cairn command line on the daemon's repo.
 func (c *DaemonClient) Run(ctx context.Context, args []string) (CommandResult, error) {
 	return c.c.Run(ctx, api.RunRequest{Args: args})

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cairnpkg/cairn/internal/atomicfile"
@@ -17,6 +18,7 @@ import (
 	"github.com/cairnpkg/cairn/node/internal/exchange"
 	"github.com/cairnpkg/cairn/node/internal/lookup"
 	"github.com/cairnpkg/cairn/node/internal/p2p"
+	"github.com/cairnpkg/cairn/sign"
 	"github.com/ipfs/boxo/bitswap"
 	"github.com/ipfs/go-cid"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
@@ -82,6 +84,10 @@ type Daemon struct {
 
 	commands func(ctx context.Context, args []string) CommandResult
 
+	fetches  sync.Map // fetch id -> *fetchState
+	fetchIDs atomic.Int64
+	counters counters
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
@@ -119,7 +125,7 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	}
 
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	d := &Daemon{repo: r, cfg: cfg, log: r.log, cancel: cancel, start: time.Now(), commands: o.Commands}
+	d := &Daemon{repo: r, cfg: cfg, log: r.log, cancel: cancel, start: time.Now(), commands: o.Commands, counters: newCounters()}
 	defer func() {
 		if err != nil {
 			d.Close()
@@ -176,6 +182,8 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 		}()
 	}
 	r.published.Store(&announce)
+	countVerdict := func(s sign.Status) { d.counters.verifications.WithLabelValues(string(s)).Inc() }
+	r.verified.Store(&countVerdict)
 	d.log.Info("daemon ready", "peer", id, "addrs", d.info.Addrs, "api", d.info.API)
 	return d, nil
 }
@@ -202,6 +210,7 @@ func (d *Daemon) fullAddrs() []string {
 func (d *Daemon) Close() error {
 	d.closeOnce.Do(func() {
 		d.repo.published.Store(nil)
+		d.repo.verified.Store(nil)
 		d.cancel()
 		var errs []error
 		if d.api != nil {
@@ -290,6 +299,7 @@ func (d *Daemon) bitswapStat(f func(*bitswap.Stat) uint64) float64 {
 func (d *Daemon) metrics() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
+		d.counters.fetches, d.counters.verifications,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_peers", Help: "Connected peers."},
 			func() float64 { return float64(len(d.host.Network().Peers())) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cairn_bitswap_blocks_received_total", Help: "Blocks received by bitswap."},

@@ -147,6 +147,10 @@ func (d *Daemon) fetchCID(ctx context.Context, c cid.Cid, want *dag.Ref, timeout
 	f := newFetcher(d, tx)
 	var providers atomic.Int64
 	go d.findProviders(ctx, c, &providers)
+	id := d.fetchIDs.Add(1)
+	d.fetches.Store(id, &fetchState{target: c.String(), start: start, f: f})
+	defer d.fetches.Delete(id)
+	defer func() { d.countFetch(err) }()
 
 	pkg, err := f.fetchPackage(ctx, c, 0)
 	if err != nil {
@@ -163,6 +167,7 @@ func (d *Daemon) fetchCID(ctx context.Context, c cid.Cid, want *dag.Ref, timeout
 	if err != nil {
 		return nil, err
 	}
+	d.repo.countVerdict(rep.Status)
 	res = &FetchResult{
 		Package: c, Name: pkg.Name.String(), Version: pkg.Version, Report: rep,
 		Blocks: f.counted.blocks.Load(), Bytes: f.counted.bytes.Load(), Peers: f.peers(),
@@ -192,6 +197,8 @@ type fetcher struct {
 	counted *countingBlockstore
 	bsvc    blockservice.BlockService
 	dags    ipld.DAGService
+
+	total atomic.Int64 // content bytes of the package, once its node is here
 
 	mu       sync.Mutex
 	done     map[cid.Cid]bool // packages fetched (or being fetched) by this fetch
@@ -225,6 +232,13 @@ func (f *fetcher) fetchPackage(ctx context.Context, c cid.Cid, depth int) (*dag.
 	pkg, err := dag.DecodePackage(blk.RawData())
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a package: %w", c, err)
+	}
+	if depth == 0 {
+		var total uint64
+		for _, l := range pkg.Layers {
+			total += l.Size
+		}
+		f.total.Store(int64(total))
 	}
 	for _, l := range pkg.Layers {
 		if err := merkledag.FetchGraph(ctx, l.Content, f.dags); err != nil {
@@ -409,4 +423,35 @@ func (t txSource) Referrers(ctx context.Context, c cid.Cid) ([]cid.Cid, error) {
 		}
 	}
 	return refs, nil
+}
+
+// fetchState is a fetch in progress, for GET /api/v1/fetches.
+type fetchState struct {
+	target string
+	start  time.Time
+	f      *fetcher
+}
+
+// FetchProgress describes a fetch in progress.
+type FetchProgress struct {
+	Target  string  `json:"target"`
+	Blocks  int64   `json:"blocks"`
+	Bytes   int64   `json:"bytes"`
+	Total   int64   `json:"total"` // content bytes of the package; 0 until its node arrived
+	Peers   int     `json:"peers"` // connected peers
+	Seconds float64 `json:"seconds"`
+}
+
+// Fetches lists the fetches in progress.
+func (d *Daemon) Fetches() []FetchProgress {
+	out := []FetchProgress{}
+	d.fetches.Range(func(_, v any) bool {
+		s := v.(*fetchState)
+		out = append(out, FetchProgress{
+			Target: s.target, Blocks: s.f.counted.blocks.Load(), Bytes: s.f.counted.bytes.Load(),
+			Total: s.f.total.Load(), Peers: len(d.host.Network().Peers()), Seconds: time.Since(s.start).Seconds(),
+		})
+		return true
+	})
+	return out
 }

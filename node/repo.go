@@ -51,6 +51,8 @@ type Repo struct {
 
 	// published, if set (by a daemon), is told of each package published.
 	published atomic.Pointer[func(cid.Cid)]
+	// verified, if set (by a daemon), is told of each verification's verdict.
+	verified atomic.Pointer[func(sign.Status)]
 
 	closeOnce sync.Once
 	closeErr  error

@@ -19,7 +19,18 @@ func (r *Repo) Verify(ctx context.Context, c cid.Cid, pol *sign.Policy) (*sign.R
 			return nil, err
 		}
 	}
-	return sign.Verify(ctx, verifySource{r}, pol, c)
+	rep, err := sign.Verify(ctx, verifySource{r}, pol, c)
+	if err == nil {
+		r.countVerdict(rep.Status)
+	}
+	return rep, err
+}
+
+// countVerdict tells a daemon's metrics of a verdict, if a daemon runs.
+func (r *Repo) countVerdict(s sign.Status) {
+	if f := r.verified.Load(); f != nil {
+		(*f)(s)
+	}
 }
 
 // verifySource lets sign.Verify read the repo. Blocks are returned unchecked:

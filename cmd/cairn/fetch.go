@@ -3,7 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/cairnpkg/cairn/node"
 	"github.com/spf13/cobra"
@@ -45,7 +49,14 @@ func runFetch(ctx context.Context, g *globalOptions, o *fetchOptions, target str
 	if err != nil {
 		return err
 	}
+	var stop func()
+	if !g.json && term.IsTerminal(int(os.Stderr.Fd())) {
+		stop = showFetchProgress(ctx, c, os.Stderr)
+	}
 	ans, err := c.Fetch(ctx, target, o.timeout)
+	if stop != nil {
+		stop()
+	}
 	if err != nil {
 		return err
 	}
@@ -69,4 +80,51 @@ func runFetch(ctx context.Context, g *globalOptions, o *fetchOptions, target str
 		return fmt.Errorf("%w: %s", errUntrusted, safeText(ans.Error))
 	}
 	return nil
+}
+
+// showFetchProgress draws the daemon's fetch progress on w (a terminal) four
+// times a second until stop is called: bytes of the package's content, blocks
+// and peers. It asks the daemon (GET /api/v1/fetches).
+func showFetchProgress(ctx context.Context, c *node.DaemonClient, w io.Writer) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		drawn := false
+		for {
+			select {
+			case <-ctx.Done():
+				if drawn {
+					fmt.Fprint(w, "\r\033[K")
+				}
+				return
+			case <-t.C:
+			}
+			fs, err := c.Fetches(ctx)
+			if err != nil || len(fs) == 0 {
+				continue
+			}
+			var p node.FetchProgress
+			for _, f := range fs {
+				p.Blocks += f.Blocks
+				p.Bytes += f.Bytes
+				p.Total += f.Total
+				p.Peers = f.Peers
+				p.Seconds = max(p.Seconds, f.Seconds)
+			}
+			line := fmt.Sprintf("fetching  %s", humanBytes(p.Bytes))
+			if p.Total > 0 {
+				line += fmt.Sprintf(" / %s %3.0f%%", humanBytes(p.Total), 100*float64(min(p.Bytes, p.Total))/float64(p.Total))
+			}
+			line += fmt.Sprintf("  %d blocks  %d peers  %s/s", p.Blocks, p.Peers, humanBytes(int64(float64(p.Bytes)/max(p.Seconds, 1e-3))))
+			fmt.Fprintf(w, "\r\033[K%s", line)
+			drawn = true
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }

@@ -25,6 +25,9 @@ type Backend interface {
 	// Run runs a cairn command on the daemon's repo (POST /api/v1/run): how
 	// the CLI works while the daemon holds the repo.
 	Run(ctx context.Context, req RunRequest) (RunResult, error)
+	// Fetches describes the fetches in progress (GET /api/v1/fetches),
+	// encoded as JSON.
+	Fetches(ctx context.Context) (any, error)
 }
 
 // RunRequest is the body of POST /api/v1/run: a cairn command line, without

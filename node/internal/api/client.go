@@ -89,6 +89,11 @@ func (c *Client) Fetch(ctx context.Context, req FetchRequest, out any) error {
 	return c.do(ctx, http.MethodPost, "/api/v1/fetch", req, out)
 }
 
+// Fetches decodes the daemon's fetches in progress into out.
+func (c *Client) Fetches(ctx context.Context, out any) error {
+	return c.do(ctx, http.MethodGet, "/api/v1/fetches", nil, out)
+}
+
 // Run runs a cairn command on the daemon's repo.
 func (c *Client) Run(ctx context.Context, req RunRequest) (RunResult, error) {
 	var res RunResult

@@ -54,3 +54,14 @@ func TestRunRoute(t *testing.T) {
 		t.Fatalf("empty command line: %v", err)
 	}
 }
+
+func TestFetchesRoute(t *testing.T) {
+	_, addr := startServer(t, &fakeBackend{})
+	var out []string
+	if err := api.NewClient(addr, "").Fetches(context.Background(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 1 || out[0] != "in progress" {
+		t.Fatalf("fetches %v", out)
+	}
+}

@@ -55,6 +55,13 @@ func (b *fakeBackend) Fetch(_ context.Context, req api.FetchRequest) (any, error
 	return map[string]string{"fetched": req.Target, "timeout": req.Timeout}, nil
 }
 
+func (b *fakeBackend) Fetches(context.Context) (any, error) {
+	if b.err != nil {
+		return nil, b.err
+	}
+	return []string{"in progress"}, nil
+}
+
 func (b *fakeBackend) Run(_ context.Context, req api.RunRequest) (api.RunResult, error) {
 	if b.err != nil {
 		return api.RunResult{}, b.err

@@ -35,6 +35,7 @@ func (h *handler) newRoutes(metrics http.Handler) map[string]route {
 		"/api/v1/connect": {http.MethodPost, h.answer(h.connect)},
 		"/api/v1/fetch":   {http.MethodPost, h.answer(h.fetch)},
 		"/api/v1/run":     {http.MethodPost, h.answer(h.run)},
+		"/api/v1/fetches": {http.MethodGet, h.answer(func(r *http.Request) (any, error) { return h.backend.Fetches(r.Context()) })},
 	}
 	if metrics != nil {
 		routes["/metrics"] = route{http.MethodGet, metrics}
