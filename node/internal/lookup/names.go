@@ -3,6 +3,7 @@ package lookup
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"time"
@@ -46,7 +47,7 @@ func serveNames(s network.Stream, idx NameIndex) error {
 	if err := s.SetDeadline(time.Now().Add(StreamTimeout)); err != nil {
 		return err
 	}
-	b, err := readFrame(bufio.NewReader(io.LimitReader(s, maxRefLength+binaryVarintLen)), maxRefLength)
+	b, err := readFrame(bufio.NewReader(io.LimitReader(s, maxRefLength+binary.MaxVarintLen64)), maxRefLength)
 	if err != nil {
 		return err
 	}
@@ -67,34 +68,9 @@ func serveNames(s network.Stream, idx NameIndex) error {
 	return writeFrame(s, data)
 }
 
-// binaryVarintLen is the longest frame length prefix.
-const binaryVarintLen = 10
-
 // AskName asks peer p which packages its index maps ref to.
-func AskName(ctx context.Context, h host.Host, p peer.ID, ref dag.Ref) (cids []cid.Cid, err error) {
-	ctx, cancel := context.WithTimeout(ctx, StreamTimeout)
-	defer cancel()
-	s, err := h.NewStream(ctx, p, NamesID)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if err != nil {
-			s.Reset()
-		} else {
-			s.Close()
-		}
-	}()
-	if dl, ok := ctx.Deadline(); ok {
-		s.SetDeadline(dl)
-	}
-	if err := writeFrame(s, []byte(ref.String())); err != nil {
-		return nil, err
-	}
-	if err := s.CloseWrite(); err != nil {
-		return nil, err
-	}
-	data, err := readFrame(bufio.NewReader(io.LimitReader(s, MaxResponseSize+binaryVarintLen)), MaxResponseSize)
+func AskName(ctx context.Context, h host.Host, p peer.ID, ref dag.Ref) ([]cid.Cid, error) {
+	data, err := ask(ctx, h, p, NamesID, []byte(ref.String()))
 	if err != nil {
 		return nil, fmt.Errorf("names from %s: %w", p, err)
 	}
@@ -105,8 +81,9 @@ func AskName(ctx context.Context, h host.Host, p peer.ID, ref dag.Ref) (cids []c
 	if len(refs) > MaxCandidates {
 		return nil, fmt.Errorf("%w: %d candidates, limit %d", errBadResponse, len(refs), MaxCandidates)
 	}
-	for _, r := range refs {
-		cids = append(cids, r.Referrer)
+	cids := make([]cid.Cid, len(refs))
+	for i, r := range refs {
+		cids[i] = r.Referrer
 	}
 	return cids, nil
 }

@@ -107,10 +107,20 @@ func collect(ctx context.Context, idx Index, subject cid.Cid) ([]Ref, error) {
 }
 
 // AskReferrers asks peer p for the referrers of c (two levels deep).
-func AskReferrers(ctx context.Context, h host.Host, p peer.ID, c cid.Cid) (refs []Ref, err error) {
+func AskReferrers(ctx context.Context, h host.Host, p peer.ID, c cid.Cid) ([]Ref, error) {
+	data, err := ask(ctx, h, p, ReferrersID, c.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("referrers from %s: %w", p, err)
+	}
+	return decodeRefs(data)
+}
+
+// ask sends one request frame to p on proto and reads one response frame,
+// within StreamTimeout; the stream is reset on any error.
+func ask(ctx context.Context, h host.Host, p peer.ID, proto protocol.ID, req []byte) (resp []byte, err error) {
 	ctx, cancel := context.WithTimeout(ctx, StreamTimeout)
 	defer cancel()
-	s, err := h.NewStream(ctx, p, ReferrersID)
+	s, err := h.NewStream(ctx, p, proto)
 	if err != nil {
 		return nil, err
 	}
@@ -124,17 +134,13 @@ func AskReferrers(ctx context.Context, h host.Host, p peer.ID, c cid.Cid) (refs 
 	if dl, ok := ctx.Deadline(); ok {
 		s.SetDeadline(dl)
 	}
-	if err := writeFrame(s, c.Bytes()); err != nil {
+	if err := writeFrame(s, req); err != nil {
 		return nil, err
 	}
 	if err := s.CloseWrite(); err != nil {
 		return nil, err
 	}
-	data, err := readFrame(bufio.NewReader(io.LimitReader(s, MaxResponseSize+binary.MaxVarintLen64)), MaxResponseSize)
-	if err != nil {
-		return nil, fmt.Errorf("referrers from %s: %w", p, err)
-	}
-	return decodeRefs(data)
+	return readFrame(bufio.NewReader(io.LimitReader(s, MaxResponseSize+binary.MaxVarintLen64)), MaxResponseSize)
 }
 
 func readCID(r *bufio.Reader) (cid.Cid, error) {
