@@ -11,3 +11,7 @@ import (
 // reads, content included, is checked against it, so a DAG cannot hide a weak
 // link below a strong root.
 var hashAllowlist verifcid.Allowlist = verifcid.NewOverridingAllowlist(verifcid.DefaultAllowlist, map[uint64]bool{mh.SHA1: false})
+
+// HashAllowlist returns the hash functions Cairn accepts, for code that
+// checks blocks itself (a blockservice fetching from the network).
+func HashAllowlist() verifcid.Allowlist { return hashAllowlist }

@@ -117,7 +117,7 @@ func TestFetchNobodyHasItE2E(t *testing.T) {
 	connect(t, db, da)
 	before := b.snapshot()
 	start := time.Now()
-	res := b.fail(6, []string{"nothing arrived within 3s", "connected peers"}, "fetch", "bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", "--timeout", "3s")
+	res := b.fail(6, []string{"not complete within 3s", "connected peers"}, "fetch", "bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", "--timeout", "3s")
 	if took := time.Since(start); took > 15*time.Second {
 		t.Fatalf("a 3 s timeout took %s\n%s", took, res)
 	}

@@ -93,7 +93,9 @@ func (b apiBackend) Fetch(ctx context.Context, req api.FetchRequest) (any, error
 		return FetchAnswer{Kept: true, Result: res}, nil
 	case errors.Is(err, ErrUntrusted) && res != nil:
 		return FetchAnswer{Kept: false, Error: err.Error(), Result: res}, nil
-	case errors.Is(err, ErrNotFound), errors.Is(err, dag.ErrInvalidCID), errors.Is(err, dag.ErrInvalidName), errors.Is(err, dag.ErrInvalidVersion):
+	case errors.Is(err, dag.ErrInvalidCID), errors.Is(err, dag.ErrInvalidName), errors.Is(err, dag.ErrInvalidVersion), errors.Is(err, ErrNotPackage):
+		return nil, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	case errors.Is(err, ErrNotFound):
 		return nil, fmt.Errorf("%w: %w", api.ErrNotFound, err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return nil, fmt.Errorf("%w: %w", api.ErrTimeout, err)

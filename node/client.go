@@ -55,21 +55,25 @@ func DialDaemon(ctx context.Context, dir string) (*DaemonClient, error) {
 	if err := json.Unmarshal(data, &info); err != nil {
 		return nil, fmt.Errorf("%s: %w", DaemonFile, err)
 	}
-	tok, err := os.ReadFile(filepath.Join(dir, TokenFile))
-	if err != nil {
-		return nil, fmt.Errorf("api token: %w", err)
+	if err := CheckAPIAddr(info.API); err != nil {
+		return nil, fmt.Errorf("%s: %w", DaemonFile, err)
 	}
-	c := &DaemonClient{c: api.NewClient(info.API, strings.TrimSpace(string(tok))), info: info}
+	// Ask who answers before sending the token: daemon.json may be left over
+	// from a daemon that died, and its port taken by another program.
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	id, err := c.c.ID(ctx)
+	id, err := api.NewClient(info.API, "").ID(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w on %s: daemon.json names %s, which does not answer: %w", ErrNoDaemon, dir, info.API, err)
 	}
 	if id.PeerID != info.PeerID {
 		return nil, fmt.Errorf("%w on %s: %s answers as %s, not %s", ErrNoDaemon, dir, info.API, id.PeerID, info.PeerID)
 	}
-	return c, nil
+	tok, err := os.ReadFile(filepath.Join(dir, TokenFile))
+	if err != nil {
+		return nil, fmt.Errorf("api token: %w", err)
+	}
+	return &DaemonClient{c: api.NewClient(info.API, strings.TrimSpace(string(tok))), info: info}, nil
 }
 
 // Info returns what daemon.json says.

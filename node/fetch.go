@@ -21,6 +21,7 @@ import (
 	"github.com/ipfs/go-cid"
 	ipld "github.com/ipfs/go-ipld-format"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
 )
 
 // ErrUntrusted: a fetched package is not trusted under the policy, so it was
@@ -30,8 +31,9 @@ var ErrUntrusted = errors.New("package is not trusted")
 // DefaultFetchTimeout bounds a fetch when the caller gives no timeout.
 const DefaultFetchTimeout = 5 * time.Minute
 
-// maxInputDepth bounds how far a fetch follows provenance inputs.
-const maxInputDepth = 8
+// maxInputDepth bounds how far a fetch follows provenance inputs: as far as
+// verification does.
+const maxInputDepth = sign.MaxProvenanceDepth
 
 // FetchResult says what a fetch brought.
 type FetchResult struct {
@@ -71,18 +73,27 @@ func (d *Daemon) Fetch(ctx context.Context, target string, timeout time.Duration
 	if err != nil {
 		return nil, err
 	}
-	var errs []error
+	var (
+		errs      []error
+		untrusted *FetchResult // the verdicts to show when every candidate failed
+	)
 	for _, c := range cands {
 		res, err := d.fetchCID(ctx, c, &ref, timeout)
 		if err == nil {
 			return res, nil
+		}
+		if errors.Is(err, ErrUntrusted) && res != nil && untrusted == nil {
+			untrusted = res
 		}
 		errs = append(errs, fmt.Errorf("candidate %s: %w", c, err))
 		if ctx.Err() != nil {
 			break
 		}
 	}
-	return nil, fmt.Errorf("fetch %s: no candidate is a trusted %s: %w", ref, ref, errors.Join(errs...))
+	if len(errs) == 1 {
+		return untrusted, errs[0]
+	}
+	return untrusted, fmt.Errorf("fetch %s: no candidate is a trusted %s: %w", ref, ref, errors.Join(errs...))
 }
 
 // nameCandidates returns the package CIDs the repo's index, then connected
@@ -96,10 +107,7 @@ func (d *Daemon) nameCandidates(ctx context.Context, ref dag.Ref) ([]cid.Cid, er
 		wg    sync.WaitGroup
 		cands []cid.Cid
 	)
-	peers := d.host.Network().Peers()
-	if len(peers) > maxReferrerPeers {
-		peers = peers[:maxReferrerPeers]
-	}
+	peers := d.cairnPeers(lookup.NamesID)
 	for _, p := range peers {
 		wg.Add(1)
 		go func() {
@@ -131,7 +139,8 @@ func (d *Daemon) nameCandidates(ctx context.Context, ref dag.Ref) ([]cid.Cid, er
 // inputs. It verifies the package against the repo's policy and then pins and
 // indexes it all in one transaction; an untrusted package, a timeout or any
 // error leaves the repo as it was. Blocks already in the repo are not fetched
-// again, so an interrupted fetch resumes from what it had (once committed).
+// again; the blocks of a fetch that failed are rolled back with it, so a retry
+// starts over (docs/network.md).
 func (d *Daemon) fetchCID(ctx context.Context, c cid.Cid, want *dag.Ref, timeout time.Duration) (res *FetchResult, err error) {
 	start := time.Now()
 	pol, err := d.repo.Policy()
@@ -144,7 +153,7 @@ func (d *Daemon) fetchCID(ctx context.Context, c cid.Cid, want *dag.Ref, timeout
 	}
 	defer tx.Abort(ctx)
 
-	f := newFetcher(d, tx)
+	f := newFetcher(d, tx, pol)
 	var providers atomic.Int64
 	go d.findProviders(ctx, c, &providers)
 	id := d.fetchIDs.Add(1)
@@ -155,7 +164,7 @@ func (d *Daemon) fetchCID(ctx context.Context, c cid.Cid, want *dag.Ref, timeout
 	pkg, err := f.fetchPackage(ctx, c, 0)
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
-			return nil, fmt.Errorf("fetch %s: %w: nothing arrived within %s (%d connected peers, %d providers found in the DHT, %d blocks received)",
+			return nil, fmt.Errorf("fetch %s: %w: not complete within %s (%d connected peers, %d providers found in the DHT, %d blocks received)",
 				c, context.DeadlineExceeded, timeout, len(d.host.Network().Peers()), providers.Load(), f.counted.blocks.Load())
 		}
 		return nil, fmt.Errorf("fetch %s: %w", c, err)
@@ -175,7 +184,6 @@ func (d *Daemon) fetchCID(ctx context.Context, c cid.Cid, want *dag.Ref, timeout
 	if !rep.Trusted() {
 		return res, fmt.Errorf("%w: %s (%s): %s; nothing was kept", ErrUntrusted, pkg.Ref(), rep.Code, rep.Reason)
 	}
-	tx.SetVersion(pkg.Ref(), c)
 	res.Warnings, err = commit(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -194,6 +202,7 @@ func (d *Daemon) fetchCID(ctx context.Context, c cid.Cid, want *dag.Ref, timeout
 type fetcher struct {
 	d       *Daemon
 	tx      *store.Txn
+	pol     *sign.Policy
 	counted *countingBlockstore
 	bsvc    blockservice.BlockService
 	dags    ipld.DAGService
@@ -205,9 +214,9 @@ type fetcher struct {
 	answered map[peer.ID]bool // peers that answered a referrers lookup
 }
 
-func newFetcher(d *Daemon, tx *store.Txn) *fetcher {
-	f := &fetcher{d: d, tx: tx, counted: &countingBlockstore{Blockstore: tx.Blockstore()}, done: map[cid.Cid]bool{}, answered: map[peer.ID]bool{}}
-	f.bsvc = blockservice.New(f.counted, d.x.Blocks())
+func newFetcher(d *Daemon, tx *store.Txn, pol *sign.Policy) *fetcher {
+	f := &fetcher{d: d, tx: tx, pol: pol, counted: &countingBlockstore{Blockstore: tx.Blockstore()}, done: map[cid.Cid]bool{}, answered: map[peer.ID]bool{}}
+	f.bsvc = blockservice.New(f.counted, d.x.Blocks(), blockservice.WithAllowlist(dag.HashAllowlist()))
 	f.dags = merkledag.NewDAGService(f.bsvc)
 	return f
 }
@@ -247,13 +256,24 @@ func (f *fetcher) fetchPackage(ctx context.Context, c cid.Cid, depth int) (*dag.
 		f.tx.Pin(l.Content, store.PinContent)
 	}
 	f.tx.Pin(c, store.PinPackage)
+	f.tx.SetVersion(pkg.Ref(), c) // committed only if the whole chain verifies
 	metas, err := f.fetchReferrers(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	if depth < maxInputDepth {
-		for _, m := range metas {
-			for _, in := range m.Inputs {
+	if depth < maxInputDepth && len(metas) > 0 {
+		// Follow the inputs of trusted metadata sets only: a peer's unsigned
+		// set naming a CID no one has must not stall the fetch, and only
+		// trusted sets' inputs count in verification.
+		rep, err := sign.Verify(ctx, txSource{f.d.repo.store, f.tx}, f.pol, c)
+		if err != nil {
+			return nil, err
+		}
+		for _, mr := range rep.Metadata {
+			if mr.Status != sign.Valid {
+				continue
+			}
+			for _, in := range mr.Inputs {
 				if _, err := f.fetchPackage(ctx, in, depth+1); err != nil {
 					return nil, fmt.Errorf("input %s of %s: %w", in, pkg.Ref(), err)
 				}
@@ -322,10 +342,7 @@ const maxReferrerPeers = 16
 // askReferrers asks up to maxReferrerPeers connected peers, in parallel, for
 // the referrers of c, and returns every pair any of them gave.
 func (f *fetcher) askReferrers(ctx context.Context, c cid.Cid) []lookup.Ref {
-	peers := f.d.host.Network().Peers()
-	if len(peers) > maxReferrerPeers {
-		peers = peers[:maxReferrerPeers]
-	}
+	peers := f.d.cairnPeers(lookup.ReferrersID)
 	var (
 		mu  sync.Mutex
 		out []lookup.Ref
@@ -453,5 +470,27 @@ func (d *Daemon) Fetches() []FetchProgress {
 		})
 		return true
 	})
+	return out
+}
+
+// cairnPeers returns up to maxReferrerPeers connected peers to ask on proto:
+// first those known (from identify) to speak it, then those whose protocols
+// are not known yet; never peers known not to speak it (on the public
+// network most peers are IPFS nodes).
+func (d *Daemon) cairnPeers(proto protocol.ID) []peer.ID {
+	var known, unknown []peer.ID
+	for _, p := range d.host.Network().Peers() {
+		protos, err := d.host.Peerstore().GetProtocols(p)
+		switch {
+		case err != nil || len(protos) == 0:
+			unknown = append(unknown, p)
+		case slices.Contains(protos, proto):
+			known = append(known, p)
+		}
+	}
+	out := append(known, unknown...)
+	if len(out) > maxReferrerPeers {
+		out = out[:maxReferrerPeers]
+	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node"
 	"github.com/cairnpkg/cairn/sign"
+	"github.com/ipfs/go-cid"
 )
 
 // startDaemon starts a daemon on loopback with OS-chosen ports, stopped when
@@ -131,5 +132,42 @@ func TestFetchNobodyHasIt(t *testing.T) {
 	}
 	if st, _ := b.Stat(context.Background()); st.Journal != 0 || st.Blocks != 0 {
 		t.Fatalf("state left: %+v", st)
+	}
+}
+
+// TestFetchFollowsProvenance: fetching a package made from another brings the
+// other too, so the whole chain verifies on the fetching node.
+func TestFetchFollowsProvenance(t *testing.T) {
+	a, b := newRepo(t), newRepo(t)
+	ctx := context.Background()
+	in := t.TempDir()
+	writeFile(t, filepath.Join(in, "src.wasm"), []byte("source build"))
+	writeFile(t, filepath.Join(in, "opt.wasm"), []byte("optimized build"))
+	src, err := a.Publish(ctx, node.PublishRequest{Paths: []string{filepath.Join(in, "src.wasm")}, Name: mustName(t, "acme/src"), Version: "1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, err := a.Publish(ctx, node.PublishRequest{Paths: []string{filepath.Join(in, "opt.wasm")}, Name: mustName(t, "acme/opt"), Version: "1.0.0", Inputs: []cid.Cid{src.Package}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust(t, a, b, "acme/*")
+	da, db := startDaemon(t, a), startDaemon(t, b)
+	connect(t, db, da)
+	res, err := db.Fetch(ctx, "acme/opt@1.0.0", 30*time.Second)
+	if err != nil {
+		t.Fatalf("Fetch: %v", err)
+	}
+	if len(res.Report.Inputs) != 1 || !res.Report.Inputs[0].CID.Equals(src.Package) || !res.Report.Inputs[0].Trusted() {
+		t.Fatalf("the input was not fetched and verified: %+v", res.Report)
+	}
+	if c, err := b.Resolve(ctx, "acme/src@1.0.0"); err != nil || !c.Equals(src.Package) {
+		t.Fatalf("input not indexed by name: %v %v", c, err)
+	}
+	if _, err := b.Package(ctx, src.Package); err != nil {
+		t.Fatalf("input package not on b: %v", err)
+	}
+	if !res.Package.Equals(opt.Package) {
+		t.Fatalf("fetched %s, want %s", res.Package, opt.Package)
 	}
 }

@@ -70,8 +70,15 @@ func (n NetworkConfig) Validate() error {
 	if _, err := p2p.ParseAddrInfos(n.Bootstrap); err != nil {
 		return fmt.Errorf("%w: bootstrap: %w", ErrInvalidConfig, err)
 	}
-	if n.ConnLow < 0 || n.ConnHigh < 0 || n.ConnLow > n.ConnHigh {
-		return fmt.Errorf("%w: conn_low %d and conn_high %d: expected 0 <= low <= high", ErrInvalidConfig, n.ConnLow, n.ConnHigh)
+	low, high := n.ConnLow, n.ConnHigh // 0 means the default, as p2p.NewHost reads it
+	if low == 0 {
+		low = p2p.DefaultConnLow
+	}
+	if high == 0 {
+		high = p2p.DefaultConnHigh
+	}
+	if n.ConnLow < 0 || n.ConnHigh < 0 || low > high {
+		return fmt.Errorf("%w: conn_low %d and conn_high %d: expected low <= high (0 for the defaults %d and %d)", ErrInvalidConfig, n.ConnLow, n.ConnHigh, p2p.DefaultConnLow, p2p.DefaultConnHigh)
 	}
 	if d, err := time.ParseDuration(n.ReprovideInterval); err != nil || d < time.Minute {
 		return fmt.Errorf("%w: reprovide_interval %q: expected a duration of at least 1m, like 12h", ErrInvalidConfig, n.ReprovideInterval)

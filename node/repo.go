@@ -95,9 +95,9 @@ func Init(dir string) (res InitResult, err error) {
 	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
 		return res, fmt.Errorf("%w: %s", ErrRepoExists, dir)
 	}
-	for _, p := range []string{PolicyFile, KeysDir, StoreDir, IdentityFile} {
+	for _, p := range []string{PolicyFile, KeysDir, StoreDir, IdentityFile, TokenFile} {
 		if _, err := os.Lstat(filepath.Join(dir, p)); err == nil {
-			return res, fmt.Errorf("%w: %s already has %s; init only creates a repo where none of config.toml, policy.toml, keys/, store/ and identity.key exist", ErrRepoExists, dir, p)
+			return res, fmt.Errorf("%w: %s already has %s; init only creates a repo where none of config.toml, policy.toml, keys/, store/, identity.key and api.token exist", ErrRepoExists, dir, p)
 		}
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -109,7 +109,7 @@ func Init(dir string) (res InitResult, err error) {
 	}
 	defer lock.unlock()
 	// Check again under the lock: another init may have won the race.
-	for _, p := range []string{ConfigFile, PolicyFile, KeysDir, StoreDir, IdentityFile} {
+	for _, p := range []string{ConfigFile, PolicyFile, KeysDir, StoreDir, IdentityFile, TokenFile} {
 		if _, err := os.Lstat(filepath.Join(dir, p)); err == nil {
 			return res, fmt.Errorf("%w: %s", ErrRepoExists, dir)
 		}

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cairnpkg/cairn/dag"
@@ -45,7 +47,13 @@ type Pin struct {
 type Txn struct {
 	s    *Store
 	id   string
-	done bool
+	done atomic.Bool
+
+	// writes is held shared by each write of blocks and exclusively by Commit
+	// and Abort, which set sealed: no block is written once a Txn starts to
+	// end, even by goroutines (bitswap's, the importer's) still running.
+	writes sync.RWMutex
+	sealed bool
 
 	pins     map[cid.Cid]Pin
 	versions map[ds.Key]cid.Cid
@@ -122,9 +130,10 @@ func (t *Txn) AddReferrer(subject, ref cid.Cid, kind dag.NodeKind) {
 // after it only finishes dropping the journal. (Dropping the journal inside the
 // transaction would cap a Txn at what one badger transaction holds.)
 func (t *Txn) Commit(ctx context.Context) error {
-	if t.done {
+	if t.done.Load() {
 		return ErrTxnDone
 	}
+	t.seal()
 	dtx, err := t.s.ds.NewTransaction(ctx, false)
 	if err != nil {
 		return err
@@ -184,17 +193,24 @@ func (t *Txn) Commit(ctx context.Context) error {
 // Abort deletes the blocks this Txn added and its journal. It is a no-op after
 // Commit, so `defer tx.Abort(ctx)` is the idiom.
 func (t *Txn) Abort(ctx context.Context) error {
-	if t.done {
+	if t.done.Load() {
 		return nil
 	}
+	t.seal()
 	defer t.finish()
 	// Roll back even if ctx is already cancelled: that is often why we are here.
 	return t.s.rollback(context.WithoutCancel(ctx), t.id)
 }
 
+// seal stops block writes, waiting for those in flight.
+func (t *Txn) seal() {
+	t.writes.Lock()
+	t.sealed = true
+	t.writes.Unlock()
+}
+
 func (t *Txn) finish() {
-	if !t.done {
-		t.done = true
+	if t.done.CompareAndSwap(false, true) {
 		<-t.s.writer
 	}
 }
@@ -311,7 +327,9 @@ func (j journaled) Put(ctx context.Context, b blocks.Block) error {
 }
 
 func (j journaled) PutMany(ctx context.Context, bs []blocks.Block) error {
-	if j.t.done {
+	j.t.writes.RLock()
+	defer j.t.writes.RUnlock()
+	if j.t.sealed {
 		return ErrTxnDone
 	}
 	fresh := make([]blocks.Block, 0, len(bs))
