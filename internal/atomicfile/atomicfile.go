@@ -1,7 +1,8 @@
 // Package atomicfile writes small files so that a reader, or the next process
 // after a crash, sees either the old content or the new, never a mix.
 //
-//	err := atomicfile.WriteFile("policy.toml", data, 0o644)
+//	err := atomicfile.WriteFile("policy.toml", data, 0o644) // replaces
+//	err = atomicfile.Create("keys/ci.key", pem, 0o600)      // never replaces
 package atomicfile
 
 import (
@@ -12,16 +13,28 @@ import (
 // WriteFile writes data to a temporary file beside path, syncs it, sets mode,
 // and renames it over path.
 func WriteFile(path string, data []byte, mode os.FileMode) error {
+	return write(path, data, mode, os.Rename)
+}
+
+// Create is WriteFile that never replaces: it links the finished file into
+// place, failing with an error wrapping fs.ErrExist if path exists.
+func Create(path string, data []byte, mode os.FileMode) error {
+	return write(path, data, mode, os.Link)
+}
+
+// write writes data to a temporary file beside path (mode set before any
+// byte is written), syncs it, and hands it to place.
+func write(path string, data []byte, mode os.FileMode, place func(tmp, path string) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
-	if _, err := tmp.Write(data); err != nil {
+	defer os.Remove(tmp.Name()) // after a rename there is nothing to remove; after a link, the extra name
+	if err := tmp.Chmod(mode); err != nil {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Chmod(mode); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -32,5 +45,5 @@ func WriteFile(path string, data []byte, mode os.FileMode) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	return place(tmp.Name(), path)
 }
