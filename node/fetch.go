@@ -189,11 +189,9 @@ func (d *Daemon) fetchCID(ctx context.Context, c cid.Cid, want *dag.Ref, timeout
 		return nil, err
 	}
 	res.Seconds = time.Since(start).Seconds()
-	go func() {
-		if err := d.Provide(context.WithoutCancel(ctx), c); err != nil {
-			d.log.Debug("provide after fetch", "cid", c, "err", err)
-		}
-	}()
+	if announce := d.repo.published.Load(); announce != nil {
+		(*announce)(c) // provide it, as a publish is provided
+	}
 	d.log.Info("fetched", "package", c, "name", res.Name, "version", res.Version, "blocks", res.Blocks, "bytes", res.Bytes, "seconds", res.Seconds)
 	return res, nil
 }
