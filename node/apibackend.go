@@ -30,8 +30,12 @@ func (b apiBackend) ID(context.Context) (api.IDInfo, error) {
 
 func (b apiBackend) Peers(context.Context) ([]api.PeerInfo, error) {
 	out := []api.PeerInfo{}
-	for _, c := range b.d.host.Network().Conns() {
-		out = append(out, b.peerInfo(c.RemotePeer(), c.RemoteMultiaddr().String()))
+	for _, p := range b.d.host.Network().Peers() { // one entry a peer, however many connections
+		addr := ""
+		if conns := b.d.host.Network().ConnsToPeer(p); len(conns) > 0 {
+			addr = conns[0].RemoteMultiaddr().String()
+		}
+		out = append(out, b.peerInfo(p, addr))
 	}
 	slices.SortFunc(out, func(a, b api.PeerInfo) int { return strings.Compare(a.PeerID, b.PeerID) })
 	return out, nil
