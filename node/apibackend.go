@@ -98,14 +98,23 @@ func (b apiBackend) Fetch(ctx context.Context, req api.FetchRequest) (any, error
 	case errors.Is(err, ErrUntrusted) && res != nil:
 		return FetchAnswer{Kept: false, Error: err.Error(), Result: res}, nil
 	case errors.Is(err, dag.ErrInvalidCID), errors.Is(err, dag.ErrInvalidName), errors.Is(err, dag.ErrInvalidVersion), errors.Is(err, ErrNotPackage):
-		return nil, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+		return nil, withStatus(api.ErrBadRequest, err)
 	case errors.Is(err, ErrNotFound):
-		return nil, fmt.Errorf("%w: %w", api.ErrNotFound, err)
+		return nil, withStatus(api.ErrNotFound, err)
 	case errors.Is(err, context.DeadlineExceeded):
-		return nil, fmt.Errorf("%w: %w", api.ErrTimeout, err)
+		return nil, withStatus(api.ErrTimeout, err)
 	}
 	return nil, err
 }
+
+// withStatus makes err answer with status's HTTP status, keeping err's
+// message as it is (fmt.Errorf would prefix the status's text to it).
+func withStatus(status, err error) error { return statusError{status, err} }
+
+type statusError struct{ status, err error }
+
+func (e statusError) Error() string   { return e.err.Error() }
+func (e statusError) Unwrap() []error { return []error{e.status, e.err} }
 
 func (b apiBackend) Run(ctx context.Context, req api.RunRequest) (api.RunResult, error) {
 	if b.d.commands == nil {
