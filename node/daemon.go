@@ -84,7 +84,8 @@ type Daemon struct {
 
 	commands func(ctx context.Context, args []string) CommandResult
 
-	fetches  sync.Map // fetch id -> *fetchState
+	blocks   atomic.Int64 // blocks stored, as last counted (storeStatLoop)
+	fetches  sync.Map     // fetch id -> *fetchState
 	fetchIDs atomic.Int64
 	counters counters
 
@@ -170,8 +171,9 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	if err := atomicfile.WriteFile(r.path(DaemonFile), append(data, '\n'), 0o644); err != nil {
 		return nil, err
 	}
-	d.wg.Add(1)
+	d.wg.Add(2)
 	go d.provideLoop(ctx, reprovide)
+	go d.storeStatLoop(ctx)
 	announce := func(c cid.Cid) {
 		d.wg.Add(1)
 		go func() {
@@ -302,6 +304,8 @@ func (d *Daemon) metrics() http.Handler {
 		d.counters.fetches, d.counters.verifications,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_peers", Help: "Connected peers."},
 			func() float64 { return float64(len(d.host.Network().Peers())) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_blocks_stored", Help: "Blocks in the store, counted every minute."},
+			func() float64 { return float64(d.blocks.Load()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cairn_bitswap_blocks_received_total", Help: "Blocks received by bitswap."},
 			func() float64 { return d.bitswapStat(func(s *bitswap.Stat) uint64 { return s.BlocksReceived }) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cairn_bitswap_data_received_bytes_total", Help: "Bytes of blocks received by bitswap."},
@@ -318,4 +322,25 @@ func (d *Daemon) metrics() http.Handler {
 func (d *Daemon) Connect(ctx context.Context, addr string) error {
 	_, err := apiBackend{d}.Connect(ctx, addr)
 	return err
+}
+
+// storeStatInterval is how often the daemon counts its store's blocks for
+// /metrics: counting walks every key, so it is not done on every scrape.
+const storeStatInterval = time.Minute
+
+func (d *Daemon) storeStatLoop(ctx context.Context) {
+	defer d.wg.Done()
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if st, err := d.repo.store.Stat(ctx); err == nil {
+			d.blocks.Store(int64(st.Blocks))
+		}
+		t.Reset(storeStatInterval)
+	}
 }

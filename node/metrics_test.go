@@ -1,0 +1,64 @@
+package node_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/cairnpkg/cairn/node"
+	"github.com/ipfs/go-cid"
+)
+
+func TestMetrics(t *testing.T) {
+	r := newRepo(t)
+	src := filepath.Join(t.TempDir(), "a.txt")
+	writeFile(t, src, []byte("hello"))
+	if _, err := r.Publish(context.Background(), node.PublishRequest{Paths: []string{src}, Name: mustName(t, "acme/a"), Version: "1.0.0"}); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, r)
+	if _, err := r.Verify(context.Background(), mustResolve(t, r, "acme/a@1.0.0"), nil); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]*regexp.Regexp{
+		"blocks stored":  regexp.MustCompile(`(?m)^cairn_blocks_stored 4$`), // content, package, metadata, signature
+		"peers":          regexp.MustCompile(`(?m)^cairn_peers 0$`),
+		"verifications":  regexp.MustCompile(`(?m)^cairn_verifications_total\{status="valid"\} 1$`),
+		"bitswap counts": regexp.MustCompile(`(?m)^cairn_bitswap_blocks_received_total 0$`),
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + d.Info().API + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		missing := ""
+		for name, re := range want {
+			if !re.Match(body) {
+				missing = name
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metric %s missing or wrong:\n%s", missing, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func mustResolve(t testing.TB, r *node.Repo, s string) cid.Cid {
+	t.Helper()
+	c, err := r.Resolve(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
