@@ -29,6 +29,11 @@ var (
 	ErrLayerMismatch = errors.New("layer does not match its package")
 	// ErrInvalidInput: a path, file or argument that cannot be published as given.
 	ErrInvalidInput = errors.New("invalid input")
+	// ErrInvalidBundle: a CAR given to Import that cannot be imported as it is:
+	// not a CAR, truncated, a block that does not match its CID or is too
+	// large, a limit exceeded, a root that is neither a package nor content,
+	// or a closure with blocks missing (docs/bundles.md).
+	ErrInvalidBundle = errors.New("invalid bundle")
 )
 
 func isNotFound(err error) bool {

@@ -53,7 +53,7 @@ func exitCode(err error) int {
 		errors.Is(err, dag.ErrInvalidVersion), errors.Is(err, dag.ErrMalformed),
 		errors.Is(err, dag.ErrInvalidField), errors.Is(err, dag.ErrTooDeep), errors.Is(err, dag.ErrTooLarge),
 		errors.Is(err, node.ErrInvalidInput), errors.Is(err, node.ErrNotPackage), errors.Is(err, node.ErrBadRequest),
-		errors.Is(err, node.ErrInvalidConfig),
+		errors.Is(err, node.ErrInvalidConfig), errors.Is(err, node.ErrInvalidBundle),
 		errors.Is(err, sign.ErrMalformedKey), errors.Is(err, sign.ErrWrongKeyType),
 		errors.Is(err, sign.ErrKeyPermissions), errors.Is(err, sign.ErrInvalidKeyName),
 		errors.Is(err, sign.ErrInvalidDID), errors.Is(err, sign.ErrInvalidPattern),

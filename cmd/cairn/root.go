@@ -122,6 +122,8 @@ Start here:
 		newInspectCmd(g),
 		newVerifyCmd(g),
 		newGetCmd(g),
+		newExportCmd(g),
+		newImportCmd(g),
 		newLsCmd(g),
 		newTrustCmd(g),
 		newRepoCmd(g),
