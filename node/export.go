@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -153,7 +154,13 @@ func (e *exporter) pkg(ctx context.Context, c cid.Cid, depth int) error {
 			e.res.Warnings = append(e.res.Warnings, fmt.Sprintf("input %s of %s is not in the repo; the bundle does not hold it", in, p.Ref()))
 			continue
 		}
-		if err := e.pkg(ctx, in, depth+1); err != nil {
+		if err := e.pkg(ctx, in, depth+1); errors.Is(err, ErrNotPackage) {
+			// Anyone can attach a metadata set naming anything as an input:
+			// that must not make the package unexportable.
+			e.res.Warnings = append(e.res.Warnings, fmt.Sprintf("input %s of %s is not a package; the bundle does not hold it", in, p.Ref()))
+			delete(e.pkgs, in)
+			e.res.Packages--
+		} else if err != nil {
 			return fmt.Errorf("input %s of %s: %w", in, p.Ref(), err)
 		}
 	}
@@ -164,7 +171,7 @@ func (e *exporter) pkg(ctx context.Context, c cid.Cid, depth int) error {
 func (e *exporter) content(ctx context.Context, root cid.Cid) error {
 	err := walkContent(ctx, root, e.walked, func(c cid.Cid) ([]byte, error) { return e.put(ctx, c) })
 	if isNotFound(err) {
-		return fmt.Errorf("%w: content %s is not entirely in the repo: %w", ErrNotFound, root, err)
+		return fmt.Errorf("content %s is not entirely in the repo: %w", root, err)
 	}
 	return err
 }

@@ -113,13 +113,13 @@ func (r *Repo) Import(ctx context.Context, rd io.Reader, o ImportOptions) (*Impo
 		return nil, err
 	}
 	res := im.res
-	if n := im.strays(); n > 0 {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("%d block(s) of the bundle are not part of what its roots name; they are stored but not pinned", n))
-	}
 	for _, p := range res.Packages {
 		if !p.Report.Trusted() {
 			return res, fmt.Errorf("%w: %s@%s (%s): %s; nothing was kept", ErrUntrusted, p.Name, p.Version, p.Report.Code, p.Report.Reason)
 		}
+	}
+	if n := im.strays(); n > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d block(s) of the bundle are not part of what its roots name; they are stored but not pinned", n))
 	}
 	warnings, err := commit(ctx, tx)
 	if err != nil {
