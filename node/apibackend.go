@@ -91,7 +91,11 @@ func (b apiBackend) Fetch(ctx context.Context, req api.FetchRequest) (any, error
 	if req.Timeout != "" {
 		timeout, _ = time.ParseDuration(req.Timeout) // checked by the API
 	}
-	res, err := b.d.Fetch(ctx, req.Target, timeout)
+	tr, err := ParseTransport(req.Transport)
+	if err != nil {
+		return nil, withStatus(api.ErrBadRequest, err)
+	}
+	res, err := b.d.Fetch(ctx, req.Target, timeout, WithTransport(tr))
 	switch {
 	case err == nil:
 		return FetchAnswer{Kept: true, Result: res}, nil

@@ -91,9 +91,12 @@ func (c *DaemonClient) Connect(ctx context.Context, addr string) (PeerInfo, erro
 }
 
 // Fetch asks the daemon to fetch target (a CID or NAME@VERSION) within timeout
-// (0: the daemon's default).
-func (c *DaemonClient) Fetch(ctx context.Context, target string, timeout time.Duration) (*FetchAnswer, error) {
+// (0: the daemon's default), with opts (WithTransport).
+func (c *DaemonClient) Fetch(ctx context.Context, target string, timeout time.Duration, opts ...FetchOption) (*FetchAnswer, error) {
 	req := api.FetchRequest{Target: target}
+	if cfg := newFetchConfig(opts); cfg.transport != TransportAuto {
+		req.Transport = string(cfg.transport)
+	}
 	if timeout > 0 {
 		req.Timeout = timeout.String()
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cairnpkg/cairn/internal/atomicfile"
 	"github.com/cairnpkg/cairn/node/internal/api"
+	"github.com/cairnpkg/cairn/node/internal/dagstream"
 	"github.com/cairnpkg/cairn/node/internal/exchange"
 	"github.com/cairnpkg/cairn/node/internal/lookup"
 	"github.com/cairnpkg/cairn/node/internal/p2p"
@@ -146,6 +147,7 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	d.x = exchange.New(ctx, d.host, d.dht, r.store.Blockstore())
 	lookup.ServeReferrers(d.host, r.store)
 	lookup.ServeNames(d.host, r.store)
+	dagstream.Serve(d.host, r.store.Blockstore())
 	if cfg.MDNS {
 		if d.mdns, err = p2p.StartMDNS(ctx, d.host, d.log); err != nil {
 			return nil, fmt.Errorf("mdns: %w", err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/dagstream"
 	"github.com/cairnpkg/cairn/node/internal/lookup"
 	"github.com/cairnpkg/cairn/node/internal/store"
 	"github.com/cairnpkg/cairn/sign"
@@ -52,7 +53,8 @@ type FetchResult struct {
 // is looked up in the repo's index first, then asked of connected peers
 // (/cairn/names/1.0.0); each candidate they name is fetched and verified in
 // turn, and the first that is trusted and really is NAME@VERSION is kept.
-func (d *Daemon) Fetch(ctx context.Context, target string, timeout time.Duration) (*FetchResult, error) {
+func (d *Daemon) Fetch(ctx context.Context, target string, timeout time.Duration, opts ...FetchOption) (*FetchResult, error) {
+	cfg := newFetchConfig(opts)
 	if timeout <= 0 {
 		timeout = DefaultFetchTimeout
 	}
@@ -63,7 +65,7 @@ func (d *Daemon) Fetch(ctx context.Context, target string, timeout time.Duration
 		if err != nil {
 			return nil, err
 		}
-		return d.fetchCID(ctx, c, nil, timeout)
+		return d.fetchCID(ctx, c, nil, timeout, cfg)
 	}
 	ref, err := dag.ParseRef(target)
 	if err != nil {
@@ -78,7 +80,7 @@ func (d *Daemon) Fetch(ctx context.Context, target string, timeout time.Duration
 		untrusted *FetchResult // the verdicts to show when every candidate failed
 	)
 	for _, c := range cands {
-		res, err := d.fetchCID(ctx, c, &ref, timeout)
+		res, err := d.fetchCID(ctx, c, &ref, timeout, cfg)
 		if err == nil {
 			return res, nil
 		}
@@ -141,7 +143,7 @@ func (d *Daemon) nameCandidates(ctx context.Context, ref dag.Ref) ([]cid.Cid, er
 // error leaves the repo as it was. Blocks already in the repo are not fetched
 // again; the blocks of a fetch that failed are rolled back with it, so a retry
 // starts over (docs/network.md).
-func (d *Daemon) fetchCID(ctx context.Context, c cid.Cid, want *dag.Ref, timeout time.Duration) (res *FetchResult, err error) {
+func (d *Daemon) fetchCID(ctx context.Context, c cid.Cid, want *dag.Ref, timeout time.Duration, cfg fetchConfig) (res *FetchResult, err error) {
 	start := time.Now()
 	pol, err := d.repo.Policy()
 	if err != nil {
@@ -154,6 +156,7 @@ func (d *Daemon) fetchCID(ctx context.Context, c cid.Cid, want *dag.Ref, timeout
 	defer tx.Abort(ctx)
 
 	f := newFetcher(d, tx, pol)
+	f.transport = cfg.transport
 	var providers atomic.Int64
 	go d.findProviders(ctx, c, &providers)
 	id := d.fetchIDs.Add(1)
@@ -198,12 +201,13 @@ func (d *Daemon) fetchCID(ctx context.Context, c cid.Cid, want *dag.Ref, timeout
 
 // fetcher is one fetch's state.
 type fetcher struct {
-	d       *Daemon
-	tx      *store.Txn
-	pol     *sign.Policy
-	counted *countingBlockstore
-	bsvc    blockservice.BlockService
-	dags    ipld.DAGService
+	d         *Daemon
+	tx        *store.Txn
+	pol       *sign.Policy
+	transport Transport
+	counted   *countingBlockstore
+	bsvc      blockservice.BlockService
+	dags      ipld.DAGService
 
 	total atomic.Int64 // content bytes of the package, once its node is here
 
@@ -232,6 +236,10 @@ func (f *fetcher) fetchPackage(ctx context.Context, c cid.Cid, depth int) (*dag.
 	if err := dag.CheckNodeLink("package", c); err != nil {
 		return nil, err
 	}
+	whole, err := f.streamDAG(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	blk, err := f.bsvc.GetBlock(ctx, c)
 	if err != nil {
 		return nil, err
@@ -248,7 +256,9 @@ func (f *fetcher) fetchPackage(ctx context.Context, c cid.Cid, depth int) (*dag.
 		f.total.Store(int64(total))
 	}
 	for _, l := range pkg.Layers {
-		if err := merkledag.FetchGraph(ctx, l.Content, f.dags); err != nil {
+		if whole {
+			// every block below the package arrived over the stream, checked
+		} else if err := merkledag.FetchGraph(ctx, l.Content, f.dags); err != nil {
 			return nil, fmt.Errorf("layer %q (%s): %w", l.Name, l.Content, err)
 		}
 		f.tx.Pin(l.Content, store.PinContent)
@@ -490,5 +500,135 @@ func (d *Daemon) cairnPeers(proto protocol.ID) []peer.ID {
 	if len(out) > maxReferrerPeers {
 		out = out[:maxReferrerPeers]
 	}
+	return out
+}
+
+// Transport picks how a fetch gets a package's node and content.
+type Transport string
+
+const (
+	// TransportAuto streams the whole DAG (/cairn/car/1.0.0) from a peer that
+	// speaks it, and falls back to bitswap for whatever is still missing.
+	TransportAuto Transport = "auto"
+	// TransportStream uses /cairn/car/1.0.0 only; the fetch fails if no peer
+	// can stream the whole DAG.
+	TransportStream Transport = "stream"
+	// TransportBitswap uses bitswap only (as before /cairn/car/1.0.0).
+	TransportBitswap Transport = "bitswap"
+)
+
+// ErrBadTransport: a transport other than auto, stream or bitswap.
+var ErrBadTransport = errors.New("unknown transport")
+
+// ParseTransport parses "auto", "stream" or "bitswap"; "" is auto.
+func ParseTransport(s string) (Transport, error) {
+	switch t := Transport(s); t {
+	case "":
+		return TransportAuto, nil
+	case TransportAuto, TransportStream, TransportBitswap:
+		return t, nil
+	}
+	return "", fmt.Errorf("%w %q: expected auto, stream or bitswap", ErrBadTransport, s)
+}
+
+// FetchOption configures one fetch.
+type FetchOption func(*fetchConfig)
+
+type fetchConfig struct {
+	transport Transport
+}
+
+// WithTransport picks the transport of a fetch (default TransportAuto).
+func WithTransport(t Transport) FetchOption {
+	return func(c *fetchConfig) { c.transport = t }
+}
+
+func newFetchConfig(opts []FetchOption) fetchConfig {
+	cfg := fetchConfig{transport: TransportAuto}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.transport == "" {
+		cfg.transport = TransportAuto
+	}
+	return cfg
+}
+
+// maxStreamPeers bounds the peers a fetch tries to stream a DAG from.
+const maxStreamPeers = 4
+
+// streamDAG gets the DAG below package c (its node and its layers' content)
+// over /cairn/car/1.0.0, from the peers that speak it, connected ones first,
+// resuming each time from what is already in the transaction. It reports
+// whether the whole DAG is now here. With TransportAuto a failure is not an
+// error: bitswap gets the rest; with TransportStream it is.
+func (f *fetcher) streamDAG(ctx context.Context, c cid.Cid) (bool, error) {
+	if f.transport == TransportBitswap {
+		return false, nil
+	}
+	get := func(c cid.Cid) (blocks.Block, error) {
+		b, err := f.counted.Get(ctx, c)
+		if isNotFound(err) {
+			return nil, ipld.ErrNotFound{Cid: c}
+		}
+		return b, err
+	}
+	put := func(b blocks.Block) error { return f.counted.Put(ctx, b) }
+	var errs []error
+	for _, p := range f.d.streamPeers() {
+		roots, err := dagstream.Missing(ctx, []cid.Cid{c}, get)
+		if err != nil {
+			return false, err
+		}
+		if len(roots) == 0 {
+			return true, nil
+		}
+		if len(roots) > dagstream.MaxRoots {
+			roots = roots[:dagstream.MaxRoots]
+		}
+		err = dagstream.Fetch(ctx, f.d.host, p, roots, put, nil)
+		if err == nil {
+			f.mu.Lock()
+			f.answered[p] = true
+			f.mu.Unlock()
+			continue // Missing decides whether that was all
+		}
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		f.d.log.Debug("fetch: DAG stream failed", "peer", p, "cid", c, "err", err)
+		errs = append(errs, fmt.Errorf("peer %s: %w", p, err))
+	}
+	roots, err := dagstream.Missing(ctx, []cid.Cid{c}, get)
+	if err != nil {
+		return false, err
+	}
+	if len(roots) == 0 {
+		return true, nil
+	}
+	if f.transport == TransportStream {
+		return false, fmt.Errorf("%w: %d subtrees of %s missing after streaming from every peer that speaks %s: %w",
+			ErrNotFound, len(roots), c, dagstream.ID, errors.Join(errs...))
+	}
+	return false, nil
+}
+
+// streamPeers returns up to maxStreamPeers peers that speak
+// /cairn/car/1.0.0: the connected ones first, then others the peerstore knows.
+func (d *Daemon) streamPeers() []peer.ID {
+	var out []peer.ID
+	connected := d.host.Network().Peers()
+	add := func(ps []peer.ID) {
+		for _, p := range ps {
+			if len(out) == maxStreamPeers || p == d.host.ID() || slices.Contains(out, p) {
+				continue
+			}
+			if protos, err := d.host.Peerstore().SupportsProtocols(p, dagstream.ID); err == nil && len(protos) > 0 {
+				out = append(out, p)
+			}
+		}
+	}
+	add(connected)
+	add(d.host.Peerstore().PeersWithAddrs())
 	return out
 }

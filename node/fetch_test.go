@@ -171,3 +171,30 @@ func TestFetchFollowsProvenance(t *testing.T) {
 		t.Fatalf("fetched %s, want %s", res.Package, opt.Package)
 	}
 }
+
+func TestFetchTransports(t *testing.T) {
+	for _, tr := range []node.Transport{node.TransportStream, node.TransportBitswap, node.TransportAuto} {
+		t.Run(string(tr), func(t *testing.T) {
+			a, b := newRepo(t), newRepo(t)
+			src := filepath.Join(t.TempDir(), "app.bin")
+			writeFile(t, src, randomBytes(3<<20+77, 2))
+			pub, err := a.Publish(context.Background(), node.PublishRequest{Paths: []string{src}, Name: mustName(t, "acme/app"), Version: "1.0.0"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			trust(t, a, b, "acme/*")
+			da, db := startDaemon(t, a), startDaemon(t, b)
+			connect(t, db, da)
+			res, err := db.Fetch(context.Background(), pub.Package.String(), 30*time.Second, node.WithTransport(tr))
+			if err != nil {
+				t.Fatalf("Fetch over %s: %v", tr, err)
+			}
+			if !res.Report.Trusted() || res.Bytes < 3<<20 {
+				t.Fatalf("result %+v", res)
+			}
+		})
+	}
+	if _, err := node.ParseTransport("carrier-pigeon"); !errors.Is(err, node.ErrBadTransport) {
+		t.Fatalf("ParseTransport: %v", err)
+	}
+}

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Measures `cairn fetch` between two daemons on loopback (bitswap).
+# Measures `cairn fetch` between two daemons on loopback, over bitswap and over
+# the whole-DAG stream /cairn/car/1.0.0 (`--transport bitswap|stream`).
 #
 #   scripts/bench-fetch.sh                  # 256 MB, 3 runs
 #   SIZE_MB=1024 RUNS=3 scripts/bench-fetch.sh
 #
 # A publishes SIZE_MB of random bytes; each run starts a fresh B that trusts
 # A's key, connects it to A and times `cairn fetch` on B. Prints `name: value`
-# lines, each the median of RUNS runs: fetch_bitswap_MBps, fetch_seconds, and
-# the peak RSS (VmHWM) of both daemons. Everything lives in a temporary
+# lines, each the median of RUNS runs per transport: fetch_bitswap_MBps,
+# fetch_car_MBps, their seconds, and the peak RSS (VmHWM) of both daemons (A is
+# restarted per transport, so its peak is its own). Everything lives in a temporary
 # directory, removed at the end (KEEP=1 keeps it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,25 +50,33 @@ head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom >"$work/input.bin"
 "$bin" --repo "$work/a" publish "$work/input.bin" --name bench/fetch --version 1.0.0 >/dev/null
 rm "$work/input.bin"
 did=$("$bin" --repo "$work/a" key export default)
-apid=$(start_daemon "$work/a"); pids+=("$apid")
-addr=$("$bin" --repo "$work/a" id --json | tr -d ' \n' | sed 's/.*"addrs":\["\([^"]*\)".*/\1/')
+# bench TRANSPORT NAME: RUNS fetches over TRANSPORT with a fresh A; prints the
+# figures as NAME_… lines.
+bench() {
+  local tr=$1 name=$2 i b bpid apid addr s
+  apid=$(start_daemon "$work/a"); pids+=("$apid")
+  addr=$("$bin" --repo "$work/a" id --json | tr -d ' \n' | sed 's/.*"addrs":\["\([^"]*\)".*/\1/')
+  local secs=() rss_b=()
+  for i in $(seq "$RUNS"); do
+    b="$work/$name-b$i"
+    "$bin" --repo "$b" init >/dev/null
+    "$bin" --repo "$b" trust add 'bench/*' "$did" >/dev/null
+    bpid=$(start_daemon "$b"); pids+=("$bpid")
+    "$bin" --repo "$b" connect "$addr" >/dev/null
+    s=$( { /usr/bin/time -f '%e' "$bin" --repo "$b" fetch --transport "$tr" bench/fetch@1.0.0 >/dev/null; } 2>&1 | tail -n 1)
+    secs+=("$s"); rss_b+=("$(hwm_mb "$bpid")")
+    echo "$tr run $i: $s s, B peak RSS ${rss_b[-1]} MB" >&2
+    kill -TERM "$bpid"; wait "$bpid" 2>/dev/null || true
+  done
+  s=$(printf '%s\n' "${secs[@]}" | median)
+  echo "${name}_seconds: $s"
+  echo "${name}_MBps: $(awk -v m="$SIZE_MB" -v s="$s" 'BEGIN {printf "%.0f", m / s}')"
+  echo "${name}_peak_rss_B_MB: $(printf '%s\n' "${rss_b[@]}" | median)"
+  echo "${name}_peak_rss_A_MB: $(hwm_mb "$apid")"
+  kill -TERM "$apid"; wait "$apid" 2>/dev/null || true
+}
 
-secs=(); rss_b=()
-for i in $(seq "$RUNS"); do
-  b="$work/b$i"
-  "$bin" --repo "$b" init >/dev/null
-  "$bin" --repo "$b" trust add 'bench/*' "$did" >/dev/null
-  bpid=$(start_daemon "$b"); pids+=("$bpid")
-  "$bin" --repo "$b" connect "$addr" >/dev/null
-  s=$( { /usr/bin/time -f '%e' "$bin" --repo "$b" fetch bench/fetch@1.0.0 >/dev/null; } 2>&1 | tail -n 1)
-  secs+=("$s"); rss_b+=("$(hwm_mb "$bpid")")
-  echo "run $i: $s s, B peak RSS ${rss_b[-1]} MB" >&2
-  kill -TERM "$bpid"; wait "$bpid" 2>/dev/null || true
-done
-s=$(printf '%s\n' "${secs[@]}" | median)
 echo "size_MB: $SIZE_MB"
 echo "runs: $RUNS"
-echo "fetch_seconds: $s"
-echo "fetch_bitswap_MBps: $(awk -v m="$SIZE_MB" -v s="$s" 'BEGIN {printf "%.0f", m / s}')"
-echo "fetch_peak_rss_B_MB: $(printf '%s\n' "${rss_b[@]}" | median)"
-echo "fetch_peak_rss_A_MB: $(hwm_mb "$apid")"
+bench bitswap fetch_bitswap
+bench stream fetch_car

@@ -14,7 +14,8 @@ import (
 )
 
 type fetchOptions struct {
-	timeout time.Duration
+	timeout   time.Duration
+	transport string
 }
 
 func newFetchCmd(g *globalOptions) *cobra.Command {
@@ -38,12 +39,17 @@ up in the repo, then asked of connected peers; each candidate is verified.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runFetch(cmd.Context(), g, o, args[0]) },
 	}
 	cmd.Flags().DurationVar(&o.timeout, "timeout", node.DefaultFetchTimeout, "give up after this long")
+	cmd.Flags().StringVar(&o.transport, "transport", string(node.TransportAuto), "how content comes: auto (stream the DAG from a peer that can, else bitswap), stream or bitswap")
 	return cmd
 }
 
 func runFetch(ctx context.Context, g *globalOptions, o *fetchOptions, target string) error {
 	if o.timeout <= 0 {
 		return usageErrorf("--timeout %s: expected a positive duration", o.timeout)
+	}
+	tr, err := node.ParseTransport(o.transport)
+	if err != nil {
+		return usageErrorf("--transport: %v", err)
 	}
 	c, err := g.daemon(ctx)
 	if err != nil {
@@ -53,7 +59,7 @@ func runFetch(ctx context.Context, g *globalOptions, o *fetchOptions, target str
 	if !g.json && term.IsTerminal(int(os.Stderr.Fd())) {
 		stop = showFetchProgress(ctx, c, os.Stderr)
 	}
-	ans, err := c.Fetch(ctx, target, o.timeout)
+	ans, err := c.Fetch(ctx, target, o.timeout, node.WithTransport(tr))
 	if stop != nil {
 		stop()
 	}

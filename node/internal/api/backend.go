@@ -50,6 +50,9 @@ type FetchRequest struct {
 	// Timeout bounds the fetch, as a Go duration ("30s"); empty for the
 	// daemon's default.
 	Timeout string `json:"timeout,omitempty"`
+	// Transport picks how the content comes: "auto" (the default, when
+	// empty), "stream" (/cairn/car/1.0.0 only) or "bitswap".
+	Transport string `json:"transport,omitempty"`
 }
 
 // IDInfo describes the node: GET /api/v1/id.

@@ -1,0 +1,311 @@
+package dagstream
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/cairnpkg/cairn/dag"
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	"github.com/ipld/go-ipld-prime/codec/dagcbor"
+	"github.com/ipld/go-ipld-prime/datamodel"
+	"github.com/ipld/go-ipld-prime/fluent/qp"
+	cidlink "github.com/ipld/go-ipld-prime/linking/cid"
+	"github.com/ipld/go-ipld-prime/node/basicnode"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+)
+
+// ID is the protocol ID of the whole-DAG transfer.
+const ID protocol.ID = "/cairn/car/1.0.0"
+
+// Limits of the protocol (docs/protocols.md §5).
+const (
+	// MaxRoots bounds the roots of one request.
+	MaxRoots = 1024
+	// MaxRequestSize bounds a request frame's payload.
+	MaxRequestSize = 128 << 10
+	// MaxBlockSize bounds a block's data.
+	MaxBlockSize = 2 << 20
+	// maxCIDSize bounds the CID in a block frame.
+	maxCIDSize = 128
+	// IdleTimeout: a stream on which nothing moves this long is reset.
+	IdleTimeout = 30 * time.Second
+	// bufSize is the read and write buffer of a stream.
+	bufSize = 256 << 10
+)
+
+// Blockstore is what a server answers from.
+type Blockstore interface {
+	Get(ctx context.Context, c cid.Cid) (blocks.Block, error)
+}
+
+// Serve answers whole-DAG requests on h from bs until h closes. A block bs
+// does not have (or cannot read) ends the answer with a stream reset.
+func Serve(h host.Host, bs Blockstore) {
+	h.SetStreamHandler(ID, func(s network.Stream) {
+		if err := serve(s, bs); err != nil {
+			s.Reset()
+			return
+		}
+		s.Close()
+	})
+}
+
+func serve(s network.Stream, bs Blockstore) error {
+	if err := s.SetDeadline(time.Now().Add(IdleTimeout)); err != nil {
+		return err
+	}
+	br := bufio.NewReader(io.LimitReader(s, MaxRequestSize+binary.MaxVarintLen64))
+	req, err := readFrame(br, MaxRequestSize)
+	if err != nil {
+		return err
+	}
+	roots, err := decodeRequest(req)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	bw := bufio.NewWriterSize(s, bufSize)
+	w := newWalk(roots)
+	for c, ok := w.next(); ok; c, ok = w.next() {
+		b, err := bs.Get(ctx, c)
+		if err != nil {
+			bw.Flush() // what was sent is good: the asker keeps it
+			return err
+		}
+		children, err := Links(c, b.RawData())
+		if err != nil {
+			return err
+		}
+		if err := s.SetDeadline(time.Now().Add(IdleTimeout)); err != nil {
+			return err
+		}
+		if err := writeBlock(bw, c, b.RawData()); err != nil {
+			return err
+		}
+		w.push(children)
+	}
+	if err := writeFrame(bw, nil); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// Fetch asks peer p for the DAGs below roots and reads the answer, checking
+// every block before handing it to put: its CID must be the next of the walk
+// (the roots, then the links of the blocks already checked, depth first) and
+// its data must hash to it. Blocks for which have (if not nil) says true are
+// checked but not put. Any deviation resets the stream and returns an error
+// wrapping ErrUnexpected; a stream that ends early, ErrIncomplete. The blocks
+// put before an error are good: Missing finds what is left.
+func Fetch(ctx context.Context, h host.Host, p peer.ID, roots []cid.Cid, put func(blocks.Block) error, have func(cid.Cid) bool) (err error) {
+	if len(roots) == 0 {
+		return nil
+	}
+	if len(roots) > MaxRoots {
+		return fmt.Errorf("%w: %d roots, limit %d", ErrUnexpected, len(roots), MaxRoots)
+	}
+	req, err := encodeRequest(roots)
+	if err != nil {
+		return err
+	}
+	s, err := h.NewStream(ctx, p, ID)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			s.Reset()
+		} else {
+			s.Close()
+		}
+	}()
+	stop := context.AfterFunc(ctx, func() { s.Reset() })
+	defer stop()
+	if err := s.SetDeadline(time.Now().Add(IdleTimeout)); err != nil {
+		return err
+	}
+	if err := writeFrame(s, req); err != nil {
+		return err
+	}
+	if err := s.CloseWrite(); err != nil {
+		return err
+	}
+	return receive(ctx, s, bufio.NewReaderSize(s, bufSize), roots, put, have)
+}
+
+// receive reads and checks block frames until the walk of roots is over.
+func receive(ctx context.Context, s network.Stream, br *bufio.Reader, roots []cid.Cid, put func(blocks.Block) error, have func(cid.Cid) bool) error {
+	w := newWalk(roots)
+	n := 0
+	for {
+		want, more := w.next()
+		if err := s.SetReadDeadline(time.Now().Add(IdleTimeout)); err != nil {
+			return err
+		}
+		c, data, err := readBlock(br)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if !more {
+				return fmt.Errorf("%w: after %d blocks, expected the end: %w", ErrUnexpected, n, err)
+			}
+			return fmt.Errorf("%w: after %d blocks, expected %s: %w", ErrIncomplete, n, want, err)
+		}
+		switch {
+		case !c.Defined() && !more:
+			return nil
+		case !c.Defined():
+			return fmt.Errorf("%w: after %d blocks, expected %s, got the end", ErrIncomplete, n, want)
+		case !more:
+			return fmt.Errorf("%w: after %d blocks, expected the end, got %s", ErrUnexpected, n, c)
+		case !c.Equals(want):
+			return fmt.Errorf("%w: block %d: expected %s, got %s", ErrUnexpected, n, want, c)
+		}
+		if err := dag.CheckBlock(c, data); err != nil {
+			return fmt.Errorf("%w: block %d: %w", ErrUnexpected, n, err)
+		}
+		children, err := Links(c, data)
+		if err != nil {
+			return err
+		}
+		if have == nil || !have(c) {
+			b, err := blocks.NewBlockWithCid(data, c)
+			if err != nil {
+				return err
+			}
+			if err := put(b); err != nil {
+				return err
+			}
+		}
+		w.push(children)
+		n++
+	}
+}
+
+// writeBlock writes one block frame: uvarint(len(cid)+len(data)), the
+// binary CID, the data.
+func writeBlock(w io.Writer, c cid.Cid, data []byte) error {
+	cb := c.Bytes()
+	var hdr [binary.MaxVarintLen64]byte
+	n := binary.PutUvarint(hdr[:], uint64(len(cb)+len(data)))
+	if _, err := w.Write(hdr[:n]); err != nil {
+		return err
+	}
+	if _, err := w.Write(cb); err != nil {
+		return err
+	}
+	_, err := w.Write(data)
+	return err
+}
+
+// readBlock reads one block frame; a zero-length frame (the end) gives
+// cid.Undef.
+func readBlock(r *bufio.Reader) (cid.Cid, []byte, error) {
+	buf, err := readFrame(r, maxCIDSize+MaxBlockSize)
+	if err != nil {
+		return cid.Undef, nil, err
+	}
+	if len(buf) == 0 {
+		return cid.Undef, nil, nil
+	}
+	n, c, err := cid.CidFromBytes(buf)
+	if err != nil {
+		return cid.Undef, nil, fmt.Errorf("%w: a block frame does not start with a CID: %w", ErrUnexpected, err)
+	}
+	if len(buf)-n > MaxBlockSize {
+		return cid.Undef, nil, fmt.Errorf("%w: block %s of %d bytes, limit %d", ErrUnexpected, c, len(buf)-n, MaxBlockSize)
+	}
+	return c, buf[n:], nil
+}
+
+// writeFrame writes an unsigned-varint length, then data.
+func writeFrame(w io.Writer, data []byte) error {
+	var hdr [binary.MaxVarintLen64]byte
+	n := binary.PutUvarint(hdr[:], uint64(len(data)))
+	if _, err := w.Write(hdr[:n]); err != nil {
+		return err
+	}
+	_, err := w.Write(data)
+	return err
+}
+
+// readFrame reads one frame of at most limit bytes.
+func readFrame(r *bufio.Reader, limit int) ([]byte, error) {
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		return nil, fmt.Errorf("frame length: %w", err)
+	}
+	if n > uint64(limit) {
+		return nil, fmt.Errorf("%w: frame of %d bytes, limit %d", ErrUnexpected, n, limit)
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, fmt.Errorf("frame: %w", err)
+	}
+	return buf, nil
+}
+
+// encodeRequest encodes {"roots": [root, ...]} as DAG-CBOR.
+func encodeRequest(roots []cid.Cid) ([]byte, error) {
+	n, err := qp.BuildMap(basicnode.Prototype.Map, 1, func(ma datamodel.MapAssembler) {
+		qp.MapEntry(ma, "roots", qp.List(int64(len(roots)), func(la datamodel.ListAssembler) {
+			for _, r := range roots {
+				qp.ListEntry(la, qp.Link(cidlink.Link{Cid: r}))
+			}
+		}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := dagcbor.Encode(n, &buf); err != nil {
+		return nil, err
+	}
+	if buf.Len() > MaxRequestSize {
+		return nil, fmt.Errorf("%w: request of %d bytes, limit %d", ErrUnexpected, buf.Len(), MaxRequestSize)
+	}
+	return buf.Bytes(), nil
+}
+
+func decodeRequest(data []byte) ([]cid.Cid, error) {
+	nb := basicnode.Prototype.Any.NewBuilder()
+	opts := dagcbor.DecodeOptions{AllowLinks: true, MaxDepth: 3}
+	if err := opts.Decode(nb, bytes.NewReader(data)); err != nil {
+		return nil, fmt.Errorf("%w: request: %w", ErrUnexpected, err)
+	}
+	list, err := nb.Build().LookupByString("roots")
+	if err != nil || list.Kind() != datamodel.Kind_List {
+		return nil, fmt.Errorf("%w: request has no roots list", ErrUnexpected)
+	}
+	if list.Length() == 0 || list.Length() > MaxRoots {
+		return nil, fmt.Errorf("%w: request of %d roots, expected 1 to %d", ErrUnexpected, list.Length(), MaxRoots)
+	}
+	out := make([]cid.Cid, 0, list.Length())
+	for it := list.ListIterator(); !it.Done(); {
+		_, v, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		l, err := v.AsLink()
+		if err != nil {
+			return nil, fmt.Errorf("%w: a root is not a link", ErrUnexpected)
+		}
+		cl, ok := l.(cidlink.Link)
+		if !ok {
+			return nil, fmt.Errorf("%w: a root is not a CID", ErrUnexpected)
+		}
+		out = append(out, cl.Cid)
+	}
+	return out, nil
+}

@@ -1,0 +1,395 @@
+package dagstream
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/content"
+	"github.com/ipfs/boxo/blockservice"
+	bstore "github.com/ipfs/boxo/blockstore"
+	"github.com/ipfs/boxo/ipld/merkledag"
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	"github.com/ipfs/go-datastore"
+	dssync "github.com/ipfs/go-datastore/sync"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	mocknet "github.com/libp2p/go-libp2p/p2p/net/mock"
+	"github.com/multiformats/go-multihash"
+)
+
+func newStore() bstore.Blockstore {
+	return bstore.NewBlockstore(dssync.MutexWrap(datastore.NewMapDatastore()))
+}
+
+// hosts returns two connected hosts: a server and a client.
+func hosts(t *testing.T) (srv, cli host.Host) {
+	t.Helper()
+	mn, err := mocknet.FullMeshConnected(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mn.Close() })
+	hs := mn.Hosts()
+	return hs[0], hs[1]
+}
+
+// testDAG stores in bs a package whose layers are a ~5 MiB UnixFS file and a
+// three-level dag-pb tree holding one leaf twice, and returns the package's
+// CID and the number of distinct blocks below it (itself included).
+func testDAG(t *testing.T, bs bstore.Blockstore) (cid.Cid, int) {
+	t.Helper()
+	ctx := context.Background()
+	dags := merkledag.NewDAGService(blockservice.New(bs, nil))
+	data := make([]byte, 5<<20+12345)
+	rand.Read(data)
+	res, err := content.ImportReader(ctx, dags, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := func(n *merkledag.ProtoNode) *merkledag.ProtoNode {
+		n.SetCidBuilder(cid.V1Builder{Codec: cid.DagProtobuf, MhType: multihash.SHA2_256})
+		return n
+	}
+	shared := v1(merkledag.NodeWithData([]byte("shared leaf")))
+	var mids []*merkledag.ProtoNode
+	for i := range 3 {
+		mid := v1(merkledag.NodeWithData([]byte{byte(i)}))
+		leaf := v1(merkledag.NodeWithData([]byte{'l', byte(i)}))
+		for _, n := range []*merkledag.ProtoNode{leaf, shared} {
+			if err := mid.AddNodeLink("", n); err != nil {
+				t.Fatal(err)
+			}
+			if err := dags.Add(ctx, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := dags.Add(ctx, mid); err != nil {
+			t.Fatal(err)
+		}
+		mids = append(mids, mid)
+	}
+	top := v1(merkledag.NodeWithData([]byte("top")))
+	for _, m := range mids {
+		if err := top.AddNodeLink("", m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := dags.Add(ctx, top); err != nil {
+		t.Fatal(err)
+	}
+	pkg := dag.TestPackage(t, "acme/big", "1.0.0", data)
+	pkg.Layers[0].Content = res.Root
+	l := pkg.Layers[0]
+	l.Name, l.Content = "tree", top.Cid()
+	pkg.Layers = append(pkg.Layers, l)
+	raw, c := dag.MustEncode(t, pkg)
+	blk, _ := blocks.NewBlockWithCid(raw, c)
+	if err := bs.Put(ctx, blk); err != nil {
+		t.Fatal(err)
+	}
+	n, err := Missing(ctx, []cid.Cid{c}, func(c cid.Cid) (blocks.Block, error) { return bs.Get(ctx, c) })
+	if err != nil || len(n) != 0 {
+		t.Fatalf("the test DAG is not whole: missing %v, %v", n, err)
+	}
+	keys, _ := bs.AllKeysChan(ctx)
+	count := 0
+	for range keys {
+		count++
+	}
+	// 1 package + file root + 6 leaves (5 MiB and a bit) + top + 3 mids + 3 leaves + 1 shared.
+	if count < 14 {
+		t.Fatalf("test DAG has %d blocks, expected at least 14", count)
+	}
+	return c, count
+}
+
+// recorder is a put that keeps what it was given, and fails on a repeat.
+type recorder struct {
+	mu   sync.Mutex
+	bs   bstore.Blockstore
+	got  []cid.Cid
+	seen map[cid.Cid]bool
+	t    *testing.T
+}
+
+func newRecorder(t *testing.T, bs bstore.Blockstore) *recorder {
+	return &recorder{bs: bs, seen: map[cid.Cid]bool{}, t: t}
+}
+
+func (r *recorder) put(b blocks.Block) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen[b.Cid()] {
+		r.t.Errorf("%s was put twice", b.Cid())
+	}
+	if err := dag.CheckBlock(b.Cid(), b.RawData()); err != nil {
+		r.t.Errorf("put a block that does not verify: %v", err)
+	}
+	r.seen[b.Cid()] = true
+	r.got = append(r.got, b.Cid())
+	return r.bs.Put(context.Background(), b)
+}
+
+func (r *recorder) get(c cid.Cid) (blocks.Block, error) { return r.bs.Get(context.Background(), c) }
+
+func TestRoundTrip(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, cli := hosts(t)
+	sbs := newStore()
+	root, count := testDAG(t, sbs)
+	Serve(srv, sbs)
+
+	rec := newRecorder(t, newStore())
+	if err := Fetch(ctx, cli, srv.ID(), []cid.Cid{root}, rec.put, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.got) != count {
+		t.Fatalf("got %d blocks, expected %d", len(rec.got), count)
+	}
+	if !rec.got[0].Equals(root) {
+		t.Fatalf("first block %s, expected the root %s", rec.got[0], root)
+	}
+	if m, err := Missing(ctx, []cid.Cid{root}, rec.get); err != nil || len(m) != 0 {
+		t.Fatalf("after the transfer, missing %v, %v", m, err)
+	}
+
+	// have: blocks the client has are checked but not put again.
+	rec2 := newRecorder(t, newStore())
+	if err := Fetch(ctx, cli, srv.ID(), []cid.Cid{root}, rec2.put, func(c cid.Cid) bool { return !c.Equals(root) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec2.got) != 1 {
+		t.Fatalf("with have, put %d blocks, expected 1", len(rec2.got))
+	}
+}
+
+// honest returns the blocks the server would send for root, in order.
+func honest(t *testing.T, bs bstore.Blockstore, root cid.Cid) []blocks.Block {
+	t.Helper()
+	var out []blocks.Block
+	w := newWalk([]cid.Cid{root})
+	for c, ok := w.next(); ok; c, ok = w.next() {
+		b, err := bs.Get(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls, err := Links(c, b.RawData())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+		w.push(ls)
+	}
+	return out
+}
+
+// lie serves, on srv, the raw frames that frames returns for each request.
+func lie(srv host.Host, frames func(w io.Writer)) {
+	srv.SetStreamHandler(ID, func(s network.Stream) {
+		defer s.Close()
+		if _, err := readFrame(bufio.NewReader(s), MaxRequestSize); err != nil {
+			s.Reset()
+			return
+		}
+		frames(s)
+	})
+}
+
+func TestLyingServer(t *testing.T) {
+	sbs := newStore()
+	root, _ := testDAG(t, sbs)
+	order := honest(t, sbs, root)
+	other := rawBlock(t, []byte("not in the DAG"))
+	cases := []struct {
+		name string
+		send []blocks.Block // what the server sends, then the end
+		bad  cid.Cid        // must not be put
+		puts int            // blocks put before the lie
+	}{
+		{"data does not match", append([]blocks.Block{mustBlock(t, []byte("forged"), root)}, order[1:]...), root, 0},
+		{"another CID", append([]blocks.Block{order[0], other}, order[2:]...), other.Cid(), 1},
+		{"out of order", append([]blocks.Block{order[0], order[2], order[1]}, order[3:]...), order[2].Cid(), 1},
+		{"a block twice", append([]blocks.Block{order[0], order[1], order[1]}, order[2:]...), cid.Undef, 2},
+		{"ends early", order[:3], cid.Undef, 3},
+		{"too much", append(order[:len(order):len(order)], other), other.Cid(), len(order)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			srv, cli := hosts(t)
+			lie(srv, func(w io.Writer) {
+				bw := bufio.NewWriter(w)
+				for _, b := range tc.send {
+					writeBlock(bw, b.Cid(), b.RawData())
+				}
+				writeFrame(bw, nil)
+				bw.Flush()
+			})
+			rec := newRecorder(t, newStore())
+			err := Fetch(ctx, cli, srv.ID(), []cid.Cid{root}, rec.put, nil)
+			if !errors.Is(err, ErrUnexpected) && !errors.Is(err, ErrIncomplete) {
+				t.Fatalf("err = %v, expected ErrUnexpected or ErrIncomplete", err)
+			}
+			t.Log(err)
+			if tc.bad.Defined() && rec.seen[tc.bad] {
+				t.Fatalf("the bad block %s was put", tc.bad)
+			}
+			if len(rec.got) != tc.puts {
+				t.Fatalf("put %d blocks, expected %d", len(rec.got), tc.puts)
+			}
+		})
+	}
+}
+
+// rawBlock returns a CIDv1 raw block of data.
+func rawBlock(t *testing.T, data []byte) blocks.Block {
+	t.Helper()
+	c, _ := dag.TestContent(t, data)
+	return mustBlock(t, data, c)
+}
+
+func mustBlock(t *testing.T, data []byte, c cid.Cid) blocks.Block {
+	t.Helper()
+	b, err := blocks.NewBlockWithCid(data, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// failing is a Blockstore that stops finding blocks after n reads.
+type failing struct {
+	bstore.Blockstore
+	mu sync.Mutex
+	n  int
+}
+
+func (f *failing) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == 0 {
+		return nil, errors.New("disk on fire")
+	}
+	f.n--
+	return f.Blockstore.Get(ctx, c)
+}
+
+func TestResume(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, cli := hosts(t)
+	sbs := newStore()
+	root, count := testDAG(t, sbs)
+	f := &failing{Blockstore: sbs, n: 5}
+	Serve(srv, f)
+
+	rec := newRecorder(t, newStore())
+	err := Fetch(ctx, cli, srv.ID(), []cid.Cid{root}, rec.put, nil)
+	if !errors.Is(err, ErrIncomplete) {
+		t.Fatalf("err = %v, expected ErrIncomplete", err)
+	}
+	if len(rec.got) == 0 || len(rec.got) > 5 {
+		t.Fatalf("put %d blocks before the break, expected 1 to 5", len(rec.got))
+	}
+	first := len(rec.got)
+	frontier, err := Missing(ctx, []cid.Cid{root}, rec.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frontier) == 0 {
+		t.Fatal("nothing missing after a broken transfer")
+	}
+	for _, c := range frontier {
+		if rec.seen[c] {
+			t.Fatalf("frontier holds %s, which arrived", c)
+		}
+	}
+	f.mu.Lock()
+	f.n = count
+	f.mu.Unlock()
+	if err := Fetch(ctx, cli, srv.ID(), frontier, rec.put, nil); err != nil {
+		t.Fatal(err) // the recorder fails the test if a block comes twice
+	}
+	if len(rec.got) != count {
+		t.Fatalf("after resuming, %d blocks (%d then %d), expected %d", len(rec.got), first, len(rec.got)-first, count)
+	}
+	if m, err := Missing(ctx, []cid.Cid{root}, rec.get); err != nil || len(m) != 0 {
+		t.Fatalf("after resuming, missing %v, %v", m, err)
+	}
+}
+
+func TestOversizedFrame(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, cli := hosts(t)
+	root := rawBlock(t, []byte("x")).Cid()
+	lie(srv, func(w io.Writer) {
+		writeFrame(w, make([]byte, maxCIDSize+MaxBlockSize+1))
+	})
+	called := false
+	err := Fetch(ctx, cli, srv.ID(), []cid.Cid{root}, func(blocks.Block) error { called = true; return nil }, nil)
+	if !errors.Is(err, ErrUnexpected) {
+		t.Fatalf("err = %v, expected ErrUnexpected", err)
+	}
+	if called {
+		t.Fatal("put was called")
+	}
+}
+
+func TestRequestLimits(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, cli := hosts(t)
+	sbs := newStore()
+	b := rawBlock(t, []byte("leaf"))
+	sbs.Put(ctx, b)
+	Serve(srv, sbs)
+
+	many := make([]cid.Cid, MaxRoots+1)
+	for i := range many {
+		many[i] = b.Cid()
+	}
+	if err := Fetch(ctx, cli, srv.ID(), many, func(blocks.Block) error { return nil }, nil); !errors.Is(err, ErrUnexpected) {
+		t.Fatalf("client: %d roots: err = %v, expected ErrUnexpected", len(many), err)
+	}
+	tooMany, err := encodeRequest(many)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, req := range map[string][]byte{
+		"too many roots": tooMany,
+		"no roots":       {0xa1, 0x65, 'r', 'o', 'o', 't', 's', 0x80},
+		"not cbor":       []byte("abc"),
+		"too large":      make([]byte, MaxRequestSize+1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, err := cli.NewStream(ctx, srv.ID(), ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			writeFrame(s, req)
+			s.CloseWrite()
+			s.SetDeadline(time.Now().Add(10 * time.Second))
+			if _, err := io.ReadAll(s); err == nil {
+				t.Fatal("the server answered; expected a reset")
+			}
+		})
+	}
+	// One root, the real thing: a single block then the end.
+	got := 0
+	if err := Fetch(ctx, cli, srv.ID(), []cid.Cid{b.Cid()}, func(blocks.Block) error { got++; return nil }, nil); err != nil || got != 1 {
+		t.Fatalf("one leaf: %d blocks, %v", got, err)
+	}
+}

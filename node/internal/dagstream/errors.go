@@ -1,0 +1,15 @@
+package dagstream
+
+import "errors"
+
+var (
+	// ErrUnexpected: the peer sent something other than the next block of the
+	// walk (another CID, bytes that do not hash to the CID, a frame too
+	// large, an early end), or a request broke the rules.
+	ErrUnexpected = errors.New("dagstream: unexpected data")
+	// ErrIncomplete: the stream ended (reset, closed or timed out) before
+	// every block of the walk arrived. The blocks already put are good.
+	ErrIncomplete = errors.New("dagstream: transfer incomplete")
+	// ErrUnsupported: a block's codec is not one the walk knows how to follow.
+	ErrUnsupported = errors.New("dagstream: unsupported codec")
+)

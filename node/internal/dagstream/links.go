@@ -1,0 +1,82 @@
+package dagstream
+
+import (
+	"fmt"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/ipfs/boxo/ipld/merkledag"
+	"github.com/ipfs/go-cid"
+)
+
+// Links returns the children of block c, in walk order: a dag-pb node's
+// links in order; none for a raw leaf; for a Cairn package, its layers'
+// content roots in order; none for other Cairn nodes (metadata sets and
+// signatures are not part of a package's DAG). Both sides of a transfer
+// walk with it, so they agree on the order.
+func Links(c cid.Cid, data []byte) ([]cid.Cid, error) {
+	switch c.Prefix().Codec {
+	case cid.Raw:
+		return nil, nil
+	case cid.DagProtobuf:
+		nd, err := merkledag.DecodeProtobuf(data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s is not dag-pb: %w", ErrUnexpected, c, err)
+		}
+		ls := nd.Links()
+		out := make([]cid.Cid, len(ls))
+		for i, l := range ls {
+			out[i] = l.Cid
+		}
+		return out, nil
+	case cid.DagCBOR:
+		kind, err := dag.Sniff(c, data)
+		if err != nil || kind != dag.NodePackage {
+			return nil, nil
+		}
+		pkg, err := dag.DecodePackage(data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s is not a package: %w", ErrUnexpected, c, err)
+		}
+		out := make([]cid.Cid, len(pkg.Layers))
+		for i, l := range pkg.Layers {
+			out[i] = l.Content
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: %s has codec 0x%x", ErrUnsupported, c, c.Prefix().Codec)
+}
+
+// walk is a depth-first pre-order walk in which each CID comes once: the
+// order in which the server sends and the client expects blocks.
+type walk struct {
+	stack []cid.Cid // next on top
+	seen  map[cid.Cid]bool
+}
+
+func newWalk(roots []cid.Cid) *walk {
+	w := &walk{seen: map[cid.Cid]bool{}}
+	w.push(roots)
+	return w
+}
+
+// next pops the next CID not yet visited; false when the walk is over.
+func (w *walk) next() (cid.Cid, bool) {
+	for len(w.stack) > 0 {
+		c := w.stack[len(w.stack)-1]
+		w.stack = w.stack[:len(w.stack)-1]
+		if !w.seen[c] {
+			w.seen[c] = true
+			return c, true
+		}
+	}
+	return cid.Undef, false
+}
+
+// push schedules children so that the first of them comes next.
+func (w *walk) push(children []cid.Cid) {
+	for i := len(children) - 1; i >= 0; i-- {
+		if !w.seen[children[i]] {
+			w.stack = append(w.stack, children[i])
+		}
+	}
+}
