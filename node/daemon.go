@@ -340,8 +340,8 @@ func (d *Daemon) storeStatLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if st, err := d.repo.store.Stat(ctx); err == nil {
-			d.blocks.Store(int64(st.Blocks))
+		if n, err := d.repo.store.CountBlocks(ctx); err == nil {
+			d.blocks.Store(int64(n))
 		}
 		t.Reset(storeStatInterval)
 	}

@@ -43,6 +43,15 @@ start_daemon() {
   echo "daemon on $1 did not start" >&2; cat "$1.log" >&2; exit 1
 }
 hwm_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+# stop PID: SIGTERM, then wait (30 s at most) until the process is gone; the
+# daemons are not children of this shell (they start in $(...)), so wait(1)
+# cannot be used.
+stop() {
+  kill -TERM "$1" 2>/dev/null || return 0
+  local i
+  for i in $(seq 300); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+}
 
 echo "publishing ${SIZE_MB} MB on A" >&2
 "$bin" --repo "$work/a" init >/dev/null
@@ -66,14 +75,14 @@ bench() {
     s=$( { /usr/bin/time -f '%e' "$bin" --repo "$b" fetch --transport "$tr" bench/fetch@1.0.0 >/dev/null; } 2>&1 | tail -n 1)
     secs+=("$s"); rss_b+=("$(hwm_mb "$bpid")")
     echo "$tr run $i: $s s, B peak RSS ${rss_b[-1]} MB" >&2
-    kill -TERM "$bpid"; wait "$bpid" 2>/dev/null || true
+    stop "$bpid"
   done
   s=$(printf '%s\n' "${secs[@]}" | median)
   echo "${name}_seconds: $s"
   echo "${name}_MBps: $(awk -v m="$SIZE_MB" -v s="$s" 'BEGIN {printf "%.0f", m / s}')"
   echo "${name}_peak_rss_B_MB: $(printf '%s\n' "${rss_b[@]}" | median)"
   echo "${name}_peak_rss_A_MB: $(hwm_mb "$apid")"
-  kill -TERM "$apid"; wait "$apid" 2>/dev/null || true
+  stop "$apid"
 }
 
 echo "size_MB: $SIZE_MB"

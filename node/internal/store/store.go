@@ -266,3 +266,21 @@ func (s *Store) Stat(ctx context.Context) (Stat, error) {
 	}
 	return st, nil
 }
+
+// CountBlocks counts the stored blocks from their keys alone, without
+// touching their values (Stat also sums their sizes, which reads them).
+func (s *Store) CountBlocks(ctx context.Context) (int, error) {
+	res, err := s.ds.Query(ctx, query.Query{Prefix: bstore.BlockPrefix.String() + "/", KeysOnly: true})
+	if err != nil {
+		return 0, err
+	}
+	defer res.Close()
+	n := 0
+	for r := range res.Next() {
+		if r.Error != nil {
+			return 0, r.Error
+		}
+		n++
+	}
+	return n, nil
+}
