@@ -573,7 +573,6 @@ func (f *fetcher) streamDAG(ctx context.Context, c cid.Cid) (bool, error) {
 		}
 		return b, err
 	}
-	put := func(b blocks.Block) error { return f.counted.Put(ctx, b) }
 	var errs []error
 	for _, p := range f.d.streamPeers() {
 		roots, err := dagstream.Missing(ctx, []cid.Cid{c}, get)
@@ -586,7 +585,11 @@ func (f *fetcher) streamDAG(ctx context.Context, c cid.Cid) (bool, error) {
 		if len(roots) > dagstream.MaxRoots {
 			roots = roots[:dagstream.MaxRoots]
 		}
-		err = dagstream.Fetch(ctx, f.d.host, p, roots, put, nil)
+		w := newBatchWriter(ctx, f.counted.PutMany)
+		err = dagstream.Fetch(ctx, f.d.host, p, roots, w.Put, nil)
+		if werr := w.Close(); werr != nil && err == nil {
+			return false, werr // the store failed, not the peer
+		}
 		if err == nil {
 			f.mu.Lock()
 			f.answered[p] = true
