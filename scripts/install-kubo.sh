@@ -20,5 +20,6 @@ chmod -R u+w "$work"
 cd "$work"
 sed -i '/^replace github.com\/libp2p\/go-libp2p =>/d' go.mod
 go get github.com/libp2p/go-libp2p@v0.51.0 >&2
-go build -o "$bin" ./cmd/ipfs >&2
+# With a cold module cache go.sum can lack entries the new versions need.
+go build -o "$bin" ./cmd/ipfs >&2 || { go mod tidy >&2 && go build -o "$bin" ./cmd/ipfs >&2; }
 echo "$bin"
