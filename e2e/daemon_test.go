@@ -30,6 +30,7 @@ var daemonArgs = []string{
 	"--listen", "/ip4/127.0.0.1/tcp/0",
 	"--listen", "/ip4/127.0.0.1/udp/0/quic-v1",
 	"--api", "127.0.0.1:0",
+	"--gateway", "127.0.0.1:0",
 	"--log-level", "debug",
 }
 
@@ -39,6 +40,7 @@ type daemonInfo struct {
 	PeerID  string    `json:"peerID"`
 	Addrs   []string  `json:"addrs"`
 	API     string    `json:"api"`
+	Gateway string    `json:"gateway"`
 	Started time.Time `json:"started"`
 }
 
@@ -47,6 +49,7 @@ type idJSON struct {
 	PeerID    string   `json:"peerID"`
 	Addrs     []string `json:"addrs"`
 	API       string   `json:"api"`
+	Gateway   string   `json:"gateway"`
 	Agent     string   `json:"agent"`
 	Protocols []string `json:"protocols"`
 	Running   bool     `json:"running"`

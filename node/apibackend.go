@@ -23,7 +23,7 @@ func (b apiBackend) ID(context.Context) (api.IDInfo, error) {
 	protos := b.d.host.Mux().Protocols()
 	slices.Sort(protos)
 	return api.IDInfo{
-		PeerID: b.d.info.PeerID, Addrs: b.d.fullAddrs(), API: b.d.info.API, Agent: Agent,
+		PeerID: b.d.info.PeerID, Addrs: b.d.fullAddrs(), API: b.d.info.API, Gateway: b.d.info.Gateway, Agent: Agent,
 		Protocols: protocolStrings(protos),
 	}, nil
 }

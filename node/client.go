@@ -133,5 +133,5 @@ func OfflineID(dir string) (IDInfo, error) {
 	if err != nil {
 		return IDInfo{}, err
 	}
-	return IDInfo{PeerID: id.String(), Addrs: cfg.Network.Listen, API: cfg.Network.API, Agent: Agent}, nil
+	return IDInfo{PeerID: id.String(), Addrs: cfg.Network.Listen, API: cfg.Network.API, Gateway: cfg.Network.Gateway, Agent: Agent}, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/cairnpkg/cairn/node/internal/api"
 	"github.com/cairnpkg/cairn/node/internal/dagstream"
 	"github.com/cairnpkg/cairn/node/internal/exchange"
+	"github.com/cairnpkg/cairn/node/internal/gateway"
 	"github.com/cairnpkg/cairn/node/internal/lookup"
 	"github.com/cairnpkg/cairn/node/internal/p2p"
 	"github.com/cairnpkg/cairn/sign"
@@ -39,6 +40,9 @@ type DaemonOptions struct {
 	API       string
 	Bootstrap []string
 	MDNS      *bool
+	// Gateway, if set, is the read-only HTTP gateway's address; "" disables
+	// the gateway.
+	Gateway *string
 	// Commands, if set, runs CLI commands on the daemon's repo for the API's
 	// POST /api/v1/run, so the CLI works while the daemon holds the repo.
 	// The CLI provides it; node knows nothing of commands.
@@ -54,6 +58,9 @@ func (o DaemonOptions) Validate() error {
 	if n.API == "" {
 		n.API = DefaultAPIAddr
 	}
+	if o.Gateway != nil {
+		n.Gateway = *o.Gateway
+	}
 	if err := n.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}
@@ -66,11 +73,13 @@ type DaemonInfo struct {
 	PeerID  string    `json:"peerID"`
 	Addrs   []string  `json:"addrs"`
 	API     string    `json:"api"`
+	Gateway string    `json:"gateway,omitempty"` // the HTTP gateway's address, if it runs
 	Started time.Time `json:"started"`
 }
 
 // Daemon is a running node: the libp2p host, the DHT, bitswap over the
-// repo's store, and the local HTTP API. Close stops it.
+// repo's store, the local HTTP API and the read-only HTTP gateway. Close
+// stops it.
 type Daemon struct {
 	repo  *Repo
 	cfg   NetworkConfig
@@ -80,6 +89,7 @@ type Daemon struct {
 	x     *exchange.Exchange
 	mdns  *p2p.MDNS
 	api   *api.Server
+	gw    *gateway.Server
 	info  DaemonInfo
 	start time.Time
 
@@ -112,6 +122,9 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	}
 	if o.MDNS != nil {
 		cfg.MDNS = *o.MDNS
+	}
+	if o.Gateway != nil {
+		cfg.Gateway = *o.Gateway
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -164,8 +177,16 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 		return nil, err
 	}
 	d.api = api.Serve(ln, handler, d.log)
+	if cfg.Gateway != "" {
+		if d.gw, err = startGateway(cfg.Gateway, r, d.log); err != nil {
+			return nil, err
+		}
+	}
 
 	d.info = DaemonInfo{PID: os.Getpid(), PeerID: id.String(), Addrs: d.fullAddrs(), API: ln.Addr().String(), Started: d.start.UTC()}
+	if d.gw != nil {
+		d.info.Gateway = d.gw.Addr().String()
+	}
 	data, err := json.MarshalIndent(d.info, "", "  ")
 	if err != nil {
 		return nil, err
@@ -188,8 +209,22 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	r.published.Store(&announce)
 	countVerdict := func(s sign.Status) { d.counters.verifications.WithLabelValues(string(s)).Inc() }
 	r.verified.Store(&countVerdict)
-	d.log.Info("daemon ready", "peer", id, "addrs", d.info.Addrs, "api", d.info.API)
+	d.log.Info("daemon ready", "peer", id, "addrs", d.info.Addrs, "api", d.info.API, "gateway", d.info.Gateway)
 	return d, nil
+}
+
+// startGateway serves the read-only HTTP gateway over the repo's blocks on
+// addr.
+func startGateway(addr string, r *Repo, log *slog.Logger) (*gateway.Server, error) {
+	h, err := gateway.NewHandler(r.store.Blockstore())
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: listen on %s: %w", addr, err)
+	}
+	return gateway.Serve(ln, h, log), nil
 }
 
 // Info returns what daemon.json says.
@@ -209,7 +244,7 @@ func (d *Daemon) fullAddrs() []string {
 	return out
 }
 
-// Close stops the API, bitswap, the DHT and the host, waits for the daemon's
+// Close stops the API, the gateway, bitswap, the DHT and the host, waits for the daemon's
 // goroutines and removes daemon.json. It is idempotent.
 func (d *Daemon) Close() error {
 	d.closeOnce.Do(func() {
@@ -220,6 +255,11 @@ func (d *Daemon) Close() error {
 		if d.api != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			errs = append(errs, d.api.Close(ctx))
+			cancel()
+		}
+		if d.gw != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			errs = append(errs, d.gw.Close(ctx))
 			cancel()
 		}
 		d.wg.Wait()

@@ -17,8 +17,9 @@ import (
 // the test ends.
 func startDaemon(t *testing.T, r *node.Repo) *node.Daemon {
 	t.Helper()
+	gw := "127.0.0.1:0"
 	d, err := node.StartDaemon(context.Background(), r, node.DaemonOptions{
-		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, API: "127.0.0.1:0",
+		Listen: []string{"/ip4/127.0.0.1/tcp/0"}, API: "127.0.0.1:0", Gateway: &gw,
 	})
 	if err != nil {
 		t.Fatalf("StartDaemon: %v", err)

@@ -2,7 +2,9 @@ package node
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/cairnpkg/cairn/node/internal/p2p"
@@ -10,10 +12,11 @@ import (
 )
 
 // Default ports (docs/network.md): 4501 for libp2p (TCP and QUIC), 4502 for
-// the local HTTP API.
+// the local HTTP API, 4503 for the read-only HTTP gateway.
 const (
-	DefaultP2PPort = 4501
-	DefaultAPIAddr = "127.0.0.1:4502"
+	DefaultP2PPort     = 4501
+	DefaultAPIAddr     = "127.0.0.1:4502"
+	DefaultGatewayAddr = "127.0.0.1:4503"
 )
 
 // NetworkConfig is config.toml's [network] section: how the daemon joins the
@@ -40,6 +43,10 @@ type NetworkConfig struct {
 	ReprovideInterval string `toml:"reprovide_interval"`
 	// API is the local HTTP API's address; it must be a loopback address.
 	API string `toml:"api"`
+	// Gateway is the read-only HTTP gateway's address (host:port, any
+	// interface: it serves only what the node holds and never writes);
+	// empty disables it.
+	Gateway string `toml:"gateway"`
 }
 
 // DefaultNetworkConfig is a private Cairn network on all interfaces.
@@ -55,6 +62,7 @@ func DefaultNetworkConfig() NetworkConfig {
 		ConnHigh:          p2p.DefaultConnHigh,
 		ReprovideInterval: "12h",
 		API:               DefaultAPIAddr,
+		Gateway:           DefaultGatewayAddr,
 	}
 }
 
@@ -83,7 +91,26 @@ func (n NetworkConfig) Validate() error {
 	if d, err := time.ParseDuration(n.ReprovideInterval); err != nil || d < time.Minute {
 		return fmt.Errorf("%w: reprovide_interval %q: expected a duration of at least 1m, like 12h", ErrInvalidConfig, n.ReprovideInterval)
 	}
+	if err := CheckGatewayAddr(n.Gateway); err != nil {
+		return err
+	}
 	return CheckAPIAddr(n.API)
+}
+
+// CheckGatewayAddr requires a host (possibly empty, for every interface) and
+// a port, or nothing at all (no gateway).
+func CheckGatewayAddr(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = strconv.ParseUint(port, 10, 16)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: gateway address %q: expected a host and port, like 127.0.0.1:4503 or :4503 (port 0 picks one; empty disables the gateway)", ErrInvalidConfig, addr)
+	}
+	return nil
 }
 
 // CheckAPIAddr requires a loopback IP and port: the API is for this machine.

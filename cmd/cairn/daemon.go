@@ -17,6 +17,7 @@ type daemonOptions struct {
 	api       string
 	bootstrap []string
 	mdns      bool
+	gateway   string
 	logLevel  string
 }
 
@@ -24,7 +25,7 @@ func newDaemonCmd(g *globalOptions) *cobra.Command {
 	o := &daemonOptions{}
 	cmd := &cobra.Command{
 		Use:   "daemon",
-		Short: "Run a node: libp2p, DHT, bitswap and the local HTTP API",
+		Short: "Run a node: libp2p, DHT, bitswap, the local HTTP API and the HTTP gateway",
 		Long: `Run a Cairn node until SIGINT or SIGTERM (a second signal stops it at once).
 With no repo yet, it creates one first (as cairn init does).
 
@@ -32,20 +33,29 @@ The node listens for peers on the [network] listen addresses of config.toml
 (TCP and QUIC; port 0 lets the OS choose), serves the repo's blocks over
 bitswap, announces its package roots in the DHT, and answers the local HTTP
 API (loopback only; a bearer token from api.token for anything that writes).
-Once ready it writes daemon.json in the repo with its pid, peer ID, full
-addresses and API address, for tools to read; cairn id shows them.
+It also serves a read-only HTTP gateway (IPFS Trustless Gateway: GET
+/ipfs/CID?format=raw or ?format=car) over the blocks the repo holds, on
+[network] gateway (default 127.0.0.1:4503; empty disables it). Once ready it
+writes daemon.json in the repo with its pid, peer ID, full addresses, API
+address and gateway address, for tools to read; cairn id shows them.
 
 Flags override config.toml for this run, so several daemons can run side by
 side on one machine, each with its own repo.`,
 		Example: `  cairn daemon
-  cairn --repo /tmp/a daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0
+  cairn --repo /tmp/a daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --gateway 127.0.0.1:0
+  cairn daemon --gateway 0.0.0.0:8080
   cairn daemon --bootstrap /ip4/10.0.0.5/tcp/4501/p2p/12D3KooW... --log-level debug`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var mdns *bool
 			if cmd.Flags().Changed("mdns") {
-				return runDaemon(cmd.Context(), g, o, &o.mdns)
+				mdns = &o.mdns
 			}
-			return runDaemon(cmd.Context(), g, o, nil)
+			var gateway *string
+			if cmd.Flags().Changed("gateway") {
+				gateway = &o.gateway
+			}
+			return runDaemon(cmd.Context(), g, o, mdns, gateway)
 		},
 	}
 	f := cmd.Flags()
@@ -53,16 +63,17 @@ side on one machine, each with its own repo.`,
 	f.StringVar(&o.api, "api", "", "address of the local HTTP API, a loopback IP and port (default from config, 127.0.0.1:4502)")
 	f.StringArrayVar(&o.bootstrap, "bootstrap", nil, "peer to join the network through, a multiaddr ending in /p2p/ID (repeatable)")
 	f.BoolVar(&o.mdns, "mdns", false, "find Cairn nodes on the local network (default from config)")
+	f.StringVar(&o.gateway, "gateway", "", `address of the read-only HTTP gateway, host:port; "" disables it (default from config, 127.0.0.1:4503)`)
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
 }
 
-func runDaemon(ctx context.Context, g *globalOptions, o *daemonOptions, mdns *bool) error {
+func runDaemon(ctx context.Context, g *globalOptions, o *daemonOptions, mdns *bool, gateway *string) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
 		return usageErrorf("--log-level %q: expected debug, info, warn or error", o.logLevel)
 	}
-	opts := node.DaemonOptions{Listen: o.listen, API: o.api, Bootstrap: o.bootstrap, MDNS: mdns}
+	opts := node.DaemonOptions{Listen: o.listen, API: o.api, Bootstrap: o.bootstrap, MDNS: mdns, Gateway: gateway}
 	if err := opts.Validate(); err != nil {
 		return err
 	}
@@ -100,7 +111,11 @@ func runDaemon(ctx context.Context, g *globalOptions, o *daemonOptions, mdns *bo
 			return err
 		}
 	} else {
-		fmt.Fprintf(g.stderr, "cairn daemon ready\npeer ID  %s\napi      %s\naddrs    %s\n", info.PeerID, info.API, strings.Join(info.Addrs, "\n         "))
+		gw := info.Gateway
+		if gw == "" {
+			gw = "off"
+		}
+		fmt.Fprintf(g.stderr, "cairn daemon ready\npeer ID  %s\napi      %s\ngateway  %s\naddrs    %s\n", info.PeerID, info.API, gw, strings.Join(info.Addrs, "\n         "))
 	}
 	<-ctx.Done() // SIGINT or SIGTERM; a second one exits at once (main.go)
 	log.Info("stopping")

@@ -14,8 +14,9 @@ func newIDCmd(g *globalOptions) *cobra.Command {
 		Use:   "id",
 		Short: "Show the node's peer ID and addresses",
 		Long: `Show the node's peer ID and, when a daemon runs, the full multiaddrs it
-listens on (with /p2p/ID, ready for cairn connect on another node) and its
-API address. With no daemon, show the configured addresses and "running": false.`,
+listens on (with /p2p/ID, ready for cairn connect on another node), its
+API address and its HTTP gateway's address ("gateway", absent when disabled).
+With no daemon, show the configured addresses and "running": false.`,
 		Example: `  cairn id
   cairn id --json | jq -r '.addrs[0]'`,
 		Args: exactArgs(0, "no arguments"),
@@ -52,6 +53,10 @@ func runID(ctx context.Context, g *globalOptions) error {
 	if !out.Running {
 		state = "not running (cairn daemon starts it)"
 	}
-	g.printf("peer ID  %s\nagent    %s\ndaemon   %s\napi      %s\naddrs    %s\n", out.PeerID, out.Agent, state, out.API, strings.Join(out.Addrs, "\n         "))
+	gw := out.Gateway
+	if gw == "" {
+		gw = "off"
+	}
+	g.printf("peer ID  %s\nagent    %s\ndaemon   %s\napi      %s\ngateway  %s\naddrs    %s\n", out.PeerID, out.Agent, state, out.API, gw, strings.Join(out.Addrs, "\n         "))
 	return nil
 }

@@ -58,9 +58,10 @@ type FetchRequest struct {
 // IDInfo describes the node: GET /api/v1/id.
 type IDInfo struct {
 	PeerID    string   `json:"peerID"`
-	Addrs     []string `json:"addrs"` // multiaddrs the node listens on
-	API       string   `json:"api"`   // the address of this API
-	Agent     string   `json:"agent"` // e.g. "cairn/0.1.0"
+	Addrs     []string `json:"addrs"`             // multiaddrs the node listens on
+	API       string   `json:"api"`               // the address of this API
+	Gateway   string   `json:"gateway,omitempty"` // the HTTP gateway's address, if it runs
+	Agent     string   `json:"agent"`             // e.g. "cairn/0.1.0"
 	Protocols []string `json:"protocols,omitempty"`
 }
 

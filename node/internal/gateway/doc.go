@@ -1,0 +1,25 @@
+// Package gateway is the daemon's read-only HTTP gateway: the IPFS Trustless
+// Gateway (https://specs.ipfs.tech/http-gateways/trustless-gateway/) over the
+// blocks the node holds, so that any HTTP client can fetch and verify them.
+//
+// It serves GET and HEAD on /ipfs/{cid}[/path] only:
+//
+//	?format=raw  (Accept: application/vnd.ipld.raw)  one block, as stored
+//	?format=car  (Accept: application/vnd.ipld.car)  a CAR of the DAG;
+//	             dag-scope=all|entity|block, entity-bytes=from:to,
+//	             order=dfs, dups=n
+//	no format    the file's bytes (a UnixFS file, deserialized)
+//
+// It is built on boxo/gateway with an offline block service: it answers from
+// the blockstore it is given and never fetches from the network, so a CID the
+// node does not hold is a 404 at once, never a wait. It never writes (any
+// other method is 405), has no /ipns/ namespace and needs no token, so it is
+// safe to expose beyond loopback.
+//
+// Example, in the daemon:
+//
+//	h, err := gateway.NewHandler(store.Blockstore())
+//	ln, err := net.Listen("tcp", "127.0.0.1:4503")
+//	srv := gateway.Serve(ln, h, log)
+//	defer srv.Close(ctx)
+package gateway

@@ -1,0 +1,57 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/ipfs/boxo/blockservice"
+	"github.com/ipfs/boxo/blockstore"
+	boxogw "github.com/ipfs/boxo/gateway"
+	"github.com/ipfs/go-cid"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// NewHandler returns the gateway's handler over bs, which it only reads. It
+// has its own Prometheus registry: boxo's metrics stay out of the global one,
+// so that several handlers can live in one process.
+func NewHandler(bs blockstore.Blockstore) (http.Handler, error) {
+	reg := prometheus.NewRegistry()
+	bsvc := blockservice.New(bs, nil) // no exchange: offline, only what bs holds
+	backend, err := boxogw.NewBlocksBackend(bsvc, boxogw.WithPrometheusRegistry(reg))
+	if err != nil {
+		return nil, err
+	}
+	h := boxogw.NewHandler(boxogw.Config{
+		DeserializedResponses: true,
+		NoDNSLink:             true,
+		DisableHTMLErrors:     true,
+		RetrievalTimeout:      boxogw.DefaultRetrievalTimeout,
+		MaxConcurrentRequests: boxogw.DefaultMaxConcurrentRequests,
+		MetricsRegistry:       reg,
+	}, backend)
+	mux := http.NewServeMux()
+	mux.Handle("/ipfs/", held(bs, h)) // no /ipns/: names would need the network
+	return mux, nil
+}
+
+// held answers 404 for a root CID that bs does not hold before h sees the
+// request: h starts a CAR response (200) before it reads the root, so that a
+// missing root would be a truncated 200 rather than a 404.
+func held(bs blockstore.Blockstore, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/ipfs/"), "/")
+		if c, err := cid.Decode(first); err == nil { // h answers CIDs that do not parse
+			ok, err := bs.Has(r.Context(), c)
+			if err != nil {
+				http.Error(w, fmt.Sprintf("check %s: %v", c, err), http.StatusInternalServerError)
+				return
+			}
+			if !ok {
+				http.Error(w, fmt.Sprintf("%s: not held by this node (the gateway serves only what the node holds)", c), http.StatusNotFound)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
