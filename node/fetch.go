@@ -187,11 +187,13 @@ func (d *Daemon) fetchCID(ctx context.Context, c cid.Cid, want *dag.Ref, timeout
 	if !rep.Trusted() {
 		return res, fmt.Errorf("%w: %s (%s): %s; nothing was kept", ErrUntrusted, pkg.Ref(), rep.Code, rep.Reason)
 	}
+	fetched := time.Since(start)
 	res.Warnings, err = commit(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
 	res.Seconds = time.Since(start).Seconds()
+	d.log.Debug("fetch timing", "package", c, "fetch_and_verify", fetched, "commit", time.Since(start)-fetched)
 	if announce := d.repo.published.Load(); announce != nil {
 		(*announce)(c) // provide it, as a publish is provided
 	}
@@ -582,7 +584,8 @@ func (f *fetcher) streamDAG(ctx context.Context, c cid.Cid) (bool, error) {
 		if len(roots) == 0 {
 			return true, nil
 		}
-		if len(roots) > dagstream.MaxRoots {
+		truncated := len(roots) > dagstream.MaxRoots
+		if truncated {
 			roots = roots[:dagstream.MaxRoots]
 		}
 		w := newBatchWriter(ctx, f.counted.PutMany)
@@ -594,7 +597,12 @@ func (f *fetcher) streamDAG(ctx context.Context, c cid.Cid) (bool, error) {
 			f.mu.Lock()
 			f.answered[p] = true
 			f.mu.Unlock()
-			continue // Missing decides whether that was all
+			if !truncated {
+				// Fetch returns nil only when its walk of every root ended
+				// exactly: the DAG is whole, no need to read it back.
+				return true, nil
+			}
+			continue // Missing finds the roots not asked for yet
 		}
 		if ctx.Err() != nil {
 			return false, ctx.Err()

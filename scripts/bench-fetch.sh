@@ -33,7 +33,7 @@ jsonfield() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^\",]*\)\"\{0,1\}.*/\1/p" | head 
 # start_daemon REPO: starts a daemon on loopback and waits (30 s at most) for
 # its daemon.json; prints its pid.
 start_daemon() {
-  "$bin" --repo "$1" daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 >"$1.log" 2>&1 &
+  "$bin" --repo "$1" daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --gateway 127.0.0.1:0 >"$1.log" 2>&1 &
   local pid=$! i
   for i in $(seq 300); do
     if [ -s "$1/daemon.json" ] && grep -q "\"pid\": $pid" "$1/daemon.json"; then echo "$pid"; return; fi

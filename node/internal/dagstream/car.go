@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/cairnpkg/cairn/dag"
@@ -143,11 +144,66 @@ func Fetch(ctx context.Context, h host.Host, p peer.ID, roots []cid.Cid, put fun
 	return receive(ctx, s, bufio.NewReaderSize(s, bufSize), roots, put, have)
 }
 
+// hashWorkers check blocks' hashes in parallel while the stream is read:
+// the walk needs only each block's links (and its CID to match), so hashing
+// need not hold up the next read. A block is put only once its hash checked.
+const hashWorkers = 2
+
 // receive reads and checks block frames until the walk of roots is over.
-func receive(ctx context.Context, s network.Stream, br *bufio.Reader, roots []cid.Cid, put func(blocks.Block) error, have func(cid.Cid) bool) error {
+func receive(ctx context.Context, s network.Stream, br *bufio.Reader, roots []cid.Cid, put func(blocks.Block) error, have func(cid.Cid) bool) (err error) {
+	type job struct {
+		n    int
+		c    cid.Cid
+		data []byte
+		put  bool
+	}
+	jobs := make(chan job, 2*hashWorkers)
+	var (
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		werr    error
+		failed  = make(chan struct{})
+	)
+	fail := func(e error) {
+		errOnce.Do(func() { werr = e; close(failed) })
+	}
+	for range hashWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				if err := dag.CheckBlock(j.c, j.data); err != nil {
+					fail(fmt.Errorf("%w: block %d: %w", ErrUnexpected, j.n, err))
+					continue
+				}
+				if !j.put {
+					continue
+				}
+				b, err := blocks.NewBlockWithCid(j.data, j.c)
+				if err == nil {
+					err = put(b)
+				}
+				if err != nil {
+					fail(err)
+				}
+			}
+		}()
+	}
+	defer func() {
+		close(jobs)
+		wg.Wait()
+		if err == nil {
+			err = werr // a hash that failed after the last frame was read
+		}
+	}()
 	w := newWalk(roots)
 	n := 0
 	for {
+		select {
+		case <-failed:
+			return werr
+		default:
+		}
 		want, more := w.next()
 		if err := s.SetReadDeadline(time.Now().Add(IdleTimeout)); err != nil {
 			return err
@@ -172,22 +228,13 @@ func receive(ctx context.Context, s network.Stream, br *bufio.Reader, roots []ci
 		case !c.Equals(want):
 			return fmt.Errorf("%w: block %d: expected %s, got %s", ErrUnexpected, n, want, c)
 		}
-		if err := dag.CheckBlock(c, data); err != nil {
-			return fmt.Errorf("%w: block %d: %w", ErrUnexpected, n, err)
-		}
+		// The links steer the walk before the hash is checked; a block that
+		// fails its hash fails the whole transfer and is never put.
 		children, err := Links(c, data)
 		if err != nil {
 			return err
 		}
-		if have == nil || !have(c) {
-			b, err := blocks.NewBlockWithCid(data, c)
-			if err != nil {
-				return err
-			}
-			if err := put(b); err != nil {
-				return err
-			}
-		}
+		jobs <- job{n: n, c: c, data: data, put: have == nil || !have(c)}
 		w.push(children)
 		n++
 	}
