@@ -107,7 +107,8 @@ func serve(s network.Stream, bs Blockstore) error {
 // its data must hash to it. Blocks for which have (if not nil) says true are
 // checked but not put. Any deviation resets the stream and returns an error
 // wrapping ErrUnexpected; a stream that ends early, ErrIncomplete. The blocks
-// put before an error are good: Missing finds what is left.
+// put before an error are good: Missing finds what is left. put is called from
+// several goroutines, in no set order, and never after Fetch returns.
 func Fetch(ctx context.Context, h host.Host, p peer.ID, roots []cid.Cid, put func(blocks.Block) error, have func(cid.Cid) bool) (err error) {
 	if len(roots) == 0 {
 		return nil
