@@ -1,5 +1,3 @@
-// Command cairn is the Cairn CLI: publish, sign, inspect, verify and extract
-// packages in a local repo. Run `cairn --help` for the tour.
 package main
 
 import (
