@@ -14,9 +14,6 @@ import (
 	"github.com/cairnpkg/cairn/node/internal/api"
 )
 
-// ErrNoDaemon: no daemon runs on the repo (or it does not answer).
-var ErrNoDaemon = errors.New("no daemon is running")
-
 // ErrDaemonNotFound: the daemon has no such package, version or block.
 var ErrDaemonNotFound = api.ErrNotFound
 

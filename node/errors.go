@@ -39,3 +39,13 @@ var (
 func isNotFound(err error) bool {
 	return errors.Is(err, store.ErrNotFound) || ipld.IsNotFound(err)
 }
+
+// ErrNoDaemon: no daemon runs on the repo (or it does not answer).
+var ErrNoDaemon = errors.New("no daemon is running")
+
+// ErrUntrusted: a fetched package is not trusted under the policy, so it was
+// not kept. The FetchResult's Report says why.
+var ErrUntrusted = errors.New("package is not trusted")
+
+// ErrBadTransport: a transport other than auto, stream or bitswap.
+var ErrBadTransport = errors.New("unknown transport")

@@ -16,10 +16,6 @@ import (
 	"github.com/ipfs/go-cid"
 )
 
-// ErrUntrusted: a fetched package is not trusted under the policy, so it was
-// not kept. The FetchResult's Report says why.
-var ErrUntrusted = errors.New("package is not trusted")
-
 // DefaultFetchTimeout bounds a fetch when the caller gives no timeout.
 const DefaultFetchTimeout = 5 * time.Minute
 

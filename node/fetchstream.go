@@ -27,9 +27,6 @@ const (
 	TransportBitswap Transport = "bitswap"
 )
 
-// ErrBadTransport: a transport other than auto, stream or bitswap.
-var ErrBadTransport = errors.New("unknown transport")
-
 // ParseTransport parses "auto", "stream" or "bitswap"; "" is auto.
 func ParseTransport(s string) (Transport, error) {
 	switch t := Transport(s); t {
