@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/ipfs/boxo/ipld/merkledag"
 	"slices"
 	"strings"
 	"sync"
@@ -51,6 +53,9 @@ func (d *Daemon) Fetch(ctx context.Context, target string, timeout time.Duration
 		c, err := d.repo.Resolve(ctx, target)
 		if err != nil {
 			return nil, err
+		}
+		if dag.CheckContentLink("content", c) == nil {
+			return d.fetchContent(ctx, c, timeout)
 		}
 		return d.fetchCID(ctx, c, nil, timeout, cfg)
 	}
@@ -200,4 +205,42 @@ func (d *Daemon) findProviders(ctx context.Context, c cid.Cid, found *atomic.Int
 			d.log.Debug("connect to provider", "peer", ai.ID, "err", err)
 		}
 	}
+}
+
+// fetchContent gets a UnixFS DAG (a raw or dag-pb CID: content, not a
+// package) over bitswap, from any peer that has it, Kubo included, and pins
+// it as content in one transaction. There is nothing to verify beyond the
+// hashes: no package, no signatures.
+func (d *Daemon) fetchContent(ctx context.Context, c cid.Cid, timeout time.Duration) (res *FetchResult, err error) {
+	start := time.Now()
+	tx, err := d.repo.store.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Abort(ctx)
+	f := newFetcher(d, tx, nil)
+	var providers atomic.Int64
+	go d.findProviders(ctx, c, &providers)
+	id := d.fetchIDs.Add(1)
+	d.fetches.Store(id, &fetchState{target: c.String(), start: start, f: f})
+	defer d.fetches.Delete(id)
+	defer func() { d.countFetch(err) }()
+	if err := merkledag.FetchGraph(ctx, c, f.dags); err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			return nil, fmt.Errorf("fetch %s: %w: not complete within %s (%d connected peers, %d providers found in the DHT, %d blocks received)",
+				c, context.DeadlineExceeded, timeout, len(d.host.Network().Peers()), providers.Load(), f.counted.blocks.Load())
+		}
+		return nil, fmt.Errorf("fetch %s: %w", c, err)
+	}
+	tx.Pin(c, store.PinContent)
+	res = &FetchResult{Package: c, Blocks: f.counted.blocks.Load(), Bytes: f.counted.bytes.Load(), Peers: []string{}}
+	if res.Warnings, err = commit(ctx, tx); err != nil {
+		return nil, err
+	}
+	res.Seconds = time.Since(start).Seconds()
+	if announce := d.repo.published.Load(); announce != nil {
+		(*announce)(c)
+	}
+	d.log.Info("fetched content", "cid", c, "blocks", res.Blocks, "bytes", res.Bytes, "seconds", res.Seconds)
+	return res, nil
 }

@@ -75,7 +75,10 @@ func runFetch(ctx context.Context, g *globalOptions, o *fetchOptions, target str
 		}
 	} else if ans.Result != nil {
 		r := ans.Result
-		if ans.Kept {
+		switch {
+		case ans.Kept && r.Name == "":
+			g.printf("fetched content %s\n  %d blocks, %s in %.1f s (pinned as content; no package, so nothing to verify but hashes)\n", r.Package, r.Blocks, humanBytes(r.Bytes), r.Seconds)
+		case ans.Kept:
 			g.printf("fetched %s@%s  %s\n  %d blocks, %s in %.1f s from %d peer(s)\n", r.Name, r.Version, r.Package, r.Blocks, humanBytes(r.Bytes), r.Seconds, len(r.Peers))
 		}
 		if r.Report != nil {
