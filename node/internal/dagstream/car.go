@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
 	"time"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/frame"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	"github.com/ipld/go-ipld-prime/codec/dagcbor"
@@ -277,31 +279,17 @@ func readBlock(r *bufio.Reader) (cid.Cid, []byte, error) {
 	return c, buf[n:], nil
 }
 
-// writeFrame writes an unsigned-varint length, then data.
-func writeFrame(w io.Writer, data []byte) error {
-	var hdr [binary.MaxVarintLen64]byte
-	n := binary.PutUvarint(hdr[:], uint64(len(data)))
-	if _, err := w.Write(hdr[:n]); err != nil {
-		return err
-	}
-	_, err := w.Write(data)
-	return err
-}
+// writeFrame writes one frame (package frame).
+func writeFrame(w io.Writer, data []byte) error { return frame.Write(w, data) }
 
-// readFrame reads one frame of at most limit bytes.
+// readFrame reads one frame of at most limit bytes; one over it is a peer
+// breaking the protocol.
 func readFrame(r *bufio.Reader, limit int) ([]byte, error) {
-	n, err := binary.ReadUvarint(r)
-	if err != nil {
-		return nil, fmt.Errorf("frame length: %w", err)
+	b, err := frame.Read(r, limit)
+	if errors.Is(err, frame.ErrTooLarge) {
+		return nil, fmt.Errorf("%w: %w", ErrUnexpected, err)
 	}
-	if n > uint64(limit) {
-		return nil, fmt.Errorf("%w: frame of %d bytes, limit %d", ErrUnexpected, n, limit)
-	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return nil, fmt.Errorf("frame: %w", err)
-	}
-	return buf, nil
+	return b, err
 }
 
 // encodeRequest encodes {"roots": [root, ...]} as DAG-CBOR.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/cairnpkg/cairn/node/internal/frame"
 	"github.com/ipfs/go-cid"
 	"github.com/ipld/go-ipld-prime/codec/dagcbor"
 	"github.com/ipld/go-ipld-prime/datamodel"
@@ -155,31 +156,16 @@ func readCID(r *bufio.Reader) (cid.Cid, error) {
 	return c, nil
 }
 
-// writeFrame writes an unsigned-varint length, then data.
-func writeFrame(w io.Writer, data []byte) error {
-	var hdr [binary.MaxVarintLen64]byte
-	n := binary.PutUvarint(hdr[:], uint64(len(data)))
-	if _, err := w.Write(hdr[:n]); err != nil {
-		return err
-	}
-	_, err := w.Write(data)
-	return err
-}
+// writeFrame writes one frame (package frame).
+func writeFrame(w io.Writer, data []byte) error { return frame.Write(w, data) }
 
 // readFrame reads one frame of at most limit bytes.
 func readFrame(r *bufio.Reader, limit int) ([]byte, error) {
-	n, err := binary.ReadUvarint(r)
+	b, err := frame.Read(r, limit)
 	if err != nil {
-		return nil, fmt.Errorf("lookup: frame length: %w", err)
+		return nil, fmt.Errorf("lookup: %w", err)
 	}
-	if n > uint64(limit) {
-		return nil, fmt.Errorf("lookup: frame of %d bytes, limit %d", n, limit)
-	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return nil, fmt.Errorf("lookup: frame: %w", err)
-	}
-	return buf, nil
+	return b, nil
 }
 
 // encodeRefs encodes {"refs": [[subject, referrer], ...]} as DAG-CBOR.

@@ -1,0 +1,46 @@
+// Package frame is the framing of Cairn's stream protocols: an unsigned
+// varint length, then that many bytes (docs/protocols.md). Reads are bounded:
+// a frame longer than the reader's limit is refused before anything is
+// allocated for it.
+//
+//	err := frame.Write(s, req)
+//	resp, err := frame.Read(bufio.NewReader(s), 1<<20)
+package frame
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ErrTooLarge: a frame whose length is above the reader's limit.
+var ErrTooLarge = errors.New("frame too large")
+
+// Write writes len(data) as an unsigned varint, then data.
+func Write(w io.Writer, data []byte) error {
+	var hdr [binary.MaxVarintLen64]byte
+	n := binary.PutUvarint(hdr[:], uint64(len(data)))
+	if _, err := w.Write(hdr[:n]); err != nil {
+		return err
+	}
+	_, err := w.Write(data)
+	return err
+}
+
+// Read reads one frame of at most limit bytes into a new buffer.
+func Read(r *bufio.Reader, limit int) ([]byte, error) {
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		return nil, fmt.Errorf("frame length: %w", err)
+	}
+	if n > uint64(limit) {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, limit)
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, fmt.Errorf("frame: %w", err)
+	}
+	return buf, nil
+}
