@@ -53,13 +53,7 @@ type Blockstore interface {
 // Serve answers whole-DAG requests on h from bs until h closes. A block bs
 // does not have (or cannot read) ends the answer with a stream reset.
 func Serve(h host.Host, bs Blockstore) {
-	h.SetStreamHandler(ID, func(s network.Stream) {
-		if err := serve(s, bs); err != nil {
-			s.Reset()
-			return
-		}
-		s.Close()
-	})
+	h.SetStreamHandler(ID, frame.Handler(func(s network.Stream) error { return serve(s, bs) }))
 }
 
 func serve(s network.Stream, bs Blockstore) error {

@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/libp2p/go-libp2p/core/network"
 )
 
 // ErrTooLarge: a frame whose length is above the reader's limit.
@@ -43,4 +45,16 @@ func Read(r *bufio.Reader, limit int) ([]byte, error) {
 		return nil, fmt.Errorf("frame: %w", err)
 	}
 	return buf, nil
+}
+
+// Handler turns serve into a stream handler that closes the stream when serve
+// succeeds and resets it when serve fails, so the peer can tell the two apart.
+func Handler(serve func(network.Stream) error) network.StreamHandler {
+	return func(s network.Stream) {
+		if err := serve(s); err != nil {
+			s.Reset()
+			return
+		}
+		s.Close()
+	}
 }

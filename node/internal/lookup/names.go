@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/frame"
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
@@ -34,13 +35,7 @@ type NameIndex interface {
 
 // ServeNames answers names requests on h from idx.
 func ServeNames(h host.Host, idx NameIndex) {
-	h.SetStreamHandler(NamesID, func(s network.Stream) {
-		if err := serveNames(s, idx); err != nil {
-			s.Reset()
-			return
-		}
-		s.Close()
-	})
+	h.SetStreamHandler(NamesID, frame.Handler(func(s network.Stream) error { return serveNames(s, idx) }))
 }
 
 func serveNames(s network.Stream, idx NameIndex) error {

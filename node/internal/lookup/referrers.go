@@ -51,13 +51,7 @@ type Index interface {
 
 // ServeReferrers answers referrers requests on h from idx until h closes.
 func ServeReferrers(h host.Host, idx Index) {
-	h.SetStreamHandler(ReferrersID, func(s network.Stream) {
-		if err := serveReferrers(s, idx); err != nil {
-			s.Reset()
-			return
-		}
-		s.Close()
-	})
+	h.SetStreamHandler(ReferrersID, frame.Handler(func(s network.Stream) error { return serveReferrers(s, idx) }))
 }
 
 func serveReferrers(s network.Stream, idx Index) error {
