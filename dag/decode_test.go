@@ -15,6 +15,7 @@ var decoders = map[NodeKind]func([]byte) error{
 	NodePackage:   func(b []byte) error { _, err := DecodePackage(b); return err },
 	NodeMetadata:  func(b []byte) error { _, err := DecodeMetadataSet(b); return err },
 	NodeSignature: func(b []byte) error { _, err := DecodeSignature(b); return err },
+	NodeLogEntry:  func(b []byte) error { _, err := DecodeLogEntry(b); return err },
 }
 
 // decodeCase is one input to a Decode function and the sentinel it must fail with

@@ -21,6 +21,7 @@ const (
 	NodeMetadata
 	NodeSignature
 	NodeContent // a UnixFS (dag-pb) or raw block
+	NodeLogEntry
 )
 
 func (k NodeKind) String() string {
@@ -33,6 +34,8 @@ func (k NodeKind) String() string {
 		return "signature"
 	case NodeContent:
 		return "content"
+	case NodeLogEntry:
+		return "log"
 	}
 	return "unknown"
 }
@@ -73,6 +76,8 @@ func Sniff(c cid.Cid, data []byte) (NodeKind, error) {
 		return NodeMetadata, nil
 	case SignatureType:
 		return NodeSignature, nil
+	case LogEntryType:
+		return NodeLogEntry, nil
 	}
 	return NodeUnknown, fmt.Errorf("%w: type %q", ErrWrongKind, s)
 }

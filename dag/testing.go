@@ -68,3 +68,14 @@ func MustEncode(t testing.TB, n interface {
 	}
 	return b, c
 }
+
+// TestNodeCID returns a fixed DAG-CBOR CID derived from label, for fixtures
+// that need a link to a node without the node itself.
+func TestNodeCID(t testing.TB, label string) cid.Cid {
+	t.Helper()
+	c, err := Prefix.Sum([]byte(label))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

@@ -1,7 +1,6 @@
 package sign
 
 import (
-	"crypto/ed25519"
 	"fmt"
 	"time"
 
@@ -29,16 +28,15 @@ func VerifySignature(s *dag.Signature) error {
 	if s.Alg != dag.AlgEd25519 {
 		return fmt.Errorf("%w: %q, expected %q", ErrUnknownAlg, s.Alg, dag.AlgEd25519)
 	}
-	pub, err := ParseDID(s.Signer)
-	if err != nil {
+	if _, err := ParseDID(s.Signer); err != nil {
 		return err
 	}
 	payload, err := s.SigningPayload()
 	if err != nil {
 		return err
 	}
-	if len(s.Sig) != ed25519.SignatureSize || !ed25519.Verify(pub, payload, s.Sig) {
-		return fmt.Errorf("%w: by %s over metadata set %s", ErrBadSignature, s.Signer, s.Subject)
+	if err := verifyEd25519(s.Signer, payload, s.Sig); err != nil {
+		return fmt.Errorf("%w: by %s over metadata set %s", err, s.Signer, s.Subject)
 	}
 	return nil
 }
