@@ -49,3 +49,12 @@ var ErrUntrusted = errors.New("package is not trusted")
 
 // ErrBadTransport: a transport other than auto, stream or bitswap.
 var ErrBadTransport = errors.New("unknown transport")
+
+// ErrBadLog: a publisher-log entry from a peer that does not decode, is not
+// signed by its log's key, or does not follow the entry before it.
+var ErrBadLog = errors.New("bad publisher log entry")
+
+// ErrEquivocation: signed publisher-log entries of keys the policy trusts
+// name different packages as one name@version, so the name does not resolve
+// (docs/logs.md). The evidence is kept; `cairn versions` and `verify` show it.
+var ErrEquivocation = errors.New("equivocation")

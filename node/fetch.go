@@ -93,8 +93,11 @@ func (d *Daemon) Fetch(ctx context.Context, target string, timeout time.Duration
 // nameCandidates returns the package CIDs the repo's index, then connected
 // peers, map ref to.
 func (d *Daemon) nameCandidates(ctx context.Context, ref dag.Ref) ([]cid.Cid, error) {
-	if c, err := d.repo.store.Lookup(ctx, ref); err == nil {
+	switch c, err := d.repo.ResolveRef(ctx, ref); {
+	case err == nil:
 		return []cid.Cid{c}, nil
+	case !errors.Is(err, ErrNotFound):
+		return nil, err // an equivocation is never resolved by asking around
 	}
 	var (
 		mu    sync.Mutex

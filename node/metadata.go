@@ -28,13 +28,16 @@ type SignedResult struct {
 	Metadata  cid.Cid `json:"metadata"`
 	Signature cid.Cid `json:"signature"`
 	Signer    string  `json:"signer"`
+	// Log is the publisher-log entry appended.
+	Log *LogRef `json:"log,omitempty"`
 	// Warnings say what went wrong after the commit point.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
 // AddMetadata stores a new metadata set about req.Package, signed by req.Key.
 func (r *Repo) AddMetadata(ctx context.Context, req MetadataRequest) (*SignedResult, error) {
-	if _, err := r.Package(ctx, req.Package); err != nil {
+	pkg, err := r.Package(ctx, req.Package)
+	if err != nil {
 		return nil, err
 	}
 	key, err := r.key(req.Key)
@@ -51,7 +54,11 @@ func (r *Repo) AddMetadata(ctx context.Context, req MetadataRequest) (*SignedRes
 	}
 	defer tx.Abort(ctx)
 	meta := &dag.MetadataSet{Subject: req.Package, Kind: orDefault(req.Kind, dag.KindBuild), Entries: req.Entries, Inputs: req.Inputs, Created: now}
-	metaCID, sigCID, err := r.putSigned(ctx, tx, meta, key, orDefault(req.Role, dag.RolePublisher), now)
+	metaCID, sigCID, fresh, err := r.putSigned(ctx, tx, meta, key, orDefault(req.Role, dag.RolePublisher), now)
+	if err != nil {
+		return nil, err
+	}
+	entry, err := r.appendLog(ctx, tx, fresh, key, pkg.Ref(), req.Package, []cid.Cid{metaCID}, []cid.Cid{sigCID}, now)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +66,7 @@ func (r *Repo) AddMetadata(ctx context.Context, req MetadataRequest) (*SignedRes
 	if err != nil {
 		return nil, err
 	}
-	return &SignedResult{Package: req.Package, Metadata: metaCID, Signature: sigCID, Signer: key.DID(), Warnings: warnings}, nil
+	return &SignedResult{Package: req.Package, Metadata: metaCID, Signature: sigCID, Signer: key.DID(), Log: r.afterAppend(entry), Warnings: warnings}, nil
 }
 
 // SignRequest adds a signature to a metadata set in the repo.
@@ -86,16 +93,25 @@ func (r *Repo) Sign(ctx context.Context, req SignRequest) (*SignedResult, error)
 	if err != nil {
 		return nil, err
 	}
+	pkg, err := r.Package(ctx, meta.Subject)
+	if err != nil {
+		return nil, fmt.Errorf("the package metadata set %s describes: %w", req.Metadata, err)
+	}
 	key, err := r.key(req.Key)
 	if err != nil {
 		return nil, err
 	}
+	now := clock(req.Now)()
 	tx, err := r.store.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Abort(ctx)
-	sigCID, err := r.putSignature(ctx, tx, req.Metadata, key, orDefault(req.Role, dag.RolePublisher), clock(req.Now)())
+	sigCID, fresh, err := r.putSignature(ctx, tx, req.Metadata, key, orDefault(req.Role, dag.RolePublisher), now)
+	if err != nil {
+		return nil, err
+	}
+	entry, err := r.appendLog(ctx, tx, fresh, key, pkg.Ref(), meta.Subject, []cid.Cid{req.Metadata}, []cid.Cid{sigCID}, now)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +119,7 @@ func (r *Repo) Sign(ctx context.Context, req SignRequest) (*SignedResult, error)
 	if err != nil {
 		return nil, err
 	}
-	return &SignedResult{Package: meta.Subject, Metadata: req.Metadata, Signature: sigCID, Signer: key.DID(), Warnings: warnings}, nil
+	return &SignedResult{Package: meta.Subject, Metadata: req.Metadata, Signature: sigCID, Signer: key.DID(), Log: r.afterAppend(entry), Warnings: warnings}, nil
 }
 
 func clock(now func() time.Time) func() time.Time {

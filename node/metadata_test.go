@@ -45,8 +45,13 @@ func TestAddMetadataAndSign(t *testing.T) {
 			t.Errorf("result = %+v", meta)
 		}
 		after := repoStat(t, r)
-		if after.Refs != before.Refs+2 || after.Pins != before.Pins+2 || after.Blocks != before.Blocks+2 || after.Versions != before.Versions {
-			t.Errorf("Stat %+v -> %+v: want 2 more referrers, pins and blocks", before.Stat, after.Stat)
+		// The set and its signature, plus the signer's new log entry (pinned, not a referrer).
+		if after.Refs != before.Refs+2 || after.Pins != before.Pins+3 || after.Blocks != before.Blocks+3 ||
+			after.Versions != before.Versions || after.Logs != before.Logs+1 {
+			t.Errorf("Stat %+v -> %+v: want 2 more referrers, 3 more pins and blocks, one more log entry", before.Stat, after.Stat)
+		}
+		if meta.Log == nil || meta.Log.Signer != defaultKey.DID() || meta.Log.Seq != 3 {
+			t.Errorf("log entry = %+v, want entry 3 of the default key's log (after its two publishes)", meta.Log)
 		}
 		v, err := r.Inspect(ctx, pub.Package)
 		if err != nil {
@@ -80,8 +85,11 @@ func TestAddMetadataAndSign(t *testing.T) {
 			t.Errorf("result = %+v", res)
 		}
 		after := repoStat(t, r)
-		if after.Refs != before.Refs+1 || after.Pins != before.Pins+1 || after.Blocks != before.Blocks+1 {
-			t.Errorf("Stat %+v -> %+v: want one more referrer, pin and block", before.Stat, after.Stat)
+		if after.Refs != before.Refs+1 || after.Pins != before.Pins+2 || after.Blocks != before.Blocks+2 || after.Logs != before.Logs+1 {
+			t.Errorf("Stat %+v -> %+v: want one more referrer, two more pins and blocks (signature, log entry)", before.Stat, after.Stat)
+		}
+		if res.Log == nil || res.Log.Signer != second.DID() || res.Log.Seq != 1 {
+			t.Errorf("log entry = %+v, want entry 1 of the second key's log", res.Log)
 		}
 		v, err := r.Inspect(ctx, pub.Package)
 		if err != nil {

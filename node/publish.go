@@ -50,6 +50,8 @@ type PublishResult struct {
 	Version   string      `json:"version"`
 	Layers    []LayerView `json:"layers"`
 	Signer    string      `json:"signer"`
+	// Log is the publisher-log entry the publish appended.
+	Log *LogRef `json:"log,omitempty"`
 	// TrustAdded is the pattern auto-trust added to the policy, if any.
 	TrustAdded string `json:"trustAdded,omitempty"`
 	// Warnings say what went wrong after the package was committed.
@@ -155,7 +157,11 @@ func (r *Repo) Publish(ctx context.Context, req PublishRequest) (*PublishResult,
 	tx.SetVersion(pkg.Ref(), pkgCID)
 
 	meta := &dag.MetadataSet{Subject: pkgCID, Kind: orDefault(req.Kind, dag.KindBuild), Entries: req.Entries, Inputs: req.Inputs, Created: now}
-	metaCID, sigCID, err := r.putSigned(ctx, tx, meta, key, orDefault(req.Role, dag.RolePublisher), now)
+	metaCID, sigCID, fresh, err := r.putSigned(ctx, tx, meta, key, orDefault(req.Role, dag.RolePublisher), now)
+	if err != nil {
+		return nil, err
+	}
+	entry, err := r.appendLog(ctx, tx, fresh, key, pkg.Ref(), pkgCID, []cid.Cid{metaCID}, []cid.Cid{sigCID}, now)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +170,7 @@ func (r *Repo) Publish(ctx context.Context, req PublishRequest) (*PublishResult,
 		return nil, err
 	}
 	res := &PublishResult{
-		Warnings: warnings,
+		Warnings: warnings, Log: r.afterAppend(entry),
 		Package:  pkgCID, Metadata: metaCID, Signature: sigCID,
 		Name: req.Name.String(), Version: req.Version, Layers: layerViews(pkg.Layers), Signer: key.DID(),
 	}
@@ -184,35 +190,42 @@ func (r *Repo) Publish(ctx context.Context, req PublishRequest) (*PublishResult,
 
 // putSigned stores a metadata set and key's signature over it, with their pins
 // and referrer index entries, in tx.
-func (r *Repo) putSigned(ctx context.Context, tx *store.Txn, meta *dag.MetadataSet, key *sign.Key, role string, now time.Time) (cid.Cid, cid.Cid, error) {
+func (r *Repo) putSigned(ctx context.Context, tx *store.Txn, meta *dag.MetadataSet, key *sign.Key, role string, now time.Time) (metaCID, sigCID cid.Cid, fresh bool, err error) {
 	metaBytes, metaCID, err := meta.Encode()
 	if err != nil {
-		return cid.Undef, cid.Undef, err
+		return cid.Undef, cid.Undef, false, err
 	}
 	if err := tx.PutNode(ctx, metaCID, metaBytes); err != nil {
-		return cid.Undef, cid.Undef, err
+		return cid.Undef, cid.Undef, false, err
 	}
 	tx.Pin(metaCID, store.PinMetadata)
 	tx.AddReferrer(meta.Subject, metaCID, dag.NodeMetadata)
-	sigCID, err := r.putSignature(ctx, tx, metaCID, key, role, now)
-	return metaCID, sigCID, err
+	sigCID, fresh, err = r.putSignature(ctx, tx, metaCID, key, role, now)
+	return metaCID, sigCID, fresh, err
 }
 
-func (r *Repo) putSignature(ctx context.Context, tx *store.Txn, metaCID cid.Cid, key *sign.Key, role string, now time.Time) (cid.Cid, error) {
+// putSignature stores key's signature over metaCID in tx. fresh says whether
+// the signature is new to the repo: signing the same set again at the same
+// second makes the same node, which the key's log already names.
+func (r *Repo) putSignature(ctx context.Context, tx *store.Txn, metaCID cid.Cid, key *sign.Key, role string, now time.Time) (_ cid.Cid, fresh bool, _ error) {
 	sig, err := sign.Sign(key, metaCID, role, now)
 	if err != nil {
-		return cid.Undef, err
+		return cid.Undef, false, err
 	}
 	sigBytes, sigCID, err := sig.Encode()
 	if err != nil {
-		return cid.Undef, err
+		return cid.Undef, false, err
+	}
+	had, err := r.store.Has(ctx, sigCID)
+	if err != nil {
+		return cid.Undef, false, err
 	}
 	if err := tx.PutNode(ctx, sigCID, sigBytes); err != nil {
-		return cid.Undef, err
+		return cid.Undef, false, err
 	}
 	tx.Pin(sigCID, store.PinSignature)
 	tx.AddReferrer(metaCID, sigCID, dag.NodeSignature)
-	return sigCID, nil
+	return sigCID, !had, nil
 }
 
 // checkInputs requires every input to be a package in the repo, so provenance

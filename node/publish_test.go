@@ -200,9 +200,9 @@ func TestPublishGetInspectVerify(t *testing.T) {
 
 	t.Run("stat", func(t *testing.T) {
 		st := repoStat(t, r)
-		// Each publish pins content root, package, metadata set and signature,
-		// and indexes two referrers.
-		if st.Versions != 2 || st.Pins != 8 || st.Refs != 4 || st.Journal != 0 {
+		// Each publish pins content root, package, metadata set, signature and
+		// the signer's log entry, and indexes two referrers.
+		if st.Versions != 2 || st.Pins != 10 || st.Refs != 4 || st.Journal != 0 || st.Logs != 2 {
 			t.Errorf("Stat = %+v", st)
 		}
 		if st.Bytes < uint64(len(fileData))+dirRes.Layers[0].Size {

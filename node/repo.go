@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/internal/atomicfile"
 	"github.com/cairnpkg/cairn/node/internal/store"
 	"github.com/cairnpkg/cairn/sign"
@@ -51,6 +52,9 @@ type Repo struct {
 
 	// published, if set (by a daemon), is told of each package published.
 	published atomic.Pointer[func(cid.Cid)]
+	// logAppended, if set (by a daemon), is told of each committed entry of a
+	// local key's publisher log, with the key, to announce the new head.
+	logAppended atomic.Pointer[func(*dag.LogEntry, cid.Cid, *sign.Key)]
 	// verified, if set (by a daemon), is told of each verification's verdict.
 	verified atomic.Pointer[func(sign.Status)]
 

@@ -10,14 +10,15 @@ import (
 	"github.com/ipfs/go-cid"
 )
 
-// Resolve turns a CID or a NAME@VERSION into a CID.
+// Resolve turns a CID or a NAME@VERSION into a CID; a name resolves from
+// trusted publisher logs, then the repo's index (ResolveRef).
 func (r *Repo) Resolve(ctx context.Context, s string) (cid.Cid, error) {
 	if strings.Contains(s, "@") {
 		ref, err := dag.ParseRef(s)
 		if err != nil {
 			return cid.Undef, err
 		}
-		return r.store.Lookup(ctx, ref)
+		return r.ResolveRef(ctx, ref)
 	}
 	if strings.Contains(s, "/") {
 		return cid.Undef, fmt.Errorf("%w: %q: expected a CID or NAME@VERSION (add @VERSION)", dag.ErrInvalidName, s)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/sign"
 	"github.com/ipfs/go-cid"
 )
@@ -20,10 +21,18 @@ func (r *Repo) Verify(ctx context.Context, c cid.Cid, pol *sign.Policy) (*sign.R
 		}
 	}
 	rep, err := sign.Verify(ctx, verifySource{r}, pol, c)
-	if err == nil {
-		r.countVerdict(rep.Status)
+	if err != nil {
+		return nil, err
 	}
-	return rep, err
+	if ref, err := dag.ParseRef(rep.Name + "@" + rep.Version); err == nil {
+		evs, err := r.equivocations(ctx, ref, pol)
+		if err != nil {
+			return nil, err
+		}
+		rep.AddEquivocations(evs)
+	}
+	r.countVerdict(rep.Status)
+	return rep, nil
 }
 
 // countVerdict tells a daemon's metrics of a verdict, if a daemon runs.

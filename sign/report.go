@@ -1,6 +1,7 @@
 package sign
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -43,6 +44,7 @@ const (
 	CodeInputUntrusted  Code = "input-untrusted"   // a package in the provenance chain is not trusted
 	CodeCycle           Code = "provenance-cycle"  // the provenance chain loops back on itself
 	CodeTooDeep         Code = "provenance-too-deep"
+	CodeEquivocation    Code = "equivocation" // signed log entries name two packages for this name@version
 )
 
 // Report is the verdict on a package: every metadata set that names it, with each
@@ -60,6 +62,22 @@ type Report struct {
 	Metadata  []MetadataReport `json:"metadata"`
 	// Inputs are the reports of the packages the trusted metadata sets name as inputs.
 	Inputs []*Report `json:"inputs,omitempty"`
+	// Equivocations are proofs, from publisher logs, that keys trusted for
+	// Name signed entries naming different packages as Name@Version; with
+	// any, the verdict is invalid (CodeEquivocation) whatever the signatures say.
+	Equivocations []Equivocation `json:"equivocations,omitempty"`
+}
+
+// AddEquivocations records proofs of equivocation about the report's
+// name@version and makes the verdict invalid: a package whose name two signed
+// entries dispute is never silently trusted.
+func (r *Report) AddEquivocations(es []Equivocation) {
+	if len(es) == 0 {
+		return
+	}
+	r.Equivocations = append(r.Equivocations, es...)
+	r.Status, r.Code = Invalid, CodeEquivocation
+	r.Reason = fmt.Sprintf("%s@%s is disputed: %d proof(s) of equivocation in publisher logs (signed entries naming different packages)", r.Name, r.Version, len(r.Equivocations))
 }
 
 // Trusted reports whether the package may be used under the policy.

@@ -14,6 +14,9 @@ var (
 	// commit point failed: syncing to disk, or dropping the journal (which the
 	// next Open retries).
 	ErrAfterCommit = errors.New("committed, but a step after the commit failed")
+	// ErrLogFork: a log entry whose sequence number the store holds under
+	// another CID.
+	ErrLogFork = errors.New("log already has another entry at that sequence number")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store is closed")
 )

@@ -234,6 +234,8 @@ type Stat struct {
 	Versions int    `json:"versions"`
 	Refs     int    `json:"referrers"`
 	Journal  int    `json:"journal"`
+	Logs     int    `json:"logEntries"`
+	Evidence int    `json:"evidence"`
 	Bytes    uint64 `json:"blockBytes"`
 }
 
@@ -245,7 +247,7 @@ func (s *Store) Stat(ctx context.Context) (Stat, error) {
 		n      *int
 	}{
 		{bstore.BlockPrefix, &st.Blocks}, {pinsPrefix, &st.Pins}, {namesPrefix, &st.Versions},
-		{refsPrefix, &st.Refs}, {journalPrefix, &st.Journal},
+		{refsPrefix, &st.Refs}, {journalPrefix, &st.Journal}, {logsPrefix, &st.Logs}, {evidencePrefix, &st.Evidence},
 	}
 	for _, c := range counts {
 		res, err := s.ds.Query(ctx, query.Query{Prefix: c.prefix.String() + "/", KeysOnly: true, ReturnsSizes: true})

@@ -58,6 +58,9 @@ type Txn struct {
 	pins     map[cid.Cid]Pin
 	versions map[ds.Key]cid.Cid
 	refs     map[ds.Key][]byte
+	logs     map[ds.Key]cid.Cid
+	heads    map[string]Head
+	evidence map[ds.Key]Evidence
 }
 
 // Begin starts a Txn, waiting for the running one to finish.
@@ -75,6 +78,7 @@ func (s *Store) Begin(ctx context.Context) (*Txn, error) {
 	return &Txn{
 		s: s, id: hex.EncodeToString(id[:]),
 		pins: map[cid.Cid]Pin{}, versions: map[ds.Key]cid.Cid{}, refs: map[ds.Key][]byte{},
+		logs: map[ds.Key]cid.Cid{}, heads: map[string]Head{}, evidence: map[ds.Key]Evidence{},
 	}, nil
 }
 
@@ -172,6 +176,9 @@ func (t *Txn) Commit(ctx context.Context) error {
 		if err := dtx.Put(ctx, k, v); err != nil {
 			return err
 		}
+	}
+	if err := t.commitLogs(ctx, dtx); err != nil {
+		return err
 	}
 	if err := dtx.Put(ctx, doneKey(t.id), nil); err != nil {
 		return err
