@@ -1,0 +1,131 @@
+package heads
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/cairnpkg/cairn/node/internal/frame"
+	"github.com/libp2p/go-libp2p/core/network"
+)
+
+func TestExchangeBothWays(t *testing.T) {
+	a, b := newHost(t), newHost(t)
+	connect(t, a, b)
+	srcA, srcB := &source{}, &source{}
+	srcA.set(testHead(t, 1, 5), testHead(t, 2, 1))
+	srcB.set(testHead(t, 2, 3), testHead(t, 3, 9))
+	sinkB := newSink()
+	Serve(b, srcB.get, sinkB.put)
+
+	got, err := Exchange(context.Background(), a, b.ID(), srcA.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := srcB.get(context.Background()); !equalHeads(got, want) {
+		t.Fatalf("A got %v, B holds %v", got, want)
+	}
+	want, _ := srcA.get(context.Background())
+	sinkB.waitFor(t, a.ID(), "B's sink has A's heads", func(hs []Head) bool { return equalHeads(hs, want) })
+
+	// A node with no heads (nil source) sends and receives an empty list.
+	got, err = Exchange(context.Background(), a, b.ID(), nil)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("with no heads: %v, %v", got, err)
+	}
+	sinkB.waitFor(t, a.ID(), "B's sink has A's empty heads", func(hs []Head) bool { return len(hs) == 0 })
+}
+
+func TestExchangeRefusesABadSource(t *testing.T) {
+	a, b := newHost(t), newHost(t)
+	connect(t, a, b)
+	Serve(b, nil, nil)
+	bad := func(context.Context) ([]Head, error) { return []Head{{Signer: signerEd, Seq: 0}}, nil }
+	if _, err := Exchange(context.Background(), a, b.ID(), bad); !errors.Is(err, ErrInvalidHead) {
+		t.Fatalf("err = %v, want ErrInvalidHead", err)
+	}
+}
+
+// TestServerResetsOnGarbage: a request that breaks the rules gets a reset,
+// not an answer, and never reaches the sink.
+func TestServerResetsOnGarbage(t *testing.T) {
+	a, b := newHost(t), newHost(t)
+	connect(t, a, b)
+	sinkB := newSink()
+	Serve(b, (&source{}).get, sinkB.put)
+	unsorted := encodeRaw(t, []rawHead{goodRaw(t, 2), goodRaw(t, 1)}, true)
+
+	for _, tc := range []struct {
+		name string
+		send func(s network.Stream) error
+	}{
+		{"not CBOR", func(s network.Stream) error { return frame.Write(s, []byte{0xff, 0x00}) }},
+		{"signers out of order", func(s network.Stream) error { return frame.Write(s, unsorted) }},
+		{"frame over the limit", func(s network.Stream) error {
+			_, err := s.Write([]byte{0xff, 0xff, 0xff, 0x7f}) // a length of 256 MiB, no payload
+			return err
+		}},
+		{"cut short", func(s network.Stream) error { _, err := s.Write([]byte{0x05, 0x80}); return err }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			s, err := a.NewStream(ctx, b.ID(), ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Reset()
+			s.SetDeadline(time.Now().Add(10 * time.Second))
+			if err := tc.send(s); err != nil {
+				t.Fatal(err)
+			}
+			s.CloseWrite()
+			resp, err := frame.Read(bufio.NewReader(s), MaxMessageSize)
+			if !errors.Is(err, network.ErrReset) {
+				t.Fatalf("read %x, %v; want a reset", resp, err)
+			}
+			// The handler has returned (the reset comes after), so a sink call
+			// would have happened already.
+			if n := sinkB.count(a.ID()); n != 0 {
+				t.Fatalf("sink called %d times", n)
+			}
+		})
+	}
+	// The control: a good request after all that reaches the sink.
+	if _, err := Exchange(context.Background(), a, b.ID(), nil); err != nil {
+		t.Fatal(err)
+	}
+	sinkB.waitFor(t, a.ID(), "a good request reaches the sink", func([]Head) bool { return true })
+}
+
+// TestExchangeRefusesGarbage: an answer that breaks the rules is an error.
+func TestExchangeRefusesGarbage(t *testing.T) {
+	a, b := newHost(t), newHost(t)
+	connect(t, a, b)
+	dup := encodeRaw(t, []rawHead{goodRaw(t, 1), goodRaw(t, 1)}, true)
+	b.SetStreamHandler(ID, frame.Handler(func(s network.Stream) error { return frame.Write(s, dup) }))
+	if _, err := Exchange(context.Background(), a, b.ID(), nil); !errors.Is(err, ErrDuplicateSigner) {
+		t.Fatalf("err = %v, want ErrDuplicateSigner", err)
+	}
+}
+
+// TestExchangeEndsWithItsContext: a server that never answers does not hold
+// the asker beyond its context.
+func TestExchangeEndsWithItsContext(t *testing.T) {
+	a, b := newHost(t), newHost(t)
+	connect(t, a, b)
+	release := make(chan struct{})
+	defer close(release)
+	b.SetStreamHandler(ID, func(s network.Stream) { <-release; s.Reset() })
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := Exchange(ctx, a, b.ID(), nil); err == nil {
+		t.Fatal("a silent server answered")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Exchange returned after %v", d)
+	}
+}
