@@ -171,7 +171,7 @@ func (r *Repo) Publish(ctx context.Context, req PublishRequest) (*PublishResult,
 	}
 	res := &PublishResult{
 		Warnings: warnings, Log: r.afterAppend(entry),
-		Package:  pkgCID, Metadata: metaCID, Signature: sigCID,
+		Package: pkgCID, Metadata: metaCID, Signature: sigCID,
 		Name: req.Name.String(), Version: req.Version, Layers: layerViews(pkg.Layers), Signer: key.DID(),
 	}
 	if r.cfg.AutoTrust {
