@@ -18,6 +18,8 @@ import (
 	"github.com/cairnpkg/cairn/node/internal/dagstream"
 	"github.com/cairnpkg/cairn/node/internal/exchange"
 	"github.com/cairnpkg/cairn/node/internal/gateway"
+	"github.com/cairnpkg/cairn/node/internal/gossip"
+	"github.com/cairnpkg/cairn/node/internal/heads"
 	"github.com/cairnpkg/cairn/node/internal/lookup"
 	"github.com/cairnpkg/cairn/node/internal/p2p"
 	"github.com/cairnpkg/cairn/sign"
@@ -81,17 +83,22 @@ type DaemonInfo struct {
 // repo's store, the local HTTP API and the read-only HTTP gateway. Close
 // stops it.
 type Daemon struct {
-	repo  *Repo
-	cfg   NetworkConfig
-	log   *slog.Logger
-	host  host.Host
-	dht   *dht.IpfsDHT
-	x     *exchange.Exchange
-	mdns  *p2p.MDNS
-	api   *api.Server
-	gw    *gateway.Server
-	info  DaemonInfo
-	start time.Time
+	repo *Repo
+	cfg  NetworkConfig
+	log  *slog.Logger
+	host host.Host
+	dht  *dht.IpfsDHT
+	x    *exchange.Exchange
+	mdns *p2p.MDNS
+	api  *api.Server
+	gw   *gateway.Server
+	info DaemonInfo
+
+	gossip *gossip.Gossip
+	syncer *heads.Syncer
+	follow *follower
+	mirror *mirrorer
+	start  time.Time
 
 	commands func(ctx context.Context, args []string) CommandResult
 
@@ -161,6 +168,9 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	lookup.ServeReferrers(d.host, r.store)
 	lookup.ServeNames(d.host, r.store)
 	dagstream.Serve(d.host, r.store.Blockstore())
+	if err := d.startLogs(ctx); err != nil {
+		return nil, fmt.Errorf("publisher logs: %w", err)
+	}
 	if cfg.MDNS {
 		if d.mdns, err = p2p.StartMDNS(ctx, d.host, d.log); err != nil {
 			return nil, fmt.Errorf("mdns: %w", err)
@@ -250,8 +260,8 @@ func (d *Daemon) Close() error {
 	d.closeOnce.Do(func() {
 		d.repo.published.Store(nil)
 		d.repo.verified.Store(nil)
+		errs := d.stopLogs()
 		d.cancel()
-		var errs []error
 		if d.api != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			errs = append(errs, d.api.Close(ctx))

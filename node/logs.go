@@ -269,3 +269,37 @@ func trustsKey(pol *sign.Policy, name dag.Name, did string) bool {
 	ok, _ := rule.Trusts(did, "")
 	return ok
 }
+
+// LogEntryInspection is one log entry, as `cairn inspect ENTRY` shows it.
+type LogEntryInspection struct {
+	Signer string `json:"signer"`
+	LogEntryView
+	// Signature is "valid" when the entry's signature verifies.
+	Signature string `json:"signature"`
+	// InLog says whether the entry is the one the repo holds at its seq of
+	// its signer's log (false for the other half of a fork).
+	InLog bool `json:"inLog"`
+}
+
+// InspectLogEntry returns the log entry c; ErrNotFound if c is not held, an
+// error wrapping dag.ErrWrongKind if c is not a log entry.
+func (r *Repo) InspectLogEntry(ctx context.Context, c cid.Cid) (*LogEntryInspection, error) {
+	e, err := r.logEntry(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	v := &LogEntryInspection{Signer: e.Signer, Signature: "valid", LogEntryView: LogEntryView{
+		Seq: e.Seq, Entry: c, Created: e.Created, Name: e.Name.String(), Version: e.Version,
+		Package: e.Package, Metadata: e.Metadata, Signatures: e.Signatures,
+	}}
+	if e.Prev.Defined() {
+		p := e.Prev
+		v.Prev = &p
+	}
+	if err := sign.VerifyLogEntry(e); err != nil {
+		v.Signature = err.Error()
+	}
+	held, err := r.store.LogEntry(ctx, e.Signer, e.Seq)
+	v.InLog = err == nil && held.Equals(c)
+	return v, nil
+}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cairnpkg/cairn/node/internal/heads"
 	"github.com/cairnpkg/cairn/node/internal/p2p"
 	ma "github.com/multiformats/go-multiaddr"
 )
@@ -41,6 +42,10 @@ type NetworkConfig struct {
 	// ReprovideInterval is how often package roots are announced again in
 	// the DHT, e.g. "12h".
 	ReprovideInterval string `toml:"reprovide_interval"`
+	// HeadsInterval is how often the daemon compares publisher-log heads
+	// with each connected peer (/cairn/heads/1.0.0), besides on connect;
+	// "" is 30s.
+	HeadsInterval string `toml:"heads_interval,omitempty"`
 	// API is the local HTTP API's address; it must be a loopback address.
 	API string `toml:"api"`
 	// Gateway is the read-only HTTP gateway's address (host:port, any
@@ -91,10 +96,24 @@ func (n NetworkConfig) Validate() error {
 	if d, err := time.ParseDuration(n.ReprovideInterval); err != nil || d < time.Minute {
 		return fmt.Errorf("%w: reprovide_interval %q: expected a duration of at least 1m, like 12h", ErrInvalidConfig, n.ReprovideInterval)
 	}
+	if n.HeadsInterval != "" {
+		if d, err := time.ParseDuration(n.HeadsInterval); err != nil || d < time.Second {
+			return fmt.Errorf("%w: heads_interval %q: expected a duration of at least 1s, like 30s", ErrInvalidConfig, n.HeadsInterval)
+		}
+	}
 	if err := CheckGatewayAddr(n.Gateway); err != nil {
 		return err
 	}
 	return CheckAPIAddr(n.API)
+}
+
+// headsInterval is HeadsInterval as a duration (checked by Validate).
+func (n NetworkConfig) headsInterval() time.Duration {
+	d, err := time.ParseDuration(n.HeadsInterval)
+	if err != nil {
+		return heads.DefaultInterval
+	}
+	return d
 }
 
 // CheckGatewayAddr requires a host (possibly empty, for every interface) and

@@ -55,6 +55,12 @@ type Repo struct {
 	// logAppended, if set (by a daemon), is told of each committed entry of a
 	// local key's publisher log, with the key, to announce the new head.
 	logAppended atomic.Pointer[func(*dag.LogEntry, cid.Cid, *sign.Key)]
+	// mirrorsChanged, if set (by a daemon), is told when a mirror rule is added.
+	mirrorsChanged atomic.Pointer[func()]
+	// rejections, if set (by a daemon), returns the heads it did not follow.
+	rejections atomic.Pointer[func() []Rejection]
+	// mirrorMu serializes read-modify-write of the mirror rules.
+	mirrorMu sync.Mutex
 	// verified, if set (by a daemon), is told of each verification's verdict.
 	verified atomic.Pointer[func(sign.Status)]
 

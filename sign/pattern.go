@@ -56,3 +56,15 @@ func (p Pattern) specificity() int {
 		return 2
 	}
 }
+
+// Overlaps reports whether some package name matches both p and q.
+func (p Pattern) Overlaps(q Pattern) bool {
+	if p == "*" || q == "*" {
+		return true
+	}
+	ns := func(x Pattern) string { n, _, _ := strings.Cut(string(x), "/"); return n }
+	if ns(p) != ns(q) {
+		return false
+	}
+	return p.specificity() == 1 || q.specificity() == 1 || p == q
+}

@@ -722,3 +722,18 @@ func clonePolicy(p *Policy) *Policy {
 	}
 	return c
 }
+
+func TestPatternOverlaps(t *testing.T) {
+	cases := []struct {
+		p, q Pattern
+		want bool
+	}{
+		{"*", "acme/x", true}, {"acme/*", "*", true}, {"acme/*", "acme/x", true}, {"acme/x", "acme/*", true},
+		{"acme/x", "acme/x", true}, {"acme/x", "acme/y", false}, {"acme/*", "other/*", false}, {"acme/x", "other/x", false},
+	}
+	for _, c := range cases {
+		if got := c.p.Overlaps(c.q); got != c.want {
+			t.Errorf("%q.Overlaps(%q) = %v, want %v", c.p, c.q, got, c.want)
+		}
+	}
+}

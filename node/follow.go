@@ -1,0 +1,283 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// followTimeout bounds one catch-up of one log.
+const followTimeout = time.Minute
+
+// maxRejections is how many refused heads of unfollowed keys the daemon
+// remembers for `mirror status`.
+const maxRejections = 32
+
+// headNews is a log head a peer says it holds, from an announcement or a
+// head exchange.
+type headNews struct {
+	signer string
+	seq    uint64
+	head   cid.Cid
+	from   peer.ID
+	addrs  []string
+}
+
+// Rejection is an announced head the node did not follow, and why.
+type Rejection struct {
+	Signer string    `json:"signer"`
+	Seq    uint64    `json:"seq"`
+	Head   cid.Cid   `json:"head"`
+	From   string    `json:"from"`
+	Claim  string    `json:"claim,omitempty"` // name@version the head entry names, if fetched
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// follower catches the daemon's logs up with the heads peers hold: one
+// goroutine walks one log at a time back from a newer head to what the repo
+// holds, and ingests the entries.
+type follower struct {
+	d *Daemon
+
+	mu         sync.Mutex
+	pending    map[string]headNews // signer -> newest head heard of
+	rejections []Rejection
+	probing    chan struct{} // bounds fetches of unfollowed heads (for the reason)
+	wake       chan struct{}
+}
+
+func newFollower(d *Daemon) *follower {
+	return &follower{d: d, pending: map[string]headNews{}, probing: make(chan struct{}, 2), wake: make(chan struct{}, 1)}
+}
+
+// heard takes news of a head: queued if the repo follows the key and the
+// head is news, remembered as a rejection if the repo does not follow it.
+func (f *follower) heard(ctx context.Context, n headNews) {
+	follows, err := f.d.follows(n.signer)
+	if err != nil {
+		f.d.log.Warn("read policy", "err", err)
+		return
+	}
+	if !follows {
+		f.reject(ctx, n)
+		return
+	}
+	if held, err := f.d.repo.store.LogHead(ctx, n.signer); err == nil && n.seq <= held.Seq {
+		// Not news, unless it is another entry at a seq held: a fork to prove.
+		if c, err := f.d.repo.store.LogEntry(ctx, n.signer, n.seq); err != nil || c.Equals(n.head) {
+			return
+		}
+	}
+	f.mu.Lock()
+	if old, ok := f.pending[n.signer]; !ok || n.seq >= old.seq {
+		f.pending[n.signer] = n
+	}
+	f.mu.Unlock()
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run catches up one queued log after another until ctx ends.
+func (f *follower) run(ctx context.Context) {
+	defer f.d.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-f.wake:
+		}
+		for {
+			n, ok := f.next()
+			if !ok {
+				break
+			}
+			cctx, cancel := context.WithTimeout(ctx, followTimeout)
+			res, err := f.d.followLog(cctx, n)
+			cancel()
+			switch {
+			case err != nil:
+				f.d.log.Warn("log catch-up failed", "signer", n.signer, "head", n.seq, "from", n.from, "err", err)
+			case len(res.Added) > 0 || len(res.Evidence) > 0:
+				f.d.log.Info("log caught up", "signer", n.signer, "added", len(res.Added), "head", n.seq, "evidence", len(res.Evidence))
+				f.d.mirror.poke()
+			}
+		}
+	}
+}
+
+func (f *follower) next() (headNews, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for s, n := range f.pending {
+		delete(f.pending, s)
+		return n, true
+	}
+	return headNews{}, false
+}
+
+// reject remembers a head of a key the repo does not follow. When it can, it
+// fetches the head entry (one small block, checked), in the background, to
+// say what it claimed.
+func (f *follower) reject(ctx context.Context, n headNews) {
+	rj := Rejection{Signer: n.signer, Seq: n.seq, Head: n.head, From: n.from.String(), At: time.Now().UTC(),
+		Reason: "the key is not in the trust policy: its log is not followed, resolved or mirrored"}
+	select {
+	case f.probing <- struct{}{}:
+		f.d.wg.Add(1)
+		go func() {
+			defer f.d.wg.Done()
+			defer func() { <-f.probing }()
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			if data, err := f.d.getBlock(pctx, n.head, n.from, n.addrs); err == nil {
+				if b, err := checkLogBlock(n.head, data, n.signer); err == nil {
+					rj.Claim = b.entry.Ref().String()
+					rj.Reason = fmt.Sprintf("%s is claimed by %s, which the trust policy does not trust for %s: not followed, resolved or mirrored",
+						rj.Claim, n.signer, b.entry.Name)
+				} else {
+					rj.Reason = fmt.Sprintf("the key is not in the trust policy, and its head entry is bad: %v", err)
+				}
+			}
+			f.remember(rj)
+		}()
+	default:
+		f.remember(rj)
+	}
+}
+
+func (f *follower) remember(rj Rejection) {
+	f.d.log.Info("log head not followed", "signer", rj.Signer, "seq", rj.Seq, "from", rj.From, "reason", rj.Reason)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rejections = append(f.rejections, rj)
+	if len(f.rejections) > maxRejections {
+		f.rejections = slices.Delete(f.rejections, 0, len(f.rejections)-maxRejections)
+	}
+}
+
+func (f *follower) recentRejections() []Rejection {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.rejections)
+}
+
+// follows reports whether the repo follows signer's log: the key is one of
+// its own, or the trust policy names it for some pattern.
+func (d *Daemon) follows(signer string) (bool, error) {
+	pol, err := d.repo.Policy()
+	if err != nil {
+		return false, err
+	}
+	for _, r := range pol.Rules {
+		if slices.Contains(r.Keys, signer) {
+			return true, nil
+		}
+	}
+	names, err := d.repo.keys.List()
+	if err != nil {
+		return false, err
+	}
+	for _, name := range names {
+		if k, err := d.repo.keys.Get(name); err == nil && k.DID() == signer {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// followLog fetches the entries of n's log from n.head back to what the repo
+// holds (at most MaxLogWalk), each checked against its CID, its signature and
+// the seq it must have, and ingests them.
+func (d *Daemon) followLog(ctx context.Context, n headNews) (*IngestResult, error) {
+	held, err := d.repo.store.LogHead(ctx, n.signer)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	var chain []logBlock // newest first
+	c, want := n.head, n.seq
+	for {
+		data, err := d.getBlock(ctx, c, n.from, n.addrs)
+		if err != nil {
+			return nil, fmt.Errorf("entry %d (%s): %w", want, c, err)
+		}
+		b, err := checkLogBlock(c, data, n.signer)
+		if err != nil {
+			return nil, err
+		}
+		if b.entry.Seq != want {
+			return nil, fmt.Errorf("%w: %s is entry %d, expected %d", ErrBadLog, c, b.entry.Seq, want)
+		}
+		chain = append(chain, b)
+		e := b.entry
+		if e.Seq == 1 || e.Seq <= held.Seq || (e.Seq-1 == held.Seq && e.Prev.Equals(held.CID)) {
+			break
+		}
+		if len(chain) >= MaxLogWalk {
+			return nil, fmt.Errorf("%w: more than %d entries of %s beyond what this node holds", ErrBadLog, MaxLogWalk, n.signer)
+		}
+		c, want = e.Prev, e.Seq-1
+	}
+	slices.Reverse(chain)
+	return d.repo.ingestLog(ctx, chain)
+}
+
+// getBlock fetches one block over bitswap, connecting first to the peer
+// that told of it (and its address hints) if it is not connected. The block
+// is not stored: the caller checks it and stores it in its own Txn.
+func (d *Daemon) getBlock(ctx context.Context, c cid.Cid, from peer.ID, addrs []string) ([]byte, error) {
+	if data, err := d.repo.store.Block(ctx, c); err == nil {
+		return data, nil
+	}
+	d.connectHint(ctx, from, addrs)
+	b, err := d.x.NewSession(ctx).GetBlock(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := dag.CheckBlock(c, b.RawData()); err != nil {
+		return nil, err
+	}
+	return b.RawData(), nil
+}
+
+// connectHint connects to p, through addrs (multiaddrs with /p2p/ID) if given,
+// unless already connected. Failure is not an error: bitswap asks every
+// connected peer anyway.
+func (d *Daemon) connectHint(ctx context.Context, p peer.ID, addrs []string) {
+	if p == "" || p == d.host.ID() || len(d.host.Network().ConnsToPeer(p)) > 0 {
+		return
+	}
+	var infos []peer.AddrInfo
+	for _, s := range addrs {
+		m, err := ma.NewMultiaddr(s)
+		if err != nil {
+			continue
+		}
+		if ai, err := peer.AddrInfoFromP2pAddr(m); err == nil && ai.ID != d.host.ID() {
+			infos = append(infos, *ai)
+		}
+	}
+	if len(infos) == 0 {
+		infos = append(infos, peer.AddrInfo{ID: p})
+	}
+	for _, ai := range infos {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := d.host.Connect(cctx, ai)
+		cancel()
+		if err == nil {
+			return
+		}
+		d.log.Debug("connect to announcer", "peer", ai.ID, "err", err)
+	}
+}
