@@ -16,7 +16,7 @@ const (
 	exitOK          = 0
 	exitError       = 1 // anything not below
 	exitUsage       = 2 // bad flags, arguments or input files
-	exitUntrusted   = 3 // verify: the package is not trusted under the policy
+	exitUntrusted   = 3 // verify: the package is not trusted under the policy (or its name@version is in equivocation)
 	exitNotFound    = 4 // no such package, version, key or block
 	exitLocked      = 5 // another process holds the repo
 	exitTimeout     = 6 // the work did not finish in its time (fetch --timeout)
@@ -37,7 +37,7 @@ func (u usageError) Unwrap() error { return u.err }
 
 func exitCode(err error) int {
 	switch {
-	case errors.Is(err, errUntrusted), errors.Is(err, node.ErrUntrusted):
+	case errors.Is(err, errUntrusted), errors.Is(err, node.ErrUntrusted), errors.Is(err, node.ErrEquivocation):
 		return exitUntrusted
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted

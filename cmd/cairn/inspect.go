@@ -11,7 +11,7 @@ import (
 func newInspectCmd(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "inspect CID|NAME@VERSION",
-		Short: "Show a package: layers, metadata sets, entries, signatures and verdicts",
+		Short: "Show a package (layers, metadata sets, entries, signatures, verdicts) or a publisher-log entry",
 		Example: `  cairn inspect acme/hello@1.2.0
   cairn inspect bafyrei... --json | jq '.metadata[].entries'`,
 		Args: exactArgs(1, "a package (CID or NAME@VERSION)"),
@@ -24,6 +24,9 @@ func runInspect(ctx context.Context, g *globalOptions, arg string) error {
 		c, err := r.Resolve(ctx, arg)
 		if err != nil {
 			return err
+		}
+		if e, err := r.InspectLogEntry(ctx, c); err == nil {
+			return printLogEntry(g, e)
 		}
 		v, err := r.Inspect(ctx, c)
 		if err != nil {
@@ -67,4 +70,27 @@ func runInspect(ctx context.Context, g *globalOptions, arg string) error {
 		}
 		return nil
 	})
+}
+
+// printLogEntry shows a publisher-log entry.
+func printLogEntry(g *globalOptions, e *node.LogEntryInspection) error {
+	if g.json {
+		return g.printJSON(e)
+	}
+	g.printf("log entry %d of %s\n  entry      %s\n", e.Seq, safeText(e.Signer), e.Entry)
+	if e.Prev != nil {
+		g.printf("  prev       %s\n", e.Prev)
+	}
+	g.printf("  created    %s\n  names      %s@%s = %s\n", e.Created.Format("2006-01-02T15:04:05Z"), safeText(e.Name), safeText(e.Version), e.Package)
+	for _, m := range e.Metadata {
+		g.printf("  metadata   %s\n", m)
+	}
+	for _, s := range e.Signatures {
+		g.printf("  signature  %s\n", s)
+	}
+	g.printf("  signed     %s\n", safeText(e.Signature))
+	if !e.InLog {
+		g.printf("  not the entry this repo holds at seq %d: the other half of a fork (cairn log shows the evidence)\n", e.Seq)
+	}
+	return nil
 }

@@ -72,6 +72,7 @@ func runMetaAdd(ctx context.Context, g *globalOptions, o *metaAddOptions, pkgArg
 			return g.printJSON(res)
 		}
 		g.printf("metadata   %s\nsignature  %s\nsigner     %s\n", res.Metadata, res.Signature, res.Signer)
+		g.printf("log        %s\n", logLine(res.Log))
 		return nil
 	})
 }

@@ -111,6 +111,7 @@ func runPublish(ctx context.Context, g *globalOptions, o *publishOptions, paths 
 		for _, l := range res.Layers {
 			g.printf("  layer      %s  %s  %s  %s\n", l.Name, l.Content, humanBytes(int64(l.Size)), l.MediaType)
 		}
+		g.printf("  log        %s\n", logLine(res.Log))
 		if res.TrustAdded != "" {
 			g.printf("policy: now trusting %s for %s (first publish there; see cairn trust ls)\n", res.Signer, res.TrustAdded)
 		}

@@ -47,6 +47,7 @@ func runSign(ctx context.Context, g *globalOptions, o *signOptions, arg string) 
 			return g.printJSON(res)
 		}
 		g.printf("signature  %s\nsigner     %s\n", res.Signature, res.Signer)
+		g.printf("log        %s\n", logLine(res.Log))
 		return nil
 	})
 }
