@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/cairnpkg/cairn/dag"
@@ -84,7 +85,10 @@ func (d *Daemon) stopLogs() []error {
 	return errs
 }
 
-// announce gossips the new head of k's log: e, stored under c.
+// announce gossips the new head of k's log: e, stored under c. When the
+// key's announcement budget is spent (gossip's per-key rate limit, which
+// receivers apply too), only the newest head is announced again once the
+// budget refills: it covers every entry before it.
 func (d *Daemon) announce(ctx context.Context, e *dag.LogEntry, c cid.Cid, k *sign.Key) {
 	addrs := d.fullAddrs()
 	if len(addrs) > dag.MaxAnnounceAddrs {
@@ -95,9 +99,58 @@ func (d *Daemon) announce(ctx context.Context, e *dag.LogEntry, c cid.Cid, k *si
 		d.log.Warn("sign announcement", "err", err)
 		return
 	}
-	if err := d.gossip.Publish(ctx, a); err != nil {
+	err := d.gossip.Publish(ctx, a)
+	switch {
+	case errors.Is(err, gossip.ErrRateLimited):
+		d.deferAnnounce(ctx, e, c, k)
+	case err != nil:
 		d.log.Warn("announce log head", "signer", e.Signer, "seq", e.Seq, "err", err)
+	default:
+		d.log.Debug("announced log head", "signer", e.Signer, "seq", e.Seq, "head", c)
+	}
+}
+
+// deferredHead is a head whose announcement waits for the key's budget.
+type deferredHead struct {
+	entry *dag.LogEntry
+	cid   cid.Cid
+	key   *sign.Key
+}
+
+// deferAnnounce keeps e as the newest head of its log to announce, and
+// starts the retry unless one is waiting.
+func (d *Daemon) deferAnnounce(ctx context.Context, e *dag.LogEntry, c cid.Cid, k *sign.Key) {
+	d.annMu.Lock()
+	defer d.annMu.Unlock()
+	if old, ok := d.deferred[e.Signer]; ok && old.entry.Seq >= e.Seq {
 		return
 	}
-	d.log.Debug("announced log head", "signer", e.Signer, "seq", e.Seq, "head", c)
+	if d.deferred == nil {
+		d.deferred = map[string]deferredHead{}
+	}
+	_, waiting := d.deferred[e.Signer]
+	d.deferred[e.Signer] = deferredHead{e, c, k}
+	if waiting {
+		return
+	}
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		t := time.NewTimer(announceRetry)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		d.annMu.Lock()
+		h := d.deferred[e.Signer]
+		delete(d.deferred, e.Signer)
+		d.annMu.Unlock()
+		d.announce(ctx, h.entry, h.cid, h.key)
+	}()
 }
+
+// announceRetry is how long a rate-limited announcement waits: one token of
+// the per-key budget.
+const announceRetry = time.Second

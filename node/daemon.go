@@ -98,7 +98,11 @@ type Daemon struct {
 	syncer *heads.Syncer
 	follow *follower
 	mirror *mirrorer
-	start  time.Time
+	// deferred holds, per key, the newest head whose announcement waits for
+	// the key's gossip budget (announce.go).
+	annMu    sync.Mutex
+	deferred map[string]deferredHead
+	start    time.Time
 
 	commands func(ctx context.Context, args []string) CommandResult
 
