@@ -219,6 +219,9 @@ func TestEquivocation(t *testing.T) {
 	}
 	// The name does not resolve, and the package verify knew is now disputed.
 	b.fail(3, []string{"equivocation"}, "verify", "acme/app@1.0.0")
+	if out := b.fail(3, nil, "verify", real.Package.S).stdout; !strings.Contains(out, "equivocation (fork): acme/app@1.0.0") {
+		t.Errorf("verify does not print the proof:\n%s", out)
+	}
 	res := b.fail(3, nil, "verify", real.Package.S, "--json")
 	var rep struct {
 		Status        string             `json:"status"`

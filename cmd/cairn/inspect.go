@@ -37,8 +37,9 @@ func runInspect(ctx context.Context, g *globalOptions, arg string) error {
 		}
 		g.printf("%s@%s\n  package  %s\n  status   %s\n", v.Name, v.Version, v.CID, verdict(v.Status, v.Code))
 		if v.Reason != "" {
-			g.printf("  why      %s\n", v.Reason)
+			g.printf("  why      %s\n", safeText(v.Reason))
 		}
+		printEquivocations(g.stdout, v.Report.Equivocations, "  ")
 		g.printf("layers:\n")
 		for _, l := range v.Layers {
 			g.printf("  %s\n    content  %s\n    type     %s\n    size     %d (%s)\n", l.Name, l.Content, l.MediaType, l.Size, humanBytes(int64(l.Size)))

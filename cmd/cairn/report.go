@@ -34,6 +34,7 @@ func printReport(w io.Writer, r *sign.Report, depth int) {
 	if r.Reason != "" {
 		fmt.Fprintf(w, "%s  why: %s [%s]\n", ind, safeText(r.Reason), r.Code)
 	}
+	printEquivocations(w, r.Equivocations, ind+"  ")
 	for _, m := range r.Metadata {
 		fmt.Fprintf(w, "%s  metadata %s  kind=%s  %s, %d valid signature(s)\n", ind, m.CID, m.Kind, verdict(m.Status, m.Code), m.Valid)
 		if m.Reason != "" {
