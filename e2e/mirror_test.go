@@ -234,6 +234,16 @@ func TestEquivocation(t *testing.T) {
 	if rep.Status != "invalid" || rep.Code != "equivocation" || len(rep.Equivocations) == 0 {
 		t.Errorf("verify of the mirrored package = %+v, want invalid, equivocation, with evidence", rep)
 	}
+	// The API reports it too: the report with its proofs, and 409 for the name.
+	var apiRep struct {
+		Code          string             `json:"code"`
+		Equivocations []equivocationJSON `json:"equivocations"`
+	}
+	apiGet(t, db, "/api/v1/verify?target="+real.Package.S, http.StatusOK, &apiRep)
+	if apiRep.Code != "equivocation" || len(apiRep.Equivocations) == 0 {
+		t.Errorf("GET /api/v1/verify = %+v, want the proofs", apiRep)
+	}
+	apiGet(t, db, "/api/v1/verify?target=acme/app@1.0.0", http.StatusConflict, nil)
 	if out := b.ok("log", acmeKey).stdout; !strings.Contains(out, "fork") {
 		t.Errorf("cairn log of acme's key does not show the fork:\n%s", out)
 	}
@@ -285,5 +295,23 @@ func TestMirrorKilledMidFetch(t *testing.T) {
 	b.json(&st, "repo", "stat")
 	if st.Journal != 0 {
 		t.Errorf("repo stat after the mirror finished: journal %d, want 0", st.Journal)
+	}
+}
+
+// apiGet GETs path from d's API, wants status, and decodes a 200 body into v.
+func apiGet(t *testing.T, d *daemon, path string, status int, v any) {
+	t.Helper()
+	resp, err := http.Get("http://" + d.info().API + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != status {
+		t.Fatalf("GET %s: %s, want %d", path, resp.Status, status)
+	}
+	if v != nil {
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
 	}
 }

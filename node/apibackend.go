@@ -10,6 +10,8 @@ import (
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node/internal/api"
+	"github.com/cairnpkg/cairn/sign"
+	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 )
@@ -129,3 +131,43 @@ func (b apiBackend) Run(ctx context.Context, req api.RunRequest) (api.RunResult,
 }
 
 func (b apiBackend) Fetches(context.Context) (any, error) { return b.d.Fetches(), nil }
+
+// Read answers the API's read-only views: a verification report (with proofs
+// of equivocation), the versions of a name, a key's log, the mirror status.
+func (b apiBackend) Read(ctx context.Context, what, arg string) (any, error) {
+	r := b.d.repo
+	var (
+		v   any
+		err error
+	)
+	switch what {
+	case "verify":
+		var c cid.Cid
+		if c, err = r.Resolve(ctx, arg); err == nil {
+			v, err = r.Verify(ctx, c, nil)
+		}
+	case "versions":
+		var name dag.Name
+		if name, err = dag.ParseName(arg); err == nil {
+			v, err = r.Versions(ctx, name)
+		}
+	case "log":
+		v, err = r.Log(ctx, arg, 0)
+	case "mirror":
+		v, err = r.MirrorStatus(ctx)
+	default:
+		return nil, fmt.Errorf("%w: no view %q", api.ErrNotFound, what)
+	}
+	switch {
+	case err == nil:
+		return v, nil
+	case errors.Is(err, dag.ErrInvalidCID), errors.Is(err, dag.ErrInvalidName), errors.Is(err, dag.ErrInvalidVersion),
+		errors.Is(err, ErrNotPackage), errors.Is(err, sign.ErrInvalidDID), errors.Is(err, sign.ErrInvalidKeyName):
+		return nil, withStatus(api.ErrBadRequest, err)
+	case errors.Is(err, ErrEquivocation):
+		return nil, withStatus(api.ErrConflict, err)
+	case errors.Is(err, ErrNotFound), errors.Is(err, sign.ErrKeyNotFound):
+		return nil, withStatus(api.ErrNotFound, err)
+	}
+	return nil, err
+}

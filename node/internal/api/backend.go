@@ -28,6 +28,10 @@ type Backend interface {
 	// Fetches describes the fetches in progress (GET /api/v1/fetches),
 	// encoded as JSON.
 	Fetches(ctx context.Context) (any, error)
+	// Read answers the read-only routes over the repo's logs and trust:
+	// what is "verify", "versions", "log" or "mirror"; arg is the target
+	// (a CID or NAME@VERSION), the package name or the key, or "".
+	Read(ctx context.Context, what, arg string) (any, error)
 }
 
 // RunRequest is the body of POST /api/v1/run: a cairn command line, without

@@ -29,6 +29,9 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrNotFound (404): no such route, or the Backend has no such thing.
 	ErrNotFound = errors.New("not found")
+	// ErrConflict (409): the request names something that is disputed (a
+	// name@version with proofs of equivocation).
+	ErrConflict = errors.New("conflict")
 	// ErrUnavailable (503): the daemon cannot serve the request now (it is
 	// shutting down). The Client also returns it, wrapped, when no daemon
 	// answers at its address.
@@ -59,6 +62,7 @@ var statuses = []struct {
 	{ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
 	{ErrForbidden, http.StatusForbidden, "forbidden"},
 	{ErrNotFound, http.StatusNotFound, "not-found"},
+	{ErrConflict, http.StatusConflict, "conflict"},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed, "method-not-allowed"},
 	{errTooLarge, http.StatusRequestEntityTooLarge, "too-large"},
 	{errUnsupportedMediaType, http.StatusUnsupportedMediaType, "unsupported-media-type"},
@@ -102,7 +106,7 @@ func (e *Error) Error() string {
 // Is reports whether target is the exported sentinel of e's status.
 func (e *Error) Is(target error) bool {
 	switch target {
-	case ErrBadRequest, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrUnavailable, ErrTimeout:
+	case ErrBadRequest, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrConflict, ErrUnavailable, ErrTimeout:
 		status, _ := statusOf(target)
 		return e.Status == status
 	}

@@ -2,7 +2,10 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/cairnpkg/cairn/node/internal/api"
@@ -63,5 +66,42 @@ func TestFetchesRoute(t *testing.T) {
 	}
 	if len(out) != 1 || out[0] != "in progress" {
 		t.Fatalf("fetches %v", out)
+	}
+}
+
+func TestReadRoutes(t *testing.T) {
+	h := newHandler(t, &fakeBackend{})
+	cases := []struct {
+		target, what, arg string
+		status            int
+	}{
+		{"/api/v1/verify?target=acme/app@1.0.0", "verify", "acme/app@1.0.0", http.StatusOK},
+		{"/api/v1/versions?name=acme/app", "versions", "acme/app", http.StatusOK},
+		{"/api/v1/log?key=did:key:z6Mk", "log", "did:key:z6Mk", http.StatusOK},
+		{"/api/v1/mirror", "mirror", "", http.StatusOK},
+		{"/api/v1/versions", "", "", http.StatusBadRequest},
+		{"/api/v1/verify?target=disputed", "", "", http.StatusConflict},
+	}
+	get := func(method, target string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, target, nil)
+		req.Host = "127.0.0.1:5001"
+		return serve(t, h, req)
+	}
+	for _, c := range cases {
+		rec := get(http.MethodGet, c.target)
+		if rec.Code != c.status {
+			t.Errorf("GET %s = %d, want %d: %s", c.target, rec.Code, c.status, rec.Body)
+			continue
+		}
+		if c.status != http.StatusOK {
+			continue
+		}
+		var got map[string]string
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || got["what"] != c.what || got["arg"] != c.arg {
+			t.Errorf("GET %s answered %s (%v)", c.target, rec.Body, err)
+		}
+	}
+	if rec := get(http.MethodPost, "/api/v1/mirror"); rec.Code != http.StatusMethodNotAllowed && rec.Code != http.StatusUnauthorized {
+		t.Errorf("POST /api/v1/mirror = %d, want 405 (or 401 before the method is looked at)", rec.Code)
 	}
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"context"
 	"encoding/json"
 	"io"
@@ -53,6 +54,17 @@ func (b *fakeBackend) Fetch(_ context.Context, req api.FetchRequest) (any, error
 		return nil, b.err
 	}
 	return map[string]string{"fetched": req.Target, "timeout": req.Timeout}, nil
+}
+
+// Read echoes what it was asked; arg "disputed" is an equivocation (409).
+func (b *fakeBackend) Read(_ context.Context, what, arg string) (any, error) {
+	if b.err != nil {
+		return nil, b.err
+	}
+	if arg == "disputed" {
+		return nil, fmt.Errorf("%w: acme/app@1.0.0 is disputed", api.ErrConflict)
+	}
+	return map[string]string{"what": what, "arg": arg}, nil
 }
 
 func (b *fakeBackend) Fetches(context.Context) (any, error) {

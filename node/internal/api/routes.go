@@ -36,6 +36,11 @@ func (h *handler) newRoutes(metrics http.Handler) map[string]route {
 		"/api/v1/fetch":   {http.MethodPost, h.answer(h.fetch)},
 		"/api/v1/run":     {http.MethodPost, h.answer(h.run)},
 		"/api/v1/fetches": {http.MethodGet, h.answer(func(r *http.Request) (any, error) { return h.backend.Fetches(r.Context()) })},
+		// Read-only views (docs/api.md): ?target=CID|NAME@VERSION, ?name=NS/NAME, ?key=DID|NAME.
+		"/api/v1/verify":   {http.MethodGet, h.answer(h.read("verify", "target"))},
+		"/api/v1/versions": {http.MethodGet, h.answer(h.read("versions", "name"))},
+		"/api/v1/log":      {http.MethodGet, h.answer(h.read("log", "key"))},
+		"/api/v1/mirror":   {http.MethodGet, h.answer(h.read("mirror", ""))},
 	}
 	if metrics != nil {
 		routes["/metrics"] = route{http.MethodGet, metrics}
@@ -174,4 +179,19 @@ func decodeBody(r *http.Request, v any) error {
 		return fmt.Errorf("%w: the body is over %d bytes", errTooLarge, maxBodyBytes)
 	}
 	return fmt.Errorf("%w: invalid JSON body: %w", ErrBadRequest, err)
+}
+
+// read answers a read-only view from the query parameter param (required
+// unless param is "").
+func (h *handler) read(what, param string) func(r *http.Request) (any, error) {
+	return func(r *http.Request) (any, error) {
+		arg := ""
+		if param != "" {
+			arg = r.URL.Query().Get(param)
+			if arg == "" {
+				return nil, fmt.Errorf("%w: %s needs ?%s=", ErrBadRequest, r.URL.Path, param)
+			}
+		}
+		return h.backend.Read(r.Context(), what, arg)
+	}
 }
