@@ -14,8 +14,9 @@ import (
 	"time"
 )
 
-// cairnBin is the binary under test, built once by TestMain, in binDir.
-var cairnBin, binDir string
+// cairnBin is the binary under test, built once by TestMain, in binDir;
+// rogueBin is the misbehaving peer of e2e/rogue, built next to it.
+var cairnBin, rogueBin, binDir string
 
 // bigFileOnce makes the 512 MiB file that interruption tests publish, once.
 var (
@@ -80,6 +81,13 @@ func buildAndRun(m *testing.M) int {
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build cairn:", err)
+		return 1
+	}
+	rogueBin = filepath.Join(dir, "rogue")
+	build = exec.Command("go", "build", "-o", rogueBin, "github.com/cairnpkg/cairn/e2e/rogue")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build rogue:", err)
 		return 1
 	}
 	return m.Run()
