@@ -30,7 +30,7 @@ func (d *Daemon) startLogs(ctx context.Context) error {
 			return h.Seq
 		},
 		Deliver: func(a *dag.Announcement, from peer.ID) {
-			d.follow.heard(ctx, headNews{signer: a.Signer, seq: a.Seq, head: a.Head, from: from, addrs: a.Addrs})
+			d.follow.tell(headNews{signer: a.Signer, seq: a.Seq, head: a.Head, from: from, addrs: a.Addrs})
 		},
 	})
 	if err != nil {
@@ -52,12 +52,13 @@ func (d *Daemon) startLogs(ctx context.Context) error {
 	}
 	sink := func(p peer.ID, hs []heads.Head) {
 		for _, h := range hs {
-			d.follow.heard(ctx, headNews{signer: h.Signer, seq: h.Seq, head: h.CID, from: p})
+			d.follow.tell(headNews{signer: h.Signer, seq: h.Seq, head: h.CID, from: p})
 		}
 	}
 	heads.Serve(d.host, src, sink)
 	d.syncer = heads.StartSync(ctx, d.host, heads.SyncConfig{Source: src, Sink: sink, Interval: d.cfg.headsInterval(), Log: d.log})
-	d.wg.Add(2)
+	d.wg.Add(3)
+	go d.follow.intake(ctx)
 	go d.follow.run(ctx)
 	go d.mirror.run(ctx)
 	announce := func(e *dag.LogEntry, c cid.Cid, k *sign.Key) { d.announce(ctx, e, c, k) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cairnpkg/cairn/dag"
@@ -49,6 +50,17 @@ type Rejection struct {
 type follower struct {
 	d *Daemon
 
+	// news queues heads as gossip and head exchange deliver them, so that
+	// neither waits for a policy read: when it is full, news is dropped (the
+	// next head exchange brings it again).
+	news    chan headNews
+	dropped atomic.Int64
+
+	// followed caches the keys the repo follows, for followedTTL.
+	followedMu sync.Mutex
+	followed   map[string]bool
+	followedAt time.Time
+
 	mu         sync.Mutex
 	pending    map[string]headNews // signer -> newest head heard of
 	rejections []Rejection
@@ -56,14 +68,61 @@ type follower struct {
 	wake       chan struct{}
 }
 
+// newsQueue bounds the heads waiting to be looked at; followedTTL is how long
+// the set of followed keys is cached (a policy change takes effect after it).
+const (
+	newsQueue   = 1024
+	followedTTL = 2 * time.Second
+)
+
 func newFollower(d *Daemon) *follower {
-	return &follower{d: d, pending: map[string]headNews{}, probing: make(chan struct{}, 2), wake: make(chan struct{}, 1)}
+	return &follower{d: d, news: make(chan headNews, newsQueue), pending: map[string]headNews{},
+		probing: make(chan struct{}, 2), wake: make(chan struct{}, 1)}
+}
+
+// tell queues news of a head without blocking.
+func (f *follower) tell(n headNews) {
+	select {
+	case f.news <- n:
+	default:
+		if f.dropped.Add(1)%100 == 1 {
+			f.d.log.Warn("log head news dropped: queue full", "dropped", f.dropped.Load())
+		}
+	}
+}
+
+// intake looks at queued news until ctx ends.
+func (f *follower) intake(ctx context.Context) {
+	defer f.d.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case n := <-f.news:
+			f.heard(ctx, n)
+		}
+	}
+}
+
+// follows reports whether the repo follows signer's log, from a set of keys
+// refreshed every followedTTL (Repo.followsKey reads the policy and the keys).
+func (f *follower) follows(signer string) (bool, error) {
+	f.followedMu.Lock()
+	defer f.followedMu.Unlock()
+	if f.followed == nil || time.Since(f.followedAt) > followedTTL {
+		set, err := f.d.repo.followedKeys()
+		if err != nil {
+			return false, err
+		}
+		f.followed, f.followedAt = set, time.Now()
+	}
+	return f.followed[signer], nil
 }
 
 // heard takes news of a head: queued if the repo follows the key and the
 // head is news, remembered as a rejection if the repo does not follow it.
 func (f *follower) heard(ctx context.Context, n headNews) {
-	follows, err := f.d.follows(n.signer)
+	follows, err := f.follows(n.signer)
 	if err != nil {
 		f.d.log.Warn("read policy", "err", err)
 		return
@@ -171,30 +230,6 @@ func (f *follower) recentRejections() []Rejection {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.rejections)
-}
-
-// follows reports whether the repo follows signer's log: the key is one of
-// its own, or the trust policy names it for some pattern.
-func (d *Daemon) follows(signer string) (bool, error) {
-	pol, err := d.repo.Policy()
-	if err != nil {
-		return false, err
-	}
-	for _, r := range pol.Rules {
-		if slices.Contains(r.Keys, signer) {
-			return true, nil
-		}
-	}
-	names, err := d.repo.keys.List()
-	if err != nil {
-		return false, err
-	}
-	for _, name := range names {
-		if k, err := d.repo.keys.Get(name); err == nil && k.DID() == signer {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 // followLog fetches the entries of n's log from n.head back to what the repo

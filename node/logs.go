@@ -303,3 +303,34 @@ func (r *Repo) InspectLogEntry(ctx context.Context, c cid.Cid) (*LogEntryInspect
 	v.InLog = err == nil && held.Equals(c)
 	return v, nil
 }
+
+// followsKey reports whether the repo follows signer's log: the key is one of
+// its own, or the trust policy names it in some rule (docs/logs.md §3).
+func (r *Repo) followsKey(signer string) (bool, error) {
+	set, err := r.followedKeys()
+	return set[signer], err
+}
+
+// followedKeys returns the keys whose logs the repo follows.
+func (r *Repo) followedKeys() (map[string]bool, error) {
+	pol, err := r.Policy()
+	if err != nil {
+		return nil, err
+	}
+	set := map[string]bool{}
+	for _, rule := range pol.Rules {
+		for _, k := range rule.Keys {
+			set[k] = true
+		}
+	}
+	names, err := r.keys.List()
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		if k, err := r.keys.Get(name); err == nil {
+			set[k.DID()] = true
+		}
+	}
+	return set, nil
+}
