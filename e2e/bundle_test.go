@@ -30,10 +30,13 @@ func TestBundle(t *testing.T) {
 		Root   cidJSON `json:"root"`
 		Blocks int     `json:"blocks"`
 		Bytes  int64   `json:"bytes"`
+		Logs   int     `json:"logEntries"`
 	}
 	a.json(&exp, "export", "acme/app@1.0.0", "-o", bundle)
-	if exp.Root != pub.Package || exp.Blocks != 11 { // package, metadata, 2 signatures, dag-pb root, 6 leaves
-		t.Fatalf("export: %+v, want root %s and 11 blocks", exp, pub.Package)
+	// package, metadata, 2 signatures, dag-pb root, 6 leaves, and the two log
+	// entries (the publish, the auditor's signature) that name the package.
+	if exp.Root != pub.Package || exp.Blocks != 13 || exp.Logs != 2 {
+		t.Fatalf("export: %+v, want root %s, 13 blocks, 2 log entries", exp, pub.Package)
 	}
 	if st, err := os.Stat(bundle); err != nil || st.Size() != exp.Bytes {
 		t.Fatalf("export wrote %v (%v), said %d bytes", st, err, exp.Bytes)
@@ -99,6 +102,13 @@ func TestBundle(t *testing.T) {
 	b.ok("get", "acme/app@1.0.0", "-o", out)
 	if got := fileSHA256(t, out); got != sum {
 		t.Fatalf("got sha256 %s, published %s", got, sum)
+	}
+	// The bundle carried acme's log: B, offline, resolves the name from it.
+	if v := b.version("acme/app", "1.0.0"); v.Status != "trusted" || v.Package == nil || *v.Package != pub.Package {
+		t.Errorf("versions on B after the import: %+v, want trusted %s from the log", v, pub.Package)
+	}
+	if out := b.ok("log", a.did("default")).stdout; !strings.Contains(out, "acme/app@1.0.0") {
+		t.Errorf("B's copy of acme's log:\n%s", out)
 	}
 }
 

@@ -103,13 +103,14 @@ func TestBundleRoundTrip(t *testing.T) {
 	if !rep.Trusted() || len(rep.Metadata) != 1 || len(rep.Metadata[0].Signatures) != 2 || len(rep.Inputs) != 1 || !rep.Inputs[0].Trusted() {
 		t.Fatalf("verify after import: %+v", rep)
 	}
-	// Names, pins (2 packages, 2 metadata sets, 3 signatures, 2 content roots).
+	// Names, pins (2 packages, 2 metadata sets, 3 signatures, 2 content roots,
+	// and the 3 log entries that published them, now in b's logs).
 	for _, ref := range []string{"acme/app@2.0.0", "acme/base@1.0.0"} {
 		if _, err := b.Resolve(ctx, ref); err != nil {
 			t.Errorf("Resolve %s: %v", ref, err)
 		}
 	}
-	if st := repoStat(t, b); st.Pins != 9 || st.Versions != 2 || st.Refs != 5 || st.Journal != 0 {
+	if st := repoStat(t, b); st.Pins != 12 || st.Versions != 2 || st.Refs != 5 || st.Journal != 0 || st.Logs != 3 || res.LogEntries != 3 {
 		t.Errorf("stat after import = %+v", st.Stat)
 	}
 	// Content byte-identical.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/ipfs/go-cid"
@@ -21,6 +23,8 @@ type ExportResult struct {
 	// Packages counts the packages in the bundle: the root and its inputs.
 	Packages int `json:"packages"`
 	Blocks   int `json:"blocks"`
+	// LogEntries counts the publisher-log entries in the bundle.
+	LogEntries int `json:"logEntries"`
 	// Bytes is the size of the CAR written.
 	Bytes    int64    `json:"bytes"`
 	Warnings []string `json:"warnings,omitempty"`
@@ -135,6 +139,9 @@ func (e *exporter) pkg(ctx context.Context, c cid.Cid, depth int) error {
 			}
 		}
 	}
+	if err := e.logs(ctx, p.Ref(), c); err != nil {
+		return err
+	}
 	for _, l := range p.Layers {
 		if err := e.content(ctx, l.Content); err != nil {
 			return fmt.Errorf("layer %q of %s: %w", l.Name, p.Ref(), err)
@@ -162,6 +169,37 @@ func (e *exporter) pkg(ctx context.Context, c cid.Cid, depth int) error {
 			e.res.Packages--
 		} else if err != nil {
 			return fmt.Errorf("input %s of %s: %w", in, p.Ref(), err)
+		}
+	}
+	return nil
+}
+
+// logs writes, for each key whose log names package c as ref, that log
+// from entry 1 to the last entry naming c: enough for an importer to check
+// the chain and to resolve ref from it (docs/bundles.md).
+func (e *exporter) logs(ctx context.Context, ref dag.Ref, c cid.Cid) error {
+	claims, err := e.r.store.Claims(ctx, ref.Name.String(), ref.Version)
+	if err != nil {
+		return err
+	}
+	upTo := map[string]uint64{}
+	for _, cl := range claims {
+		if cl.Package.Equals(c) {
+			upTo[cl.Signer] = max(upTo[cl.Signer], cl.Seq)
+		}
+	}
+	for _, signer := range slices.Sorted(maps.Keys(upTo)) {
+		for seq := uint64(1); seq <= upTo[signer]; seq++ {
+			ec, err := e.r.store.LogEntry(ctx, signer, seq)
+			if err != nil {
+				return err
+			}
+			if !e.seen[ec] {
+				e.res.LogEntries++
+			}
+			if _, err := e.put(ctx, ec); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -2,10 +2,13 @@ package node
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node/internal/store"
@@ -55,6 +58,9 @@ type ImportResult struct {
 	Packages []ImportedPackage `json:"packages"`
 	// Content are the roots that are UnixFS content.
 	Content []cid.Cid `json:"content"`
+	// LogEntries counts the publisher-log entries of followed keys the
+	// import added to the repo's logs.
+	LogEntries int `json:"logEntries"`
 	// Kept is true when the import was committed.
 	Kept     bool     `json:"kept"`
 	Warnings []string `json:"warnings,omitempty"`
@@ -105,11 +111,15 @@ func (r *Repo) Import(ctx context.Context, rd io.Reader, o ImportOptions) (*Impo
 		inBundle: map[cid.Cid]bool{}, pkgs: map[cid.Cid]bool{},
 		metas: map[cid.Cid][]cid.Cid{}, sigs: map[cid.Cid][]cid.Cid{},
 		done: map[cid.Cid]bool{}, nodes: map[cid.Cid]bool{}, walked: map[cid.Cid]bool{},
+		logs: map[string][]logBlock{},
 	}
 	if err := im.read(ctx, rd, o); err != nil {
 		return nil, err
 	}
 	if err := im.roots(ctx); err != nil {
+		return nil, err
+	}
+	if err := im.ingestLogs(ctx); err != nil {
 		return nil, err
 	}
 	res := im.res
@@ -150,6 +160,8 @@ type importer struct {
 	done     map[cid.Cid]bool      // packages taken in
 	nodes    map[cid.Cid]bool      // packages, metadata sets and signatures taken in
 	walked   map[cid.Cid]bool      // content blocks checked present
+	logs     map[string][]logBlock // signer -> log entries of the CAR, checked
+	evidence []sign.Equivocation   // proofs the CAR's log entries revealed
 }
 
 // read streams the CAR's blocks into the transaction, each checked first, and
@@ -231,7 +243,57 @@ func (im *importer) note(c cid.Cid, data []byte) {
 		if s, err := dag.DecodeSignature(data); err == nil {
 			im.sigs[s.Subject] = append(im.sigs[s.Subject], c)
 		}
+	case dag.NodeLogEntry:
+		if b, err := checkLogBlock(c, data, ""); err == nil {
+			im.logs[b.entry.Signer] = append(im.logs[b.entry.Signer], b)
+		}
 	}
+}
+
+// ingestLogs adds the bundle's log entries of keys the repo follows to its
+// logs, in the import's transaction, each chain checked like a fetched one
+// (docs/logs.md §3); proofs of equivocation they reveal make the packages
+// they dispute invalid, so such an import keeps nothing.
+func (im *importer) ingestLogs(ctx context.Context) error {
+	for _, signer := range slices.Sorted(maps.Keys(im.logs)) {
+		ok, err := im.r.followsKey(signer)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue // kept as blocks, not as a log: the policy does not name the key
+		}
+		chain := im.logs[signer]
+		slices.SortFunc(chain, func(a, b logBlock) int { return cmp.Compare(a.entry.Seq, b.entry.Seq) })
+		res, err := im.r.ingestInto(ctx, im.tx, chain)
+		if err != nil {
+			return fmt.Errorf("%w: the log of %s: %w", ErrInvalidBundle, signer, err)
+		}
+		for _, b := range chain {
+			im.nodes[b.cid] = true
+		}
+		im.res.LogEntries += len(res.Added)
+		im.evidence = append(im.evidence, res.Evidence...)
+	}
+	// Proofs held before, and those the bundle revealed, about each package.
+	for i := range im.res.Packages {
+		p := &im.res.Packages[i]
+		ref, err := dag.ParseRef(p.Name + "@" + p.Version)
+		if err != nil {
+			return err
+		}
+		evs, err := im.r.equivocations(ctx, ref, im.pol)
+		if err != nil {
+			return err
+		}
+		for _, ev := range im.evidence {
+			if ev.Name == p.Name && ev.Version == p.Version && trustsKey(im.pol, ref.Name, ev.Signers[0]) && trustsKey(im.pol, ref.Name, ev.Signers[1]) {
+				evs = append(evs, ev)
+			}
+		}
+		p.Report.AddEquivocations(evs)
+	}
+	return nil
 }
 
 // roots takes in each root: a package with its closure, verified; content

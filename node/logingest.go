@@ -61,12 +61,31 @@ func (r *Repo) ingestLog(ctx context.Context, chain []logBlock) (*IngestResult, 
 	if len(chain) == 0 {
 		return &IngestResult{}, nil
 	}
-	signer := chain[0].entry.Signer
 	tx, err := r.store.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Abort(ctx)
+	res, err := r.ingestInto(ctx, tx, chain)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := commit(ctx, tx); err != nil {
+		return nil, err
+	}
+	for _, ev := range res.Evidence {
+		r.log.Warn("equivocation detected", "kind", ev.Kind, "name", ev.Name+"@"+ev.Version,
+			"signers", ev.Signers, "entries", ev.Entries)
+	}
+	return res, nil
+}
+
+// ingestInto is ingestLog within tx, which the caller commits.
+func (r *Repo) ingestInto(ctx context.Context, tx *store.Txn, chain []logBlock) (*IngestResult, error) {
+	if len(chain) == 0 {
+		return &IngestResult{}, nil
+	}
+	signer := chain[0].entry.Signer
 	head, err := r.store.LogHead(ctx, signer)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
@@ -114,13 +133,6 @@ func (r *Repo) ingestLog(ctx context.Context, chain []logBlock) (*IngestResult, 
 		pending[e.Ref().String()] = append(pending[e.Ref().String()], b)
 		res.Added = append(res.Added, LogRef{Signer: signer, Seq: e.Seq, Entry: b.cid})
 		prev = store.Head{Signer: signer, Seq: e.Seq, CID: b.cid}
-	}
-	if _, err := commit(ctx, tx); err != nil {
-		return nil, err
-	}
-	for _, ev := range res.Evidence {
-		r.log.Warn("equivocation detected", "kind", ev.Kind, "name", ev.Name+"@"+ev.Version,
-			"signers", ev.Signers, "entries", ev.Entries)
 	}
 	return res, nil
 }

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/sign"
+	"github.com/ipfs/go-cid"
 )
 
 // testRepo makes and opens a repo; its default key signs with key when given.
@@ -212,5 +214,34 @@ func TestIngestLogConflictWithinOneLog(t *testing.T) {
 	vs, err := b.Versions(ctx, ref.Name)
 	if err != nil || len(vs) != 1 || vs[0].Status != VersionEquivocation || len(vs[0].Equivocations) != 1 {
 		t.Errorf("Versions = %+v, %v; want one version in equivocation", vs, err)
+	}
+}
+
+// TestImportRevealsEquivocation: a bundle whose log entry forks a log the
+// repo holds is refused: its package is disputed, and nothing is kept.
+func TestImportRevealsEquivocation(t *testing.T) {
+	ctx := context.Background()
+	key := sign.TestKey(t, 11)
+	a, a2, b := testRepo(t, key), testRepo(t, key), testRepo(t, nil)
+	trust(t, b, "acme/*", key.DID())
+	exportImport := func(from *Repo, c cid.Cid) (*ImportResult, error) {
+		var buf bytes.Buffer
+		if _, err := from.Export(ctx, c, &buf); err != nil {
+			t.Fatal(err)
+		}
+		return b.Import(ctx, &buf, ImportOptions{})
+	}
+	real := testPublish(t, a, "acme/app@1.0.0", "real")
+	if res, err := exportImport(a, real.Package); err != nil || res.LogEntries != 1 {
+		t.Fatalf("import of the real bundle = %+v, %v; want 1 log entry added", res, err)
+	}
+	before, _ := b.Stat(ctx)
+	other := testPublish(t, a2, "acme/app@1.0.0", "other")
+	res, err := exportImport(a2, other.Package)
+	if !errors.Is(err, ErrUntrusted) || res == nil || res.Packages[0].Report.Code != sign.CodeEquivocation {
+		t.Fatalf("import of the forking bundle = %+v, %v; want ErrUntrusted with code equivocation", res, err)
+	}
+	if after, _ := b.Stat(ctx); after.Stat != before.Stat {
+		t.Errorf("the refused import changed the repo: %+v -> %+v", before.Stat, after.Stat)
 	}
 }
