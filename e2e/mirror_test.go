@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -118,6 +119,18 @@ func TestMirrorThreeOrgs(t *testing.T) {
 	b.json(&st, "mirror", "status")
 	if len(st.Rules) != 1 || st.Rules[0].Mirrored != 1 || st.Rules[0].Lag != 0 {
 		t.Errorf("mirror status = %+v, want one rule, 1 mirrored, lag 0", st)
+	}
+
+	resp, err := http.Get("http://" + db.info().API + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, m := range []string{`cairn_mirror_entries_total{result="mirrored"} 1`, `cairn_gossip_announcements_total{result="accepted"}`} {
+		if !strings.Contains(string(metrics), m) {
+			t.Errorf("B's /metrics lacks %s", m)
+		}
 	}
 
 	da.stop()

@@ -357,7 +357,7 @@ func (d *Daemon) bitswapStat(f func(*bitswap.Stat) uint64) float64 {
 func (d *Daemon) metrics() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
-		d.counters.fetches, d.counters.verifications,
+		d.counters.fetches, d.counters.verifications, d.counters.mirrored, d.counters.logEntries,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_peers", Help: "Connected peers."},
 			func() float64 { return float64(len(d.host.Network().Peers())) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_blocks_stored", Help: "Blocks in the store, counted every minute."},
@@ -371,6 +371,7 @@ func (d *Daemon) metrics() http.Handler {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cairn_bitswap_data_sent_bytes_total", Help: "Bytes of blocks sent by bitswap."},
 			func() float64 { return d.bitswapStat(func(s *bitswap.Stat) uint64 { return s.DataSent }) }),
 	)
+	reg.MustRegister(d.gossipMetrics()...)
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 

@@ -169,6 +169,7 @@ func (f *follower) run(ctx context.Context) {
 			case err != nil:
 				f.d.log.Warn("log catch-up failed", "signer", n.signer, "head", n.seq, "from", n.from, "err", err)
 			case len(res.Added) > 0 || len(res.Evidence) > 0:
+				f.d.counters.logEntries.Add(float64(len(res.Added)))
 				f.d.log.Info("log caught up", "signer", n.signer, "added", len(res.Added), "head", n.seq, "evidence", len(res.Evidence))
 				f.d.mirror.poke()
 			}

@@ -27,6 +27,7 @@ func TestMetrics(t *testing.T) {
 	want := map[string]*regexp.Regexp{
 		"blocks stored":  regexp.MustCompile(`(?m)^cairn_blocks_stored 5$`), // content, package, metadata, signature, log entry
 		"peers":          regexp.MustCompile(`(?m)^cairn_peers 0$`),
+		"gossip":         regexp.MustCompile(`(?m)^cairn_gossip_announcements_total\{result="accepted"\} 0$`),
 		"verifications":  regexp.MustCompile(`(?m)^cairn_verifications_total\{status="valid"\} 1$`),
 		"bitswap counts": regexp.MustCompile(`(?m)^cairn_bitswap_blocks_received_total 0$`),
 	}

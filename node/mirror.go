@@ -116,11 +116,13 @@ func (m *mirrorer) entry(ctx context.Context, rule MirrorRule, signer string, se
 			fail.Error = err.Error()
 			fail.Permanent = errors.Is(err, ErrUntrusted) || errors.Is(err, ErrEquivocation) || errors.Is(err, ErrNotPackage)
 			m.d.log.Warn("not mirrored", "name", e.Ref(), "signer", signer, "seq", seq, "permanent", fail.Permanent, "err", err)
+			m.d.counters.mirrored.WithLabelValues(map[bool]string{true: "refused", false: "failed"}[fail.Permanent]).Inc()
 			if err := m.record(ctx, rule.Pattern, fail, fail.Permanent); err != nil {
 				return false, err
 			}
 			return fail.Permanent, nil
 		}
+		m.d.counters.mirrored.WithLabelValues("mirrored").Inc()
 		if mirrored {
 			m.d.log.Info("mirrored", "name", e.Ref(), "package", e.Package, "signer", signer, "seq", seq)
 		}
