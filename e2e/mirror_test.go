@@ -157,8 +157,8 @@ func TestMirrorThreeOrgs(t *testing.T) {
 }
 
 // TestMirrorCatchesUpAfterRestart: the mirror is down while acme publishes
-// twice; on restart it connects to acme, and head exchange (no new gossip)
-// brings both versions.
+// ten times; on restart it connects to acme, and head exchange (no new
+// gossip: acme publishes nothing more) brings all ten.
 func TestMirrorCatchesUpAfterRestart(t *testing.T) {
 	a, b, _ := mirrorOrgs(t)
 	da, db := startDaemon(t, a), startDaemon(t, b)
@@ -169,19 +169,64 @@ func TestMirrorCatchesUpAfterRestart(t *testing.T) {
 	waitPinned(t, b, "acme/app", "1.0.0", mirrorWait)
 
 	db.stop()
-	for _, v := range []string{"1.0.1", "1.0.2"} {
+	var missed []string
+	for i := 1; i <= 10; i++ {
+		v := fmt.Sprintf("1.0.%d", i)
 		writeFile(t, src, []byte(v))
 		a.publish("acme/app", v, []string{src})
+		missed = append(missed, v)
 	}
 	db = startDaemon(t, b)
 	connect(t, db, da)
-	for _, v := range []string{"1.0.1", "1.0.2"} {
+	for _, v := range missed {
 		waitPinned(t, b, "acme/app", v, mirrorWait)
 	}
-	b.ok("verify", "acme/app@1.0.2")
+	b.ok("verify", "acme/app@1.0.10")
 	if !strings.Contains(db.logs(), "log caught up") {
 		t.Errorf("B's log does not show the catch-up")
 	}
+}
+
+// TestMirrorRefusesUntrusted: a package whose signatures do not meet the
+// mirror's policy (threshold 2, one signature) is not mirrored, and mirror
+// status says why; once a second trusted key signs, the sign's log entry
+// brings it in.
+func TestMirrorRefusesUntrusted(t *testing.T) {
+	a, b, _ := mirrorOrgs(t)
+	a.ok("key", "gen", "qa")
+	qa := a.did("qa")
+	b.ok("trust", "add", "acme/*", qa, "--threshold", "2")
+	da, db := startDaemon(t, a), startDaemon(t, b)
+	connect(t, db, da)
+	src := filepath.Join(t.TempDir(), "app.bin")
+	writeFile(t, src, []byte("needs two signatures"))
+	pub := a.publish("acme/app", "1.0.0", []string{src})
+	var st struct {
+		Rules []struct {
+			Failures []struct {
+				Name, Version, Error string
+				Permanent            bool
+			} `json:"failures"`
+		} `json:"rules"`
+	}
+	eventually(t, mirrorWait, func() (bool, string) {
+		b.on(t).json(&st, "mirror", "status")
+		return len(st.Rules) == 1 && len(st.Rules[0].Failures) == 1, fmt.Sprintf("mirror status: %+v", st)
+	})
+	f := st.Rules[0].Failures[0]
+	if f.Name != "acme/app" || f.Version != "1.0.0" || !f.Permanent || !strings.Contains(f.Error, "below-threshold") {
+		t.Errorf("failure %+v, want a permanent below-threshold refusal of acme/app@1.0.0", f)
+	}
+	if out := b.ok("mirror", "status").stdout; !strings.Contains(out, "not mirrored acme/app@1.0.0") {
+		t.Errorf("mirror status does not say what was refused:\n%s", out)
+	}
+	if v := b.version("acme/app", "1.0.0"); v.Pinned {
+		t.Errorf("the refused package is pinned on B: %+v", v)
+	}
+	// The second key signs: its log entry names the package, and the mirror takes it.
+	a.ok("sign", pub.Metadata.S, "--key", "qa")
+	waitPinned(t, b, "acme/app", "1.0.0", mirrorWait)
+	b.ok("verify", "acme/app@1.0.0")
 }
 
 // TestEquivocation: acme's key signs two different packages as
