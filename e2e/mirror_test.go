@@ -229,6 +229,37 @@ func TestMirrorRefusesUntrusted(t *testing.T) {
 	b.ok("verify", "acme/app@1.0.0")
 }
 
+// TestTrustAddedLater: a head the mirror ignored (its key was not trusted)
+// is followed as soon as `trust add` names the key, without waiting for the
+// next periodic head exchange (30 s).
+func TestTrustAddedLater(t *testing.T) {
+	a, b := newRepo(t), newRepo(t)
+	b.ok("mirror", "add", "acme/*")
+	da, db := startDaemon(t, a), startDaemon(t, b)
+	connect(t, db, da)
+	src := filepath.Join(t.TempDir(), "app.bin")
+	writeFile(t, src, []byte("early"))
+	a.publish("acme/app", "1.0.0", []string{src})
+	var st struct {
+		Rejected []struct {
+			Claim string `json:"claim"`
+		} `json:"rejected"`
+	}
+	eventually(t, mirrorWait, func() (bool, string) {
+		b.on(t).json(&st, "mirror", "status")
+		return len(st.Rejected) == 1 && st.Rejected[0].Claim == "acme/app@1.0.0", fmt.Sprintf("mirror status: %+v", st)
+	})
+	start := time.Now()
+	b.ok("trust", "add", "acme/*", a.did("default"))
+	waitPinned(t, b, "acme/app", "1.0.0", 5*time.Second)
+	t.Logf("pinned %s after trust add", time.Since(start).Round(time.Millisecond))
+	st.Rejected = nil // "rejected" is omitted when empty
+	b.json(&st, "mirror", "status")
+	if len(st.Rejected) != 0 {
+		t.Errorf("mirror status still lists rejections of a followed key: %+v", st.Rejected)
+	}
+}
+
 // TestEquivocation: acme's key signs two different packages as
 // acme/app@1.0.0 (from two repos holding the same key). The mirror keeps both
 // signed entries as evidence, does not resolve the name, and verify fails.

@@ -65,6 +65,11 @@ func (d *Daemon) startLogs(ctx context.Context) error {
 	d.repo.logAppended.Store(&announce)
 	poke := d.mirror.poke
 	d.repo.mirrorsChanged.Store(&poke)
+	policyChanged := func() {
+		d.follow.policyChanged()
+		d.mirror.poke()
+	}
+	d.repo.policyChanged.Store(&policyChanged)
 	rejections := d.follow.recentRejections
 	d.repo.rejections.Store(&rejections)
 	return nil
@@ -75,6 +80,7 @@ func (d *Daemon) startLogs(ctx context.Context) error {
 func (d *Daemon) stopLogs() []error {
 	d.repo.logAppended.Store(nil)
 	d.repo.mirrorsChanged.Store(nil)
+	d.repo.policyChanged.Store(nil)
 	d.repo.rejections.Store(nil)
 	var errs []error
 	if d.syncer != nil {

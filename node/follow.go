@@ -204,8 +204,8 @@ func (f *follower) reject(ctx context.Context, n headNews) {
 			if data, err := f.d.getBlock(pctx, n.head, n.from, n.addrs); err == nil {
 				if b, err := checkLogBlock(n.head, data, n.signer); err == nil {
 					rj.Claim = b.entry.Ref().String()
-					rj.Reason = fmt.Sprintf("%s is claimed by %s, which the trust policy does not trust for %s: not followed, resolved or mirrored",
-						rj.Claim, n.signer, b.entry.Name)
+					rj.Reason = fmt.Sprintf("entry %d of %s names %s, but the trust policy does not name the key: its log is not followed, resolved or mirrored",
+						b.entry.Seq, n.signer, rj.Claim)
 				} else {
 					rj.Reason = fmt.Sprintf("the key is not in the trust policy, and its head entry is bad: %v", err)
 				}
@@ -221,16 +221,40 @@ func (f *follower) remember(rj Rejection) {
 	f.d.log.Info("log head not followed", "signer", rj.Signer, "seq", rj.Seq, "from", rj.From, "reason", rj.Reason)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.rejections = slices.DeleteFunc(f.rejections, func(o Rejection) bool { return o.Signer == rj.Signer && o.Head.Equals(rj.Head) })
 	f.rejections = append(f.rejections, rj)
 	if len(f.rejections) > maxRejections {
 		f.rejections = slices.Delete(f.rejections, 0, len(f.rejections)-maxRejections)
 	}
 }
 
+// policyChanged forgets the cached followed keys and looks again at the
+// heads it ignored: a key the policy now names is followed at once, without
+// waiting for the next head exchange.
+func (f *follower) policyChanged() {
+	f.followedMu.Lock()
+	f.followed = nil
+	f.followedMu.Unlock()
+	f.mu.Lock()
+	again := f.rejections
+	f.rejections = nil
+	f.mu.Unlock()
+	for _, rj := range again {
+		from, _ := peer.Decode(rj.From)
+		f.tell(headNews{signer: rj.Signer, seq: rj.Seq, head: rj.Head, from: from})
+	}
+}
+
+// recentRejections returns the heads ignored of keys the repo still does not
+// follow.
 func (f *follower) recentRejections() []Rejection {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.rejections)
+	out := slices.Clone(f.rejections)
+	f.mu.Unlock()
+	return slices.DeleteFunc(out, func(rj Rejection) bool {
+		ok, err := f.follows(rj.Signer)
+		return err == nil && ok
+	})
 }
 
 // followLog fetches the entries of n's log from n.head back to what the repo

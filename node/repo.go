@@ -55,6 +55,8 @@ type Repo struct {
 	// logAppended, if set (by a daemon), is told of each committed entry of a
 	// local key's publisher log, with the key, to announce the new head.
 	logAppended atomic.Pointer[func(*dag.LogEntry, cid.Cid, *sign.Key)]
+	// policyChanged, if set (by a daemon), is told when UpdatePolicy saved.
+	policyChanged atomic.Pointer[func()]
 	// mirrorsChanged, if set (by a daemon), is told when a mirror rule is added.
 	mirrorsChanged atomic.Pointer[func()]
 	// rejections, if set (by a daemon), returns the heads it did not follow.
@@ -235,7 +237,13 @@ func (r *Repo) UpdatePolicy(fn func(*sign.Policy) error) error {
 	if err := fn(p); err != nil {
 		return err
 	}
-	return p.Save(r.PolicyPath())
+	if err := p.Save(r.PolicyPath()); err != nil {
+		return err
+	}
+	if f := r.policyChanged.Load(); f != nil {
+		(*f)()
+	}
+	return nil
 }
 
 // key loads the named key, or the default key when name is "".

@@ -12,9 +12,11 @@ import (
 // Defaults of the rate-limit knobs of Config (docs/gossip.md).
 const (
 	// DefaultKeyRate and DefaultKeyBurst bound the announcements accepted for
-	// one signing key: a burst of 8, refilled at one per second.
-	DefaultKeyRate  rate.Limit = 1
-	DefaultKeyBurst            = 8
+	// one signing key: a burst of 16, refilled at four per second (a CI
+	// releasing a batch of packages at once is not throttled; a flood of one
+	// key costs receivers at most four catch-ups a second).
+	DefaultKeyRate  rate.Limit = 4
+	DefaultKeyBurst            = 16
 	// DefaultPeerRate and DefaultPeerBurst bound the messages taken from one
 	// neighbour, whatever keys they name: a burst of 64, 20 per second.
 	DefaultPeerRate  rate.Limit = 20
