@@ -77,57 +77,80 @@ func (m *mirrorer) pass(ctx context.Context) error {
 			if !patternTrusts(pol, rule.Pattern, h.Signer) {
 				continue
 			}
-			for seq := rule.Cursors[h.Signer] + 1; seq <= h.Seq; seq++ {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				done, err := m.entry(ctx, rule, h.Signer, seq)
-				if err != nil {
-					return err
-				}
-				if !done {
-					break // retried on a later pass, in order
-				}
+			if err := m.follow(ctx, rule, h.Signer, h.Seq); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
 }
 
-// entry deals with entry seq of signer's log under rule. done says whether
-// the cursor moved past it.
-func (m *mirrorer) entry(ctx context.Context, rule MirrorRule, signer string, seq uint64) (done bool, _ error) {
+// follow deals with the entries of signer's log after the rule's cursor, up
+// to head, in order. The cursor is written after each entry mirrored or
+// refused, and once at the end for entries the pattern does not match
+// (dealing with those again after a crash costs nothing).
+func (m *mirrorer) follow(ctx context.Context, rule MirrorRule, signer string, head uint64) error {
+	cursor := rule.Cursors[signer]
+	moved := false
+	for seq := cursor + 1; seq <= head; seq++ {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		matched, done, err := m.entry(ctx, rule, signer, seq)
+		if err != nil {
+			return err
+		}
+		if !done {
+			break // retried on a later pass, in order
+		}
+		if matched {
+			moved = false // entry wrote the cursor
+		} else {
+			cursor, moved = seq, true
+		}
+	}
+	if moved {
+		return m.advance(ctx, rule.Pattern, signer, cursor, false)
+	}
+	return nil
+}
+
+// entry deals with entry seq of signer's log under rule. matched says
+// whether the pattern matched its name (then entry wrote the cursor), done
+// whether the cursor may move past it.
+func (m *mirrorer) entry(ctx context.Context, rule MirrorRule, signer string, seq uint64) (matched, done bool, _ error) {
 	r := m.d.repo
 	c, err := r.store.LogEntry(ctx, signer, seq)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	e, err := r.logEntry(ctx, c)
 	if err != nil {
-		return false, err
+		return false, false, err
+	}
+	if !rule.Pattern.Match(e.Name) {
+		return false, true, nil
 	}
 	fail := MirrorFailure{Signer: signer, Seq: seq, Name: e.Name.String(), Version: e.Version, Package: e.Package}
-	if rule.Pattern.Match(e.Name) {
-		mirrored, err := m.mirror(ctx, rule, e)
-		if err != nil {
-			if ctx.Err() != nil {
-				return false, ctx.Err()
-			}
-			fail.Error = err.Error()
-			fail.Permanent = errors.Is(err, ErrUntrusted) || errors.Is(err, ErrEquivocation) || errors.Is(err, ErrNotPackage)
-			m.d.log.Warn("not mirrored", "name", e.Ref(), "signer", signer, "seq", seq, "permanent", fail.Permanent, "err", err)
-			m.d.counters.mirrored.WithLabelValues(map[bool]string{true: "refused", false: "failed"}[fail.Permanent]).Inc()
-			if err := m.record(ctx, rule.Pattern, fail, fail.Permanent); err != nil {
-				return false, err
-			}
-			return fail.Permanent, nil
+	mirrored, err := m.mirror(ctx, rule, e)
+	if err != nil {
+		if ctx.Err() != nil {
+			return true, false, ctx.Err()
 		}
-		m.d.counters.mirrored.WithLabelValues("mirrored").Inc()
-		if mirrored {
-			m.d.log.Info("mirrored", "name", e.Ref(), "package", e.Package, "signer", signer, "seq", seq)
+		fail.Error = err.Error()
+		fail.Permanent = errors.Is(err, ErrUntrusted) || errors.Is(err, ErrEquivocation) || errors.Is(err, ErrNotPackage)
+		m.d.log.Warn("not mirrored", "name", e.Ref(), "signer", signer, "seq", seq, "permanent", fail.Permanent, "err", err)
+		m.d.counters.mirrored.WithLabelValues(map[bool]string{true: "refused", false: "failed"}[fail.Permanent]).Inc()
+		if err := m.record(ctx, rule.Pattern, fail, fail.Permanent); err != nil {
+			return true, false, err
 		}
+		return true, fail.Permanent, nil
 	}
-	return true, m.advance(ctx, rule.Pattern, signer, seq, rule.Pattern.Match(e.Name))
+	m.d.counters.mirrored.WithLabelValues("mirrored").Inc()
+	if mirrored {
+		m.d.log.Info("mirrored", "name", e.Ref(), "package", e.Package, "signer", signer, "seq", seq)
+	}
+	return true, true, m.advance(ctx, rule.Pattern, signer, seq, true)
 }
 
 // mirror fetches e's package with its closure, verified under the policy and
