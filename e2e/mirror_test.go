@@ -175,6 +175,9 @@ func TestMirrorCatchesUpAfterRestart(t *testing.T) {
 		writeFile(t, src, []byte(v))
 		a.publish("acme/app", v, []string{src})
 		missed = append(missed, v)
+		if i == 5 { // an entry of the same log that the mirror's pattern does not match
+			a.publish("other/tool", "1.0.0", []string{src})
+		}
 	}
 	db = startDaemon(t, b)
 	connect(t, db, da)
@@ -182,6 +185,19 @@ func TestMirrorCatchesUpAfterRestart(t *testing.T) {
 		waitPinned(t, b, "acme/app", v, mirrorWait)
 	}
 	b.ok("verify", "acme/app@1.0.10")
+	if v := b.version("other/tool", "1.0.0"); v.Pinned || v.Status != "untrusted" {
+		t.Errorf("other/tool@1.0.0 on B: %+v, want claimed by an untrusted key and not mirrored", v)
+	}
+	var st struct {
+		Rules []struct {
+			Mirrored int    `json:"mirrored"`
+			Lag      uint64 `json:"lag"`
+		} `json:"rules"`
+	}
+	b.json(&st, "mirror", "status")
+	if len(st.Rules) != 1 || st.Rules[0].Mirrored != 11 || st.Rules[0].Lag != 0 {
+		t.Errorf("mirror status %+v, want 11 mirrored (1.0.0 to 1.0.10) and no lag past other/tool", st)
+	}
 	if !strings.Contains(db.logs(), "log caught up") {
 		t.Errorf("B's log does not show the catch-up")
 	}
