@@ -171,7 +171,8 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	d.x = exchange.New(ctx, d.host, d.dht, r.store.Blockstore())
 	lookup.ServeReferrers(d.host, r.store)
 	lookup.ServeNames(d.host, r.store)
-	dagstream.Serve(d.host, r.store.Blockstore())
+	// Unchecked: the asker hashes every block it receives (dagstream.Serve).
+	dagstream.Serve(d.host, r.store.UncheckedBlockstore())
 	if err := d.startLogs(ctx); err != nil {
 		return nil, fmt.Errorf("publisher logs: %w", err)
 	}

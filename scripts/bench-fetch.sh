@@ -8,14 +8,20 @@
 # A publishes SIZE_MB of random bytes; each run starts a fresh B that trusts
 # A's key, connects it to A and times `cairn fetch` on B. Prints `name: value`
 # lines, each the median of RUNS runs per transport: fetch_bitswap_MBps,
-# fetch_car_MBps, their seconds, and the peak RSS (VmHWM) of both daemons (A is
-# restarted per transport, so its peak is its own). Everything lives in a temporary
-# directory, removed at the end (KEEP=1 keeps it).
+# fetch_car_MBps, their seconds, the peak RSS (VmHWM) of both daemons (A is
+# restarted per transport, so its peak is its own) and the CPU seconds (user +
+# system) each daemon spent on a fetch (B's since it started): on a shared
+# machine they move far less than the wall-clock figures. Everything lives in
+# a temporary directory, removed at the end (KEEP=1 keeps it). TRANSPORTS="stream" runs
+# only the named transports; PROFILE=dir writes a CPU profile of each daemon
+# to dir/NAME.cpu (NAME: a-stream, fetch_car-b1, ...; see go tool pprof).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SIZE_MB=${SIZE_MB:-256}
 RUNS=${RUNS:-3}
+TRANSPORTS=${TRANSPORTS:-bitswap stream}
+PROFILE=${PROFILE:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench-fetch.XXXXXX")
 pids=()
 cleanup() {
@@ -30,10 +36,12 @@ go build -o "$bin" ./cmd/cairn
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 jsonfield() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^\",]*\)\"\{0,1\}.*/\1/p" | head -n 1; }
 
-# start_daemon REPO: starts a daemon on loopback and waits (30 s at most) for
-# its daemon.json; prints its pid.
+# start_daemon REPO [PROFILE_NAME]: starts a daemon on loopback and waits (30 s
+# at most) for its daemon.json; prints its pid.
 start_daemon() {
-  "$bin" --repo "$1" daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --gateway 127.0.0.1:0 >"$1.log" 2>&1 &
+  local prof=
+  if [ -n "$PROFILE" ] && [ -n "${2:-}" ]; then mkdir -p "$PROFILE"; prof="$PROFILE/$2.cpu"; fi
+  CAIRN_CPUPROFILE=$prof "$bin" --repo "$1" daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --gateway 127.0.0.1:0 >"$1.log" 2>&1 &
   local pid=$! i
   for i in $(seq 300); do
     if [ -s "$1/daemon.json" ] && grep -q "\"pid\": $pid" "$1/daemon.json"; then echo "$pid"; return; fi
@@ -42,6 +50,9 @@ start_daemon() {
   done
   echo "daemon on $1 did not start" >&2; cat "$1.log" >&2; exit 1
 }
+# cpu_s PID: user + system CPU seconds the process has used so far.
+tck=$(getconf CLK_TCK)
+cpu_s() { awk -v t="$tck" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
 hwm_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 # stop PID: SIGTERM, then wait (30 s at most) until the process is gone; the
 # daemons are not children of this shell (they start in $(...)), so wait(1)
@@ -63,18 +74,20 @@ did=$("$bin" --repo "$work/a" key export default)
 # figures as NAME_… lines.
 bench() {
   local tr=$1 name=$2 i b bpid apid addr s
-  apid=$(start_daemon "$work/a"); pids+=("$apid")
+  apid=$(start_daemon "$work/a" "a-$tr"); pids+=("$apid")
   addr=$("$bin" --repo "$work/a" id --json | tr -d ' \n' | sed 's/.*"addrs":\["\([^"]*\)".*/\1/')
-  local secs=() rss_b=()
+  local secs=() rss_b=() cpu_a=() cpu_b=() a0
   for i in $(seq "$RUNS"); do
     b="$work/$name-b$i"
     "$bin" --repo "$b" init >/dev/null
     "$bin" --repo "$b" trust add 'bench/*' "$did" >/dev/null
-    bpid=$(start_daemon "$b"); pids+=("$bpid")
+    bpid=$(start_daemon "$b" "$name-b$i"); pids+=("$bpid")
     "$bin" --repo "$b" connect "$addr" >/dev/null
+    a0=$(cpu_s "$apid")
     s=$( { /usr/bin/time -f '%e' "$bin" --repo "$b" fetch --transport "$tr" bench/fetch@1.0.0 >/dev/null; } 2>&1 | tail -n 1)
     secs+=("$s"); rss_b+=("$(hwm_mb "$bpid")")
-    echo "$tr run $i: $s s, B peak RSS ${rss_b[-1]} MB" >&2
+    cpu_a+=("$(awk -v a="$(cpu_s "$apid")" -v b="$a0" 'BEGIN {printf "%.2f", a - b}')"); cpu_b+=("$(cpu_s "$bpid")")
+    echo "$tr run $i: $s s, B peak RSS ${rss_b[-1]} MB, CPU A ${cpu_a[-1]} s, B ${cpu_b[-1]} s" >&2
     stop "$bpid"
   done
   s=$(printf '%s\n' "${secs[@]}" | median)
@@ -82,10 +95,17 @@ bench() {
   echo "${name}_MBps: $(awk -v m="$SIZE_MB" -v s="$s" 'BEGIN {printf "%.0f", m / s}')"
   echo "${name}_peak_rss_B_MB: $(printf '%s\n' "${rss_b[@]}" | median)"
   echo "${name}_peak_rss_A_MB: $(hwm_mb "$apid")"
+  echo "${name}_cpu_A_seconds: $(printf '%s\n' "${cpu_a[@]}" | median)"
+  echo "${name}_cpu_B_seconds: $(printf '%s\n' "${cpu_b[@]}" | median)"
   stop "$apid"
 }
 
 echo "size_MB: $SIZE_MB"
 echo "runs: $RUNS"
-bench bitswap fetch_bitswap
-bench stream fetch_car
+for tr in $TRANSPORTS; do
+  case $tr in
+  bitswap) bench bitswap fetch_bitswap ;;
+  stream) bench stream fetch_car ;;
+  *) echo "unknown transport $tr" >&2; exit 1 ;;
+  esac
+done

@@ -52,6 +52,14 @@ type Blockstore interface {
 
 // Serve answers whole-DAG requests on h from bs until h closes. A block bs
 // does not have (or cannot read) ends the answer with a stream reset.
+//
+// bs need not check blocks against their CIDs, and should not for speed
+// (hashing is a large part of a server's CPU time): the asker checks every
+// block against the CID its own walk expects before it keeps it (Fetch), so a
+// block that the server's disk damaged fails the asker's transfer, which
+// then resumes from another peer. The server decodes links from blocks it has
+// not checked; a damaged node only steers its walk to CIDs it then sends or
+// lacks, and the asker rejects the first one that differs from its own walk.
 func Serve(h host.Host, bs Blockstore) {
 	h.SetStreamHandler(ID, frame.Handler(func(s network.Stream) error { return serve(s, bs) }))
 }

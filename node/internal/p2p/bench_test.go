@@ -7,10 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/security/noise"
+	libp2ptls "github.com/libp2p/go-libp2p/p2p/security/tls"
 	ma "github.com/multiformats/go-multiaddr"
 )
 
@@ -55,6 +58,48 @@ func BenchmarkStreamThroughput(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				s, err := c.NewStream(network.WithAllowLimitedConn(context.Background(), "bench"), a.ID(), "/bench")
+				if err != nil {
+					b.Fatal(err)
+				}
+				for j := 0; j < 256; j++ {
+					if _, err := s.Write(buf); err != nil {
+						b.Fatal(err)
+					}
+				}
+				s.CloseWrite()
+				io.Copy(io.Discard, s)
+				s.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkSecurityThroughput measures one stream over TCP between two hosts
+// that both offer only the given security transport: what the order of
+// security transports in NewHost costs a transfer.
+func BenchmarkSecurityThroughput(b *testing.B) {
+	for _, sec := range []struct {
+		name string
+		opt  libp2p.Option
+	}{
+		{"noise", libp2p.Security(noise.ID, noise.New)},
+		{"tls", libp2p.Security(libp2ptls.ID, libp2ptls.New)},
+	} {
+		b.Run(sec.name, func(b *testing.B) {
+			a := newOneSecurityHost(b, sec.opt)
+			c := newOneSecurityHost(b, sec.opt)
+			a.SetStreamHandler("/bench", func(s network.Stream) {
+				io.Copy(io.Discard, s)
+				s.Close()
+			})
+			if err := c.Connect(context.Background(), peer.AddrInfo{ID: a.ID(), Addrs: a.Addrs()}); err != nil {
+				b.Fatal(err)
+			}
+			buf := make([]byte, 1<<20)
+			b.SetBytes(256 << 20)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				s, err := c.NewStream(context.Background(), a.ID(), "/bench")
 				if err != nil {
 					b.Fatal(err)
 				}

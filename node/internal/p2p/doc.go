@@ -1,5 +1,5 @@
-// Package p2p builds the node's libp2p side: the host (TCP and QUIC, Noise
-// and TLS, yamux, with a resource manager and a connection manager whose
+// Package p2p builds the node's libp2p side: the host (TCP and QUIC, TLS
+// and Noise, yamux, with a resource manager and a connection manager whose
 // limits are documented in docs/network.md) and the Kademlia DHT used to find
 // and announce providers.
 //

@@ -355,12 +355,21 @@ func TestVerifyingReads(t *testing.T) {
 		}
 	})
 
-	t.Run("RawBlock", func(t *testing.T) {
+	t.Run("RawBlock and UncheckedBlockstore", func(t *testing.T) {
 		for c, want := range corrupt {
 			got, err := s.RawBlock(ctx, c)
 			if err != nil || string(got) != string(want) {
 				t.Errorf("RawBlock(%s) = %d bytes, %v; want the stored %d bytes", c, len(got), err, len(want))
 			}
+			b, err := s.UncheckedBlockstore().Get(ctx, c)
+			if err != nil {
+				t.Errorf("UncheckedBlockstore().Get(%s): %v; want the stored %d bytes", c, err, len(want))
+			} else if string(b.RawData()) != string(want) {
+				t.Errorf("UncheckedBlockstore().Get(%s) = %v; want the stored %d bytes", c, err, len(want))
+			}
+		}
+		if err := s.UncheckedBlockstore().Put(ctx, good); err == nil {
+			t.Error("UncheckedBlockstore().Put succeeded; want read-only")
 		}
 		if got, err := s.RawBlock(ctx, good.Cid()); err != nil || string(got) != string(good.RawData()) {
 			t.Errorf("RawBlock(good) = %q, %v", got, err)

@@ -63,6 +63,14 @@ func (s *Store) Close() error {
 // returns against its CID. Writes go through a Txn.
 func (s *Store) Blockstore() bstore.Blockstore { return verifying{s.bs} }
 
+// UncheckedBlockstore returns a read-only view of the blocks that returns them
+// as stored, without hashing them: only for a reader whose consumer checks
+// every block against the CID it expects anyway, so that the check would be
+// made twice. The DAG-stream server is one: the asker hashes each block it
+// receives (docs/protocols.md §5), and a block that a damaged disk changed
+// fails the asker's transfer instead of the server's read.
+func (s *Store) UncheckedBlockstore() bstore.Blockstore { return unchecked{verifying{s.bs}} }
+
 // Block returns the bytes stored under c, checked against c. A missing block is
 // an error wrapping ErrNotFound; bytes that do not match wrap dag.ErrHashMismatch.
 func (s *Store) Block(ctx context.Context, c cid.Cid) ([]byte, error) {
@@ -178,6 +186,13 @@ func (v verifying) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// unchecked is verifying without the check: read-only, Get as stored.
+type unchecked struct{ verifying }
+
+func (u unchecked) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
+	return u.verifying.Blockstore.Get(ctx, c)
 }
 
 func (v verifying) Put(context.Context, blocks.Block) error {
