@@ -95,7 +95,6 @@ func (r *Repo) logEntry(ctx context.Context, c cid.Cid) (*dag.LogEntry, error) {
 	return dag.DecodeLogEntry(data)
 }
 
-
 // LogEntryInspection is one log entry, as `cairn inspect ENTRY` shows it.
 type LogEntryInspection struct {
 	Signer string `json:"signer"`
