@@ -5,4 +5,7 @@
 //
 // Tests call Cairn through its CLI only, the way a user or a CI script does, and
 // check exit codes, stdout (--json) and stderr messages.
+//
+// CAIRN_E2E_RACE=1 builds the binary with the race detector (slow: minutes):
+// a daemon that sees a data race exits 66, which fails the test that stops it.
 package e2e
