@@ -15,8 +15,9 @@ import (
 
 // kuboDaemon runs `ipfs daemon` on a fresh repo (test profile: loopback,
 // OS-chosen ports, no bootstrap) until the test ends, and returns a function
-// that runs ipfs commands against it.
-func kuboDaemon(t *testing.T) (ipfs func(args ...string) string, addrs []string) {
+// that runs ipfs commands against it. Each of configs is an `ipfs config`
+// command line run before the daemon starts.
+func kuboDaemon(t *testing.T, configs ...[]string) (ipfs func(args ...string) string, addrs []string) {
 	t.Helper()
 	bin := kuboBin(t)
 	ipfsPath := filepath.Join(t.TempDir(), "ipfs")
@@ -42,6 +43,9 @@ func kuboDaemon(t *testing.T) (ipfs func(args ...string) string, addrs []string)
 		return out
 	}
 	ipfs("init", "--profile", "test,unixfs-v1-2025")
+	for _, c := range configs {
+		ipfs(append([]string{"config"}, c...)...)
+	}
 	d := exec.Command(bin, "daemon")
 	d.Env = append(os.Environ(), "IPFS_PATH="+ipfsPath)
 	var log syncBuffer
@@ -123,5 +127,37 @@ func TestKuboOverTheNetwork(t *testing.T) {
 	r.ok("get", kcid, "-o", out)
 	if h := fileSHA256(t, out); h != ksum {
 		t.Fatalf("cairn get of Kubo content: sha256 %s, want %s", h, ksum)
+	}
+}
+
+// TestKuboFindsCairnInTheIPFSDHT: with public_network = true, a Cairn daemon
+// speaks the IPFS DHT (/ipfs/kad/1.0.0) and provides its package's content
+// root, so a Kubo DHT server it bootstraps from lists it as a provider of the
+// content CID (ipfs routing findprovs) and fetches the file from it: the
+// public-network path, on a network of two nodes on loopback.
+func TestKuboFindsCairnInTheIPFSDHT(t *testing.T) {
+	ipfs, kuboAddrs := kuboDaemon(t, []string{"Routing.Type", "dhtserver"})
+	r := newRepo(t)
+	cfg := filepath.Join(r.dir, "config.toml")
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "public_network = false") {
+		t.Fatalf("config.toml has no public_network setting:\n%s", data)
+	}
+	writeFile(t, cfg, []byte(strings.Replace(string(data), "public_network = false", "public_network = true", 1)))
+	src := filepath.Join(t.TempDir(), "hello.txt")
+	writeFile(t, src, []byte("hello from cairn over the IPFS DHT\n"))
+	pub := r.publish("acme/hello", "1.0.0", []string{src})
+	d := startDaemon(t, r, "--bootstrap", kuboAddrs[0])
+	content := pub.Layers[0].Content.S
+	// The daemon provides its roots 5 s after start, once bootstrap connected.
+	eventually(t, 60*time.Second, func() (bool, string) {
+		out := ipfs("routing", "findprovs", "--num-providers", "1", content)
+		return strings.Contains(out, d.id()), "findprovs: " + out
+	})
+	if got := ipfs("cat", content); got != "hello from cairn over the IPFS DHT\n" {
+		t.Errorf("ipfs cat %s = %q", content, got)
 	}
 }

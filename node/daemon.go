@@ -216,8 +216,10 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			if err := d.Provide(ctx, c); err != nil {
-				d.log.Debug("provide after publish", "cid", c, "err", err)
+			for _, root := range d.roots(ctx, c) {
+				if err := d.Provide(ctx, root); err != nil {
+					d.log.Debug("provide after publish", "cid", root, "err", err)
+				}
 			}
 		}()
 	}
@@ -327,15 +329,36 @@ func (d *Daemon) provideAll(ctx context.Context) {
 		d.log.Warn("reprovide: list packages", "err", err)
 		return
 	}
-	n := 0
+	n, total := 0, 0
 	for _, v := range vs {
-		if err := d.Provide(ctx, v.Package); err != nil {
-			d.log.Debug("provide failed", "cid", v.Package, "err", err)
-			continue
+		for _, root := range d.roots(ctx, v.Package) {
+			total++
+			if err := d.Provide(ctx, root); err != nil {
+				d.log.Debug("provide failed", "cid", root, "err", err)
+				continue
+			}
+			n++
 		}
-		n++
 	}
-	d.log.Info("provided package roots", "count", n, "of", len(vs))
+	d.log.Info("provided package and content roots", "count", n, "of", total)
+}
+
+// roots returns what the DHT announces for c: c itself and, for a package,
+// the root of each layer's content, so that IPFS tools that know only a
+// content CID (Kubo's `ipfs routing findprovs`, `ipfs cat`) find this node.
+func (d *Daemon) roots(ctx context.Context, c cid.Cid) []cid.Cid {
+	out := []cid.Cid{c}
+	if c.Prefix().Codec != cid.DagCBOR {
+		return out
+	}
+	p, err := d.repo.Package(ctx, c)
+	if err != nil {
+		return out
+	}
+	for _, l := range p.Layers {
+		out = append(out, l.Content)
+	}
+	return out
 }
 
 // Provide announces in the DHT that this node has c.
