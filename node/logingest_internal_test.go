@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/sign"
@@ -243,5 +244,16 @@ func TestImportRevealsEquivocation(t *testing.T) {
 	}
 	if after, _ := b.Stat(ctx); after.Stat != before.Stat {
 		t.Errorf("the refused import changed the repo: %+v -> %+v", before.Stat, after.Stat)
+	}
+}
+
+func TestMirrorBackoff(t *testing.T) {
+	for _, c := range []struct {
+		attempts int
+		want     time.Duration
+	}{{0, 10 * time.Second}, {1, 10 * time.Second}, {2, 20 * time.Second}, {4, 80 * time.Second}, {7, 10 * time.Minute}, {100, 10 * time.Minute}} {
+		if got := mirrorBackoff(c.attempts); got != c.want {
+			t.Errorf("mirrorBackoff(%d) = %s, want %s", c.attempts, got, c.want)
+		}
 	}
 }

@@ -17,7 +17,17 @@ import (
 const mirrorRetry = 10 * time.Second
 
 // mirrorFetchTimeout bounds the fetch of one mirrored package.
-const mirrorFetchTimeout = 10 * time.Minute
+const mirrorFetchTimeout = 5 * time.Minute
+
+// mirrorBackoff is how long the mirror waits before trying again an entry
+// that failed attempts times: 10 s, doubling, at most 10 minutes.
+func mirrorBackoff(attempts int) time.Duration {
+	d := mirrorRetry
+	for i := 1; i < attempts && d < 10*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 10*time.Minute)
+}
 
 // mirrorer runs the mirror rules in the daemon: for each rule, it walks the
 // logs of the keys trusted for its pattern from the rule's cursor to the
@@ -132,6 +142,11 @@ func (m *mirrorer) entry(ctx context.Context, rule MirrorRule, signer string, se
 		return false, true, nil
 	}
 	fail := MirrorFailure{Signer: signer, Seq: seq, Name: e.Name.String(), Version: e.Version, Package: e.Package}
+	for _, f := range rule.Failures {
+		if f.Signer == signer && f.Seq == seq && !f.Permanent && time.Since(f.At) < mirrorBackoff(f.Attempts) {
+			return true, false, nil // not yet: this log waits, the others go on
+		}
+	}
 	mirrored, err := m.mirror(ctx, rule, e)
 	if err != nil {
 		if ctx.Err() != nil {
