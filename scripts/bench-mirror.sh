@@ -58,35 +58,15 @@ trap 'exit 143' TERM
 bin="$work/cairn"
 go build -o "$bin" ./cmd/cairn
 die() { echo "error: $*" >&2; exit 1; }
+# shellcheck source=scripts/daemons.sh
+. scripts/daemons.sh
+start() { start_daemon "$1"; }
+stop() { stop_daemon "$1"; }
 now() { date +%s%N; }
 ms() { echo $((($2 - $1) / 1000000)); } # ms T0 T1: whole milliseconds from T0 to T1
 median() { sort -g | awk '{a[NR]=$1} END {printf "%.0f\n", NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 p90() { sort -g | awk '{a[NR]=$1} END {i=int(NR*0.9); if (i<NR*0.9) i++; print a[i]}'; }
 
-# start REPO: starts REPO's daemon on loopback, with mDNS off, and waits (20 s
-# at most) until its daemon.json names its pid.
-start() {
-  local r=$1 i
-  "$bin" --repo "$work/$r" daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 \
-    --gateway 127.0.0.1:0 --mdns=false >>"$work/$r.log" 2>&1 &
-  pid[$r]=$!
-  for i in $(seq 200); do
-    grep -qs "\"pid\": ${pid[$r]}," "$work/$r/daemon.json" && return
-    kill -0 "${pid[$r]}" 2>/dev/null || die "daemon $r exited at start"
-    sleep 0.1
-  done
-  die "daemon $r did not start within 20 s"
-}
-# stop REPO: SIGTERM, wait (20 s at most) for the daemon to exit, else SIGKILL.
-stop() {
-  local r=$1 p=${pid[$1]:-} i
-  [ -n "$p" ] || return 0
-  unset "pid[$r]"
-  kill -TERM "$p" 2>/dev/null || return 0
-  for i in $(seq 200); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$p" 2>/dev/null || true
-  wait "$p" 2>/dev/null || true
-}
 
 # The three ways to ask B for `versions acme/app --json`; each prints the JSON
 # with spaces and newlines removed.

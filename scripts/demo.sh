@@ -46,35 +46,17 @@ run() {
 }
 q() { local r=$1; shift; cairn --repo "$work/$r" "$@"; } # the same, quietly
 die() { echo "error: $*" >&2; exit 1; }
-
-# start ORG: starts ORG's daemon on loopback and waits (20 s at most) until its
-# daemon.json names its pid.
+bin=cairn # on PATH, built below
+# shellcheck source=scripts/daemons.sh
+. scripts/daemons.sh
+# start ORG: shows the command and starts ORG's daemon (start_daemon).
 start() {
-  local r=$1 i
-  printf '%s$ cairn daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --gateway 127.0.0.1:0 --mdns=false &\n' "$r"
-  cairn --repo "$work/$r" daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 \
-    --gateway 127.0.0.1:0 --mdns=false >>"$work/$r.log" 2>&1 &
-  pid[$r]=$!
-  for i in $(seq 200); do
-    if grep -qs "\"pid\": ${pid[$r]}," "$work/$r/daemon.json"; then
-      echo "daemon $r running, pid ${pid[$r]}, peer $(q "$r" id --json | sed -n 's/.*"peerID": "\([^"]*\)".*/\1/p')"
-      return
-    fi
-    kill -0 "${pid[$r]}" 2>/dev/null || die "daemon $r exited at start"
-    sleep 0.1
-  done
-  die "daemon $r did not start within 20 s"
+  printf '%s$ cairn daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --gateway 127.0.0.1:0 --mdns=false &\n' "$1"
+  start_daemon "$1"
+  echo "daemon $1 running, pid ${pid[$1]}, peer $(q "$1" id --json | sed -n 's/.*"peerID": "\([^"]*\)".*/\1/p')"
 }
-# stop ORG: SIGTERM, wait (20 s at most) for the daemon to exit, else SIGKILL.
-stop() {
-  local r=$1 p=${pid[$1]:-} i
-  [ -n "$p" ] || return 0
-  unset "pid[$r]"
-  kill -TERM "$p" 2>/dev/null || return 0
-  for i in $(seq 200); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$p" 2>/dev/null || true
-  wait "$p" 2>/dev/null || true
-}
+stop() { stop_daemon "$1"; }
+
 # addr ORG: the first full multiaddr (with /p2p/ID) of ORG's running daemon.
 addr() { q "$1" id --json | tr -d ' \n' | sed -n 's/.*"addrs":\["\([^"]*\)".*/\1/p'; }
 # until_pinned ORG VERSION: waits (15 s at most) until `versions` on ORG lists

@@ -2,7 +2,6 @@ package heads
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"sync"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node/internal/p2p"
 	"github.com/ipfs/go-cid"
-	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -39,29 +37,10 @@ func testHead(t testing.TB, i int, seq uint64) Head {
 	return Head{Signer: s, Seq: seq, CID: entryCID(t, fmt.Sprintf("%s#%d", s, seq))}
 }
 
-func newHost(t *testing.T) host.Host {
-	t.Helper()
-	key, _, err := crypto.GenerateEd25519Key(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := p2p.NewHost(p2p.HostConfig{Identity: key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
-	return h
-}
+func newHost(t *testing.T) host.Host { return p2p.TestHost(t) }
 
 // connect connects a to b and returns once the connection is up.
-func connect(t *testing.T, a, b host.Host) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := a.Connect(ctx, peer.AddrInfo{ID: b.ID(), Addrs: b.Addrs()}); err != nil {
-		t.Fatal(err)
-	}
-}
+func connect(t *testing.T, a, b host.Host) { p2p.TestConnect(t, a, b) }
 
 // source is a Source whose heads a test changes.
 type source struct {

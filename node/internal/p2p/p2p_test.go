@@ -13,19 +13,7 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 )
 
-func newTestHost(t *testing.T, listen ...string) *testHost {
-	t.Helper()
-	key, _, err := crypto.GenerateEd25519Key(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := NewHost(HostConfig{Identity: key, Listen: listen, UserAgent: "cairn/test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
-	return &testHost{h}
-}
+func newTestHost(t *testing.T, listen ...string) *testHost { return &testHost{TestHost(t, listen...)} }
 
 type testHost struct{ host.Host }
 

@@ -1,0 +1,34 @@
+# shellcheck shell=bash disable=SC2154,SC2004
+# (bin, work and pid are the sourcing script's; pid is an associative array.)
+# Daemon helpers shared by scripts/demo.sh and scripts/bench-mirror.sh; they
+# source this file. The sourcing script sets $bin (the cairn binary) and
+# $work (the directory holding the repos), declares `declare -A pid=()` and
+# defines die.
+
+# start_daemon NAME: starts the daemon of repo $work/NAME on loopback (ports
+# chosen by the OS, mDNS off), logging to $work/NAME.log, and waits (20 s at
+# most) until its daemon.json names its pid.
+start_daemon() {
+  local r=$1 _
+  "$bin" --repo "$work/$r" daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 \
+    --gateway 127.0.0.1:0 --mdns=false >>"$work/$r.log" 2>&1 &
+  pid[$r]=$!
+  for _ in $(seq 200); do
+    grep -qs "\"pid\": ${pid[$r]}," "$work/$r/daemon.json" && return
+    kill -0 "${pid[$r]}" 2>/dev/null || die "daemon $r exited at start"
+    sleep 0.1
+  done
+  die "daemon $r did not start within 20 s"
+}
+
+# stop_daemon NAME: SIGTERM, wait (20 s at most) for the daemon to exit, else
+# SIGKILL.
+stop_daemon() {
+  local r=$1 p=${pid[$1]:-} _
+  [ -n "$p" ] || return 0
+  unset "pid[$r]"
+  kill -TERM "$p" 2>/dev/null || return 0
+  for _ in $(seq 200); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$p" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
+}
