@@ -25,7 +25,7 @@ func newDaemonCmd(g *globalOptions) *cobra.Command {
 	o := &daemonOptions{}
 	cmd := &cobra.Command{
 		Use:   "daemon",
-		Short: "Run a node: libp2p, DHT, bitswap, the local HTTP API and the HTTP gateway",
+		Short: "Run a node: libp2p, DHT, bitswap, log gossip, mirrors, the local HTTP API and the HTTP gateway",
 		Long: `Run a Cairn node until SIGINT or SIGTERM (a second signal stops it at once).
 With no repo yet, it creates one first (as cairn init does).
 
@@ -38,6 +38,12 @@ It also serves a read-only HTTP gateway (IPFS Trustless Gateway: GET
 [network] gateway (default 127.0.0.1:4503; empty disables it). Once ready it
 writes daemon.json in the repo with its pid, peer ID, full addresses, API
 address and gateway address, for tools to read; cairn id shows them.
+
+It keeps publisher logs in step with its peers: it announces the new heads of
+its keys' logs on gossipsub (/cairn/announce/1.0.0), compares log heads with
+each peer on connect and every [network] heads_interval (/cairn/heads/1.0.0),
+fetches the entries it misses of the keys the trust policy names, and runs the
+mirror rules (cairn mirror add) on them.
 
 Flags override config.toml for this run, so several daemons can run side by
 side on one machine, each with its own repo.`,

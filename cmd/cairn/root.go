@@ -104,7 +104,10 @@ Start here:
   cairn publish ./app.wasm --name acme/app --version 1.0.0 --meta build.toml
   cairn inspect acme/app@1.0.0                see layers, metadata, signatures
   cairn verify acme/app@1.0.0                 exit 0 only if trusted by policy
-  cairn get acme/app@1.0.0 -o app.wasm        write the bytes out, checked`,
+  cairn get acme/app@1.0.0 -o app.wasm        write the bytes out, checked
+
+With a daemon (cairn daemon): fetch from peers, follow publishers' logs
+(cairn versions, cairn log), and mirror other organizations (cairn mirror).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
