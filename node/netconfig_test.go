@@ -48,3 +48,19 @@ func TestDaemonOptionsGateway(t *testing.T) {
 		t.Errorf("--gateway %q: got %v, expected ErrInvalidInput", bad, err)
 	}
 }
+
+func TestHeadsInterval(t *testing.T) {
+	n := node.DefaultNetworkConfig()
+	for _, bad := range []string{"0s", "500ms", "soon"} {
+		n.HeadsInterval = bad
+		if err := n.Validate(); !errors.Is(err, node.ErrInvalidConfig) {
+			t.Errorf("heads_interval %q: Validate = %v, want ErrInvalidConfig", bad, err)
+		}
+	}
+	for _, good := range []string{"", "1s", "5m"} {
+		n.HeadsInterval = good
+		if err := n.Validate(); err != nil {
+			t.Errorf("heads_interval %q: %v", good, err)
+		}
+	}
+}
