@@ -57,9 +57,11 @@ func (d *Daemon) startLogs(ctx context.Context) error {
 	}
 	heads.Serve(d.host, src, sink)
 	d.syncer = heads.StartSync(ctx, d.host, heads.SyncConfig{Source: src, Sink: sink, Interval: d.cfg.headsInterval(), Log: d.log})
-	d.wg.Add(3)
+	d.wg.Add(2 + followers)
 	go d.follow.intake(ctx)
-	go d.follow.run(ctx)
+	for range followers {
+		go d.follow.run(ctx)
+	}
 	go d.mirror.run(ctx)
 	announce := func(e *dag.LogEntry, c cid.Cid, k *sign.Key) { d.announce(ctx, e, c, k) }
 	d.repo.logAppended.Store(&announce)

@@ -16,8 +16,14 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 )
 
-// followTimeout bounds one catch-up of one log.
-const followTimeout = time.Minute
+// followTimeout bounds one catch-up of one log, entryTimeout the fetch of one
+// of its entries (a few hundred bytes: a peer that names a head it cannot
+// serve wastes at most that), and followers is how many logs catch up at once.
+const (
+	followTimeout = time.Minute
+	entryTimeout  = 10 * time.Second
+	followers     = 4
+)
 
 // maxRejections is how many refused heads of unfollowed keys the daemon
 // remembers for `mirror status`.
@@ -63,6 +69,7 @@ type follower struct {
 
 	mu         sync.Mutex
 	pending    map[string]headNews // signer -> newest head heard of
+	active     map[string]bool     // signers a worker is catching up
 	rejections []Rejection
 	probing    chan struct{} // bounds fetches of unfollowed heads (for the reason)
 	wake       chan struct{}
@@ -76,8 +83,8 @@ const (
 )
 
 func newFollower(d *Daemon) *follower {
-	return &follower{d: d, news: make(chan headNews, newsQueue), pending: map[string]headNews{},
-		probing: make(chan struct{}, 2), wake: make(chan struct{}, 1)}
+	return &follower{d: d, news: make(chan headNews, newsQueue), pending: map[string]headNews{}, active: map[string]bool{},
+		probing: make(chan struct{}, 2), wake: make(chan struct{}, followers)}
 }
 
 // tell queues news of a head without blocking.
@@ -142,13 +149,19 @@ func (f *follower) heard(ctx context.Context, n headNews) {
 		f.pending[n.signer] = n
 	}
 	f.mu.Unlock()
+	f.poke()
+}
+
+// poke wakes a worker, if one sleeps.
+func (f *follower) poke() {
 	select {
 	case f.wake <- struct{}{}:
 	default:
 	}
 }
 
-// run catches up one queued log after another until ctx ends.
+// run is one of the workers that catch up queued logs, one log at a time
+// each, until ctx ends.
 func (f *follower) run(ctx context.Context) {
 	defer f.d.wg.Done()
 	for {
@@ -165,6 +178,7 @@ func (f *follower) run(ctx context.Context) {
 			cctx, cancel := context.WithTimeout(ctx, followTimeout)
 			res, err := f.d.followLog(cctx, n)
 			cancel()
+			f.done(n.signer)
 			switch {
 			case err != nil:
 				f.d.log.Warn("log catch-up failed", "signer", n.signer, "head", n.seq, "from", n.from, "err", err)
@@ -181,10 +195,26 @@ func (f *follower) next() (headNews, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for s, n := range f.pending {
+		if f.active[s] {
+			continue // another worker has it; it looks again when done
+		}
 		delete(f.pending, s)
+		f.active[s] = true
 		return n, true
 	}
 	return headNews{}, false
+}
+
+// done marks signer's catch-up finished, and wakes a worker if news of it
+// came meanwhile.
+func (f *follower) done(signer string) {
+	f.mu.Lock()
+	delete(f.active, signer)
+	_, more := f.pending[signer]
+	f.mu.Unlock()
+	if more {
+		f.poke()
+	}
 }
 
 // reject remembers a head of a key the repo does not follow. When it can, it
@@ -268,7 +298,9 @@ func (d *Daemon) followLog(ctx context.Context, n headNews) (*IngestResult, erro
 	var chain []logBlock // newest first
 	c, want := n.head, n.seq
 	for {
-		data, err := d.getBlock(ctx, c, n.from, n.addrs)
+		ectx, cancel := context.WithTimeout(ctx, entryTimeout)
+		data, err := d.getBlock(ectx, c, n.from, n.addrs)
+		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("entry %d (%s): %w", want, c, err)
 		}

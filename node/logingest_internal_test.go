@@ -257,3 +257,34 @@ func TestMirrorBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowerSchedulesOneWorkerPerLog: workers take different logs; news of
+// a log being caught up waits until that catch-up is done.
+func TestFollowerSchedulesOneWorkerPerLog(t *testing.T) {
+	f := newFollower(&Daemon{})
+	queue := func(signer string, seq uint64) {
+		f.mu.Lock()
+		f.pending[signer] = headNews{signer: signer, seq: seq}
+		f.mu.Unlock()
+	}
+	queue("a", 1)
+	queue("b", 1)
+	n1, ok1 := f.next()
+	n2, ok2 := f.next()
+	if !ok1 || !ok2 || n1.signer == n2.signer {
+		t.Fatalf("two workers got %+v and %+v", n1, n2)
+	}
+	queue(n1.signer, 2) // news while n1's log is being caught up
+	if n, ok := f.next(); ok {
+		t.Fatalf("a third worker got %+v while both logs are busy", n)
+	}
+	f.done(n1.signer)
+	if n, ok := f.next(); !ok || n.signer != n1.signer || n.seq != 2 {
+		t.Fatalf("after done: %+v, %v; want %s's head 2", n, ok, n1.signer)
+	}
+	select {
+	case <-f.wake:
+	default:
+		t.Error("done did not wake a worker for the news that waited")
+	}
+}
