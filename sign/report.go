@@ -76,7 +76,7 @@ func (r *Report) AddEquivocations(es []Equivocation) {
 		return
 	}
 	r.Equivocations = append(r.Equivocations, es...)
-	r.Status, r.Code = Invalid, CodeEquivocation
+	r.Status, r.Code = statusOf(CodeEquivocation), CodeEquivocation
 	r.Reason = fmt.Sprintf("%s@%s is disputed: %d proof(s) of equivocation in publisher logs (signed entries naming different packages)", r.Name, r.Version, len(r.Equivocations))
 }
 

@@ -273,7 +273,7 @@ func statusOf(c Code) Status {
 	case CodeOK:
 		return Valid
 	case CodeCorrupt, CodeMalformed, CodeSubjectMismatch, CodeBadSignature,
-		CodeUnknownAlg, CodeBadSigner, CodeCycle:
+		CodeUnknownAlg, CodeBadSigner, CodeCycle, CodeEquivocation:
 		return Invalid
 	}
 	return Untrusted
