@@ -25,6 +25,8 @@ type blockStore struct {
 	ds    *badgerds.Datastore
 	dir   string // the store directory; "" in memory, where nothing is packed
 
+	threshold int // PackThreshold, but for benchmarks
+
 	// active is the running Txn's pack writer, whose buffered bytes a read
 	// must flush first.
 	active atomic.Pointer[packWriter]
@@ -33,15 +35,18 @@ type blockStore struct {
 var _ bstore.Blockstore = (*blockStore)(nil)
 
 func newBlockStore(d *badgerds.Datastore, dir string) *blockStore {
-	return &blockStore{small: bstore.NewBlockstore(d), ds: d, dir: dir}
+	return &blockStore{small: bstore.NewBlockstore(d), ds: d, dir: dir, threshold: PackThreshold}
 }
 
 func packedKey(c cid.Cid) ds.Key { return packedPrefix.Child(dshelp.MultihashToDsKey(c.Hash())) }
 
 // packs reports whether b belongs in a pack file.
-func (b *blockStore) packs(size int) bool { return b.dir != "" && size >= PackThreshold }
+func (b *blockStore) packs(size int) bool { return b.dir != "" && size >= b.threshold }
 
 func (b *blockStore) Has(ctx context.Context, c cid.Cid) (bool, error) {
+	if !c.Defined() {
+		return false, nil
+	}
 	ok, err := b.small.Has(ctx, c)
 	if err != nil || ok {
 		return ok, err
@@ -51,6 +56,9 @@ func (b *blockStore) Has(ctx context.Context, c cid.Cid) (bool, error) {
 
 // loc returns where the packed block c is; ipld.ErrNotFound if it is not packed.
 func (b *blockStore) loc(ctx context.Context, c cid.Cid) (packLoc, error) {
+	if !c.Defined() {
+		return packLoc{}, ipld.ErrNotFound{Cid: c}
+	}
 	v, err := b.ds.Get(ctx, packedKey(c))
 	if errors.Is(err, ds.ErrNotFound) {
 		return packLoc{}, ipld.ErrNotFound{Cid: c}
@@ -147,6 +155,9 @@ func (b *blockStore) putMany(ctx context.Context, bs []blocks.Block, w *packWrit
 func (b *blockStore) DeleteBlock(ctx context.Context, c cid.Cid) error {
 	if err := b.small.DeleteBlock(ctx, c); err != nil && !ipld.IsNotFound(err) {
 		return err
+	}
+	if !c.Defined() {
+		return nil
 	}
 	return b.ds.Delete(ctx, packedKey(c))
 }
