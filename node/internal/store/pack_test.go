@@ -357,3 +357,56 @@ func TestPackLocEncoding(t *testing.T) {
 		t.Error("parsePackLoc accepted 23 bytes")
 	}
 }
+
+func TestPackReadsWhileWriting(t *testing.T) {
+	// Readers of blocks already in the running Txn's pack (some still in its
+	// buffer) while writers append: run with -race.
+	ctx := context.Background()
+	s := openInternal(t, t.TempDir())
+	sizes := make([]int, 48)
+	for i := range sizes {
+		sizes[i] = PackThreshold + i*4099
+	}
+	bs := sizedBlocks(t, 6, sizes...)
+	tx := beginInternal(t, s)
+	defer tx.Abort(ctx)
+	written := make(chan blocks.Block, len(bs))
+	errs := make(chan error, 8)
+	for w := range 4 {
+		go func() {
+			for i := w; i < len(bs); i += 4 {
+				if err := tx.Blockstore().Put(ctx, bs[i]); err != nil {
+					errs <- err
+					return
+				}
+				written <- bs[i]
+			}
+			errs <- nil
+		}()
+	}
+	done := 0
+	for read := 0; read < len(bs); {
+		select {
+		case err := <-errs:
+			if err != nil {
+				t.Fatal(err)
+			}
+			done++
+		case b := <-written:
+			got, err := tx.Blockstore().Get(ctx, b.Cid())
+			if err != nil || string(got.RawData()) != string(b.RawData()) {
+				t.Fatalf("Get(%s) while writing: %v", b.Cid(), err)
+			}
+			read++
+		}
+	}
+	for ; done < 4; done++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	readBack(t, s.Blockstore(), bs...)
+}
