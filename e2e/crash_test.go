@@ -23,8 +23,22 @@ func dirSize(dir string) int64 {
 	return n
 }
 
+// noPackFiles fails if the store holds a pack file (docs/repo.md §4): after
+// a publish that did not commit, opening the repo must have removed its pack,
+// which repo stat (and so snapshot) does not see.
+func noPackFiles(t *testing.T, r *repo) {
+	t.Helper()
+	packs, err := filepath.Glob(filepath.Join(r.dir, "store", "packs", "*.pack"))
+	if err != nil || len(packs) != 0 {
+		t.Fatalf("pack files left after the rollback: %v %v", packs, err)
+	}
+}
+
 // interruptPublish starts publishing a large file, waits until the store has
-// grown by some blocks (so the publish is part way), and sends sig.
+// grown by some blocks (so the publish is part way), and sends sig. It watches
+// the pack files, where the file's 1 MiB chunks go (docs/repo.md §4): the
+// whole store directory grows by more than 32 MiB as soon as badger opens,
+// since its value log is a sparse file, so it would not tell.
 func interruptPublish(t *testing.T, r *repo, sig syscall.Signal) (exitCode int, stderr string) {
 	t.Helper()
 	return interruptPublishAfter(t, r, sig, nil)
@@ -35,8 +49,8 @@ func interruptPublish(t *testing.T, r *repo, sig syscall.Signal) (exitCode int, 
 func interruptPublishAfter(t *testing.T, r *repo, sig syscall.Signal, during func()) (exitCode int, stderr string) {
 	t.Helper()
 	big := sharedBigFile(t)
-	storeDir := filepath.Join(r.dir, "store")
-	base := dirSize(storeDir)
+	packsDir := filepath.Join(r.dir, "store", "packs")
+	base := dirSize(packsDir)
 	cmd := exec.Command(cairnBin, "publish", big, "--name", "acme/big", "--version", "1.0.0")
 	cmd.Env = append(os.Environ(), "CAIRN_REPO="+r.dir)
 	var errBuf bytes.Buffer
@@ -45,7 +59,7 @@ func interruptPublishAfter(t *testing.T, r *repo, sig syscall.Signal, during fun
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(60 * time.Second)
-	for dirSize(storeDir) < base+32<<20 {
+	for dirSize(packsDir) < base+32<<20 {
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
 			t.Fatal("publish wrote nothing within 60s")
@@ -84,6 +98,7 @@ func TestCrashDuringPublish(t *testing.T) {
 	if after := r.snapshot(); after != before {
 		t.Fatalf("repo changed by a killed publish:\nbefore %s\nafter  %s", before, after)
 	}
+	noPackFiles(t, r)
 	r.fail(4, []string{"no package acme/big@1.0.0"}, "inspect", "acme/big@1.0.0")
 }
 
@@ -102,6 +117,7 @@ func TestInterruptDuringPublish(t *testing.T) {
 	if after := r.snapshot(); after != before {
 		t.Fatalf("repo changed by an interrupted publish:\nbefore %s\nafter  %s", before, after)
 	}
+	noPackFiles(t, r)
 }
 
 // TestRepoLocked: while one process holds the repo (a publish part way), a

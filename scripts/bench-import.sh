@@ -4,7 +4,8 @@
 #   scripts/bench-import.sh                 # 1 GiB, 3 runs
 #   SIZE_MB=256 RUNS=5 scripts/bench-import.sh
 #
-# Prints `name: value` lines; each figure is the median of RUNS runs, each in a
+# Prints `name: value` lines (wall and CPU seconds, user + system); each figure
+# is the median of RUNS runs, each in a
 # fresh repo. If Kubo's `ipfs` is on PATH (or IPFS_BIN is set), it also times
 # `ipfs add --only-hash=false` with the unixfs-v1-2025 profile on the same file,
 # side by side. The input file is random bytes, made once and reused
@@ -29,22 +30,25 @@ cat "$input" > /dev/null
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-secs=(); rss=()
+secs=(); rss=(); cpu=()
 for i in $(seq "$RUNS"); do
   repo=$(mktemp -d "$BENCH_DIR/repo.XXXXXX")
   CAIRN_REPO="$repo" "$bin" init >/dev/null
-  out=$( { CAIRN_REPO="$repo" /usr/bin/time -f '%e %M' "$bin" publish "$input" \
+  out=$( { CAIRN_REPO="$repo" /usr/bin/time -f '%e %M %U %S' "$bin" publish "$input" \
             --name bench/import --version 1.0.0 >/dev/null; } 2>&1 | tail -n 1)
   secs+=("$(echo "$out" | cut -d' ' -f1)")
   rss+=("$(echo "$out" | cut -d' ' -f2)")
-  echo "run $i: ${secs[-1]} s, peak RSS ${rss[-1]} KB" >&2
+  cpu+=("$(echo "$out" | awk '{printf "%.2f", $3 + $4}')")
+  echo "run $i: ${secs[-1]} s, ${cpu[-1]} CPU-s, peak RSS ${rss[-1]} KB" >&2
   rm -rf "$repo"
 done
 s=$(printf '%s\n' "${secs[@]}" | median)
 r=$(printf '%s\n' "${rss[@]}" | median)
+c=$(printf '%s\n' "${cpu[@]}" | median)
 echo "size_MB: $SIZE_MB"
 echo "runs: $RUNS"
 echo "import_seconds: $s"
+echo "import_cpu_seconds: $c"
 echo "import_MBps: $(awk -v m="$SIZE_MB" -v s="$s" 'BEGIN {printf "%.0f", m / s}')"
 echo "import_peak_rss_MB: $(awk -v k="$r" 'BEGIN {printf "%.0f", k / 1024}')"
 

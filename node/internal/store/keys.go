@@ -13,6 +13,8 @@ var (
 	refsPrefix    = ds.NewKey("/cairn/refs")      // /cairn/refs/<subject cid>/<referrer cid> -> node kind
 	journalPrefix = ds.NewKey("/cairn/journal")   // /cairn/journal/<txn id>/<cid> -> empty
 	donePrefix    = ds.NewKey("/cairn/committed") // /cairn/committed/<txn id> -> empty: keep the txn's blocks
+	packedPrefix  = ds.NewKey("/cairn/packed")    // /cairn/packed/<base32 multihash> -> packLoc: a block in a pack file
+	packsPrefix   = ds.NewKey("/cairn/packs")     // /cairn/packs/<txn id> -> empty: packs/<txn id>.pack is committed
 )
 
 func pinKey(c cid.Cid) ds.Key { return pinsPrefix.ChildString(c.String()) }
@@ -26,6 +28,8 @@ func refKey(subject, ref cid.Cid) ds.Key {
 }
 
 func doneKey(txn string) ds.Key { return donePrefix.ChildString(txn) }
+
+func packRecordKey(txn string) ds.Key { return packsPrefix.ChildString(txn) }
 
 func journalKey(txn string, c cid.Cid) ds.Key {
 	return journalPrefix.ChildString(txn).ChildString(c.String())

@@ -29,7 +29,7 @@ func DefaultOptions(dir string) Options { return badgerds.DefaultOptions(dir) }
 // one at a time (Begin waits for the previous one to finish).
 type Store struct {
 	ds *badgerds.Datastore
-	bs bstore.Blockstore
+	bs *blockStore
 
 	// writer serializes Txns, so that whether a block is new to the store (and so
 	// must be deleted on Abort) is decided by one Txn at a time.
@@ -45,7 +45,14 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{ds: d, bs: bstore.NewBlockstore(d), writer: make(chan struct{}, 1)}
+	dir := o.Dir
+	if o.InMemory {
+		dir = "" // nothing is packed
+	} else if err := makePacksDir(dir); err != nil {
+		d.Close()
+		return nil, err
+	}
+	s := &Store{ds: d, bs: newBlockStore(d, dir), writer: make(chan struct{}, 1)}
 	if err := s.recover(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("roll back interrupted writes: %w", err)
@@ -53,9 +60,15 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the database. It is idempotent.
+// Close closes the database. It is idempotent. A Txn still running is left
+// uncommitted, as by a crash: the next Open rolls it back.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() { s.closeErr = s.ds.Close() })
+	s.closeOnce.Do(func() {
+		if w := s.bs.active.Load(); w != nil {
+			w.close()
+		}
+		s.closeErr = s.ds.Close()
+	})
 	return s.closeErr
 }
 
@@ -254,7 +267,8 @@ type Stat struct {
 	Bytes    uint64 `json:"blockBytes"`
 }
 
-// Stat walks the store's keys and counts blocks, pins and index entries.
+// Stat walks the store's keys and counts blocks (in badger and packed), pins
+// and index entries.
 func (s *Store) Stat(ctx context.Context) (Stat, error) {
 	var st Stat
 	counts := []struct {
@@ -281,23 +295,35 @@ func (s *Store) Stat(ctx context.Context) (Stat, error) {
 		}
 		res.Close()
 	}
-	return st, nil
+	err := s.each(ctx, packedPrefix, func(k ds.Key, v []byte) error {
+		l, err := parsePackLoc(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+		st.Blocks++
+		st.Bytes += l.length
+		return nil
+	})
+	return st, err
 }
 
 // CountBlocks counts the stored blocks from their keys alone, without
 // touching their values (Stat also sums their sizes, which reads them).
 func (s *Store) CountBlocks(ctx context.Context) (int, error) {
-	res, err := s.ds.Query(ctx, query.Query{Prefix: bstore.BlockPrefix.String() + "/", KeysOnly: true})
-	if err != nil {
-		return 0, err
-	}
-	defer res.Close()
 	n := 0
-	for r := range res.Next() {
-		if r.Error != nil {
-			return 0, r.Error
+	for _, prefix := range []ds.Key{bstore.BlockPrefix, packedPrefix} {
+		res, err := s.ds.Query(ctx, query.Query{Prefix: prefix.String() + "/", KeysOnly: true})
+		if err != nil {
+			return 0, err
 		}
-		n++
+		for r := range res.Next() {
+			if r.Error != nil {
+				res.Close()
+				return 0, r.Error
+			}
+			n++
+		}
+		res.Close()
 	}
 	return n, nil
 }

@@ -55,6 +55,10 @@ type Txn struct {
 	writes sync.RWMutex
 	sealed bool
 
+	// pack receives the Txn's blocks of at least PackThreshold bytes; nil in
+	// memory.
+	pack *packWriter
+
 	pins     map[cid.Cid]Pin
 	versions map[ds.Key]cid.Cid
 	refs     map[ds.Key][]byte
@@ -75,11 +79,20 @@ func (s *Store) Begin(ctx context.Context) (*Txn, error) {
 		<-s.writer
 		return nil, err
 	}
-	return &Txn{
+	t := &Txn{
 		s: s, id: hex.EncodeToString(id[:]),
 		pins: map[cid.Cid]Pin{}, versions: map[ds.Key]cid.Cid{}, refs: map[ds.Key][]byte{},
 		logs: map[ds.Key]cid.Cid{}, heads: map[string]Head{}, evidence: map[ds.Key]Evidence{},
-	}, nil
+	}
+	if s.bs.dir != "" {
+		var err error
+		if t.pack, err = newPackWriter(s.bs.dir, t.id); err != nil {
+			<-s.writer
+			return nil, err
+		}
+		s.bs.active.Store(t.pack)
+	}
+	return t, nil
 }
 
 // Blockstore returns the store's blocks with writes journalled to this Txn.
@@ -128,8 +141,9 @@ func (t *Txn) AddReferrer(subject, ref cid.Cid, kind dag.NodeKind) {
 	t.refs[refKey(subject, ref)] = []byte(kind.String())
 }
 
-// Commit writes pins, index entries and a commit marker in one badger
-// transaction, syncs the database, then drops the journal. The marker is the
+// Commit flushes and fsyncs the Txn's pack file, writes pins, index entries
+// and a commit marker in one badger transaction, syncs the database, then
+// drops the journal. The marker is the
 // commit point: a crash before it rolls the Txn back at the next Open, a crash
 // after it only finishes dropping the journal. (Dropping the journal inside the
 // transaction would cap a Txn at what one badger transaction holds.)
@@ -138,6 +152,12 @@ func (t *Txn) Commit(ctx context.Context) error {
 		return ErrTxnDone
 	}
 	t.seal()
+	// The packed blocks are on disk before the marker that keeps them.
+	if t.pack != nil {
+		if err := t.pack.sync(); err != nil {
+			return err
+		}
+	}
 	dtx, err := t.s.ds.NewTransaction(ctx, false)
 	if err != nil {
 		return err
@@ -180,6 +200,11 @@ func (t *Txn) Commit(ctx context.Context) error {
 	if err := t.commitLogs(ctx, dtx); err != nil {
 		return err
 	}
+	if t.pack != nil && t.pack.used() {
+		if err := dtx.Put(ctx, packRecordKey(t.id), nil); err != nil {
+			return err
+		}
+	}
 	if err := dtx.Put(ctx, doneKey(t.id), nil); err != nil {
 		return err
 	}
@@ -205,6 +230,9 @@ func (t *Txn) Abort(ctx context.Context) error {
 	}
 	t.seal()
 	defer t.finish()
+	if t.pack != nil {
+		t.pack.close()
+	}
 	// Roll back even if ctx is already cancelled: that is often why we are here.
 	return t.s.rollback(context.WithoutCancel(ctx), t.id)
 }
@@ -218,11 +246,16 @@ func (t *Txn) seal() {
 
 func (t *Txn) finish() {
 	if t.done.CompareAndSwap(false, true) {
+		if t.pack != nil {
+			t.s.bs.active.CompareAndSwap(t.pack, nil)
+			t.pack.close()
+		}
 		<-t.s.writer
 	}
 }
 
-// rollback deletes the blocks journalled under txn id, then the journal itself.
+// rollback deletes the blocks journalled under txn id (their badger entries or
+// pack index entries), then the journal itself, then the Txn's pack file.
 func (s *Store) rollback(ctx context.Context, id string) error {
 	b, err := s.ds.Batch(ctx)
 	if err != nil {
@@ -244,7 +277,15 @@ func (s *Store) rollback(ctx context.Context, id string) error {
 	if err := b.Commit(ctx); err != nil {
 		return err
 	}
-	return s.Sync(ctx)
+	if err := s.Sync(ctx); err != nil {
+		return err
+	}
+	// Only now: a crash before this point leaves the file for the next
+	// Open, which finds no record of it and removes it (recover).
+	if s.bs.dir == "" {
+		return nil
+	}
+	return removePack(s.bs.dir, id)
 }
 
 // dropJournal deletes a committed Txn's journal, then its commit marker.
@@ -264,7 +305,10 @@ func (s *Store) dropJournal(ctx context.Context, id string) error {
 }
 
 // recover finishes what a crash interrupted: Txns with a commit marker keep
-// their blocks and lose their journal; the others are rolled back.
+// their blocks and lose their journal; the others are rolled back. Then every
+// pack file without a commit record (/cairn/packs/<id>) is removed: a crash
+// left it before its Txn journalled a block, or after the rollback that
+// deleted its index entries.
 func (s *Store) recover(ctx context.Context) error {
 	ids := map[string]bool{}
 	err := forEachKey(ctx, s.ds, journalPrefix, func(k ds.Key) error {
@@ -293,6 +337,28 @@ func (s *Store) recover(ctx context.Context) error {
 		}
 		if err != nil {
 			return err
+		}
+	}
+	return s.removeStrayPacks(ctx)
+}
+
+func (s *Store) removeStrayPacks(ctx context.Context) error {
+	if s.bs.dir == "" {
+		return nil
+	}
+	packs, err := listPacks(s.bs.dir)
+	if err != nil {
+		return err
+	}
+	for _, id := range packs {
+		ok, err := s.ds.Has(ctx, packRecordKey(id))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if err := removePack(s.bs.dir, id); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -344,7 +410,15 @@ func (j journaled) PutMany(ctx context.Context, bs []blocks.Block) error {
 	if err != nil {
 		return err
 	}
+	seen := make(map[string]bool, len(bs))
 	for _, b := range bs {
+		// Blocks are keyed by multihash: a block twice in bs is written once
+		// (and appended to a pack once).
+		if mh := string(b.Cid().Hash()); seen[mh] {
+			continue
+		} else {
+			seen[mh] = true
+		}
 		has, err := j.verifying.Blockstore.Has(ctx, b.Cid())
 		if err != nil {
 			return err
@@ -364,5 +438,5 @@ func (j journaled) PutMany(ctx context.Context, bs []blocks.Block) error {
 	if err := jb.Commit(ctx); err != nil {
 		return err
 	}
-	return j.verifying.Blockstore.PutMany(ctx, fresh)
+	return j.t.s.bs.putMany(ctx, fresh, j.t.pack)
 }
