@@ -174,11 +174,6 @@ func (d *Daemon) fetchCID(ctx context.Context, c cid.Cid, want *dag.Ref, timeout
 	if err != nil {
 		return nil, err
 	}
-	evs, err := d.repo.equivocations(ctx, pkg.Ref(), pol)
-	if err != nil {
-		return nil, err
-	}
-	rep.AddEquivocations(evs)
 	d.repo.countVerdict(rep.Status)
 	res = &FetchResult{
 		Package: c, Name: pkg.Name.String(), Version: pkg.Version, Report: rep,

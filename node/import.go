@@ -275,17 +275,15 @@ func (im *importer) ingestLogs(ctx context.Context) error {
 		im.res.LogEntries += len(res.Added)
 		im.evidence = append(im.evidence, res.Evidence...)
 	}
-	// Proofs held before, and those the bundle revealed, about each package.
+	// Proofs the bundle revealed (those held before are in the verdicts
+	// already: sign.Verify asks the store).
 	for i := range im.res.Packages {
 		p := &im.res.Packages[i]
 		ref, err := dag.ParseRef(p.Name + "@" + p.Version)
 		if err != nil {
 			return err
 		}
-		evs, err := im.r.equivocations(ctx, ref, im.pol)
-		if err != nil {
-			return err
-		}
+		var evs []sign.Equivocation
 		for _, ev := range im.evidence {
 			if ev.Name == p.Name && ev.Version == p.Version && trustsKey(im.pol, ref.Name, ev.Signers[0]) && trustsKey(im.pol, ref.Name, ev.Signers[1]) {
 				evs = append(evs, ev)

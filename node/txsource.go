@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync/atomic"
 
+	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node/internal/store"
 	"github.com/cairnpkg/cairn/sign"
 	bstore "github.com/ipfs/boxo/blockstore"
@@ -61,3 +62,10 @@ func (t txSource) Referrers(ctx context.Context, c cid.Cid) ([]cid.Cid, error) {
 	}
 	return refs, nil
 }
+
+// Equivocations lets sign.Verify see the proofs the store holds.
+func (s txSource) Equivocations(ctx context.Context, pol *sign.Policy, name dag.Name, version string) ([]sign.Equivocation, error) {
+	return equivocationsIn(ctx, s.s, dag.Ref{Name: name, Version: version}, pol)
+}
+
+var _ sign.EquivocationSource = txSource{}

@@ -24,13 +24,6 @@ func (r *Repo) Verify(ctx context.Context, c cid.Cid, pol *sign.Policy) (*sign.R
 	if err != nil {
 		return nil, err
 	}
-	if ref, err := dag.ParseRef(rep.Name + "@" + rep.Version); err == nil {
-		evs, err := r.equivocations(ctx, ref, pol)
-		if err != nil {
-			return nil, err
-		}
-		rep.AddEquivocations(evs)
-	}
 	r.countVerdict(rep.Status)
 	return rep, nil
 }
@@ -57,3 +50,10 @@ func (s verifySource) Block(ctx context.Context, c cid.Cid) ([]byte, error) {
 func (s verifySource) Referrers(ctx context.Context, c cid.Cid) ([]cid.Cid, error) {
 	return s.r.store.Referrers(ctx, c)
 }
+
+// Equivocations lets sign.Verify see the proofs the repo holds.
+func (s verifySource) Equivocations(ctx context.Context, pol *sign.Policy, name dag.Name, version string) ([]sign.Equivocation, error) {
+	return s.r.equivocations(ctx, dag.Ref{Name: name, Version: version}, pol)
+}
+
+var _ sign.EquivocationSource = verifySource{}

@@ -163,7 +163,12 @@ func (r *Repo) ResolveRef(ctx context.Context, ref dag.Ref) (cid.Cid, error) {
 // equivocations returns the proofs held about ref whose signers pol trusts
 // for ref's name: only those dispute the name.
 func (r *Repo) equivocations(ctx context.Context, ref dag.Ref, pol *sign.Policy) ([]sign.Equivocation, error) {
-	all, err := r.store.AllEvidence(ctx)
+	return equivocationsIn(ctx, r.store, ref, pol)
+}
+
+// equivocationsIn is Repo.equivocations over a store.
+func equivocationsIn(ctx context.Context, st *store.Store, ref dag.Ref, pol *sign.Policy) ([]sign.Equivocation, error) {
+	all, err := st.AllEvidence(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,17 @@ type Source interface {
 	Referrers(ctx context.Context, c cid.Cid) ([]cid.Cid, error)
 }
 
+// EquivocationSource is a Source that also holds proofs of equivocation (a
+// node's publisher logs): Verify asks it about every package of the chain,
+// and a package whose name@version its proofs dispute is invalid
+// (CodeEquivocation), which makes the packages made from it untrusted.
+type EquivocationSource interface {
+	Source
+	// Equivocations returns the proofs about name@version whose signers pol
+	// trusts for name.
+	Equivocations(ctx context.Context, pol *Policy, name dag.Name, version string) ([]Equivocation, error)
+}
+
 // Verify judges the package pkg against the policy: every metadata set that names
 // it, every signature on each, and, following the inputs of trusted metadata sets,
 // every package of its provenance chain. It returns an error only when it cannot
@@ -114,6 +125,13 @@ func (v *verifier) pkg(ctx context.Context, c cid.Cid, depth int) (*Report, erro
 		r.fail(statusOf(code), code, summarize(r.Metadata))
 	default:
 		r.Status = Valid
+	}
+	if es, ok := v.src.(EquivocationSource); ok {
+		evs, err := es.Equivocations(ctx, v.pol, p.Name, p.Version)
+		if err != nil {
+			return nil, err
+		}
+		r.AddEquivocations(evs)
 	}
 	for _, in := range inputs {
 		ir, err := v.pkg(ctx, in, depth+1)

@@ -688,6 +688,26 @@ func TestVerifyProvenance(t *testing.T) {
 		// And S0 verified alone says why.
 		pkgVerdict(t, c.w.verify(c.s0), Untrusted, CodeUntrustedKey)
 	})
+	t.Run("source disputed by a proof of equivocation", func(t *testing.T) {
+		c := build(t, trusted)
+		proof := Equivocation{Kind: EquivocationFork, Name: "acme/hello-src", Version: "1.0.0",
+			Signers: [2]string{trusted.DID(), trusted.DID()}, Seqs: [2]uint64{1, 1}}
+		src := disputed{c.w.src, map[string][]Equivocation{"acme/hello-src@1.0.0": {proof}}}
+		r, err := verifyTimeout(t, context.Background(), src, c.w.pol, c.s2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkgVerdict(t, r, Untrusted, CodeInputUntrusted, c.s1.String())
+		r1 := input(t, r)
+		pkgVerdict(t, r1, Untrusted, CodeInputUntrusted, c.s0.String(), string(CodeEquivocation))
+		r0 := input(t, r1)
+		pkgVerdict(t, r0, Invalid, CodeEquivocation)
+		if len(r0.Equivocations) != 1 || len(r.Equivocations) != 0 {
+			t.Errorf("proofs: source %d, top %d; want 1 and 0", len(r0.Equivocations), len(r.Equivocations))
+		}
+		// Its signatures are fine: only the name is disputed.
+		metaVerdict(t, onlyMeta(t, r0), Valid, CodeOK)
+	})
 	t.Run("missing input", func(t *testing.T) {
 		w := newWorld(t)
 		w.trust("acme/*", 1, nil, trusted)
@@ -1000,4 +1020,15 @@ func TestVerifyReferrerOrder(t *testing.T) {
 			t.Errorf("order %v: Valid = %d", order, mr.Valid)
 		}
 	}
+}
+
+// disputed is a MemSource that also holds proofs of equivocation, by
+// name@version.
+type disputed struct {
+	*MemSource
+	proofs map[string][]Equivocation
+}
+
+func (d disputed) Equivocations(_ context.Context, _ *Policy, name dag.Name, version string) ([]Equivocation, error) {
+	return d.proofs[name.String()+"@"+version], nil
 }
