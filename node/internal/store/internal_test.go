@@ -388,3 +388,43 @@ func TestVerifyingReads(t *testing.T) {
 		}
 	})
 }
+
+// TestPackTrimsPageCache: a pack writer starts the writeback of each full
+// chunk and drops the chunk before it, so its page cache stays within about
+// two chunks; what it dropped still reads back.
+func TestPackTrimsPageCache(t *testing.T) {
+	dir := t.TempDir()
+	if err := makePacksDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	w, err := newPackWriter(dir, "00112233aabbccdd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	block := make([]byte, 1<<20)
+	var locs []packLoc
+	for i := range 3*packChunk>>20 + 5 {
+		block[0] = byte(i)
+		l, err := w.append(block)
+		if err != nil {
+			t.Fatal(err)
+		}
+		locs = append(locs, l)
+	}
+	if w.started < 3*packChunk || w.dropped < packChunk || w.flushed-w.dropped > 3*packChunk {
+		t.Errorf("after %d MiB: started %d, dropped %d, flushed %d; want writeback of 3 chunks started and the cache trimmed", len(locs), w.started, w.dropped, w.flushed)
+	}
+	if err := w.sync(); err != nil {
+		t.Fatal(err)
+	}
+	if w.dropped != w.size {
+		t.Errorf("after sync: dropped %d of %d", w.dropped, w.size)
+	}
+	for i, l := range []packLoc{locs[0], locs[len(locs)/2], locs[len(locs)-1]} {
+		got, err := readPack(dir, l)
+		if err != nil || len(got) != 1<<20 || got[0] != byte(l.offset>>20) {
+			t.Errorf("read %d at %d: %d bytes, first %d, %v", i, l.offset, len(got), got[0], err)
+		}
+	}
+}

@@ -39,6 +39,16 @@ const PackThreshold = 64 << 10
 // in writes of about this size.
 const packBufferSize = 1 << 20
 
+// packChunk is how much of a pack is written before the kernel is told to
+// write it out, and the chunk before it waited for and dropped from the page
+// cache: a pack never holds more than about two chunks of page cache, dirty
+// or clean. On the machines measured, letting the page cache grow by each
+// gigabyte written made every later write(2) dearer (dd of 1 GiB: 0.23 CPU-s,
+// then 0.61, 2.36, 2.46 with the earlier files cached; 0.24-0.25 each with
+// their pages dropped), and the bytes of a finished pack are read again
+// only when served.
+const packChunk = 32 << 20
+
 // packsDir is the directory, under the store's, holding the pack files.
 const packsDir = "packs"
 
@@ -96,6 +106,8 @@ type packWriter struct {
 	w       *bufio.Writer
 	size    uint64 // bytes appended, buffered ones included
 	flushed uint64 // bytes written to the file
+	started uint64 // bytes whose writeback was started
+	dropped uint64 // bytes written out and dropped from the page cache
 	created bool   // the file exists (and its directory entry needs an fsync)
 }
 
@@ -124,7 +136,21 @@ func (p *packWriter) append(data []byte) (packLoc, error) {
 	}
 	p.size += uint64(len(data))
 	p.flushed = p.size - uint64(p.w.Buffered())
+	p.trimCache()
 	return loc, nil
+}
+
+// trimCache starts the writeback of each full chunk flushed, and drops the
+// chunk before it from the page cache (packChunk). The caller holds p.mu.
+func (p *packWriter) trimCache() {
+	for p.flushed-p.started >= packChunk {
+		startWriteback(p.f, int64(p.started), packChunk)
+		p.started += packChunk
+		if p.started-p.dropped > packChunk {
+			dropPages(p.f, int64(p.dropped), int64(p.started-packChunk-p.dropped))
+			p.dropped = p.started - packChunk
+		}
+	}
 }
 
 // flushTo makes sure the bytes up to end are in the file, so that a read of
@@ -157,6 +183,9 @@ func (p *packWriter) sync() error {
 	if err := p.f.Sync(); err != nil {
 		return fmt.Errorf("sync pack: %w", err)
 	}
+	// All on disk now: what is left of the pack in the page cache is clean.
+	dropPages(p.f, int64(p.dropped), int64(p.size-p.dropped))
+	p.started, p.dropped = p.size, p.size
 	if p.created {
 		if err := syncDir(filepath.Dir(p.path)); err != nil {
 			return fmt.Errorf("sync packs directory: %w", err)
