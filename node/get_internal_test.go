@@ -40,15 +40,7 @@ func putPackage(t *testing.T, r *Repo, p *dag.Package) cid.Cid {
 
 func TestGetRejectsLayersThatDoNotMatchThePackage(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "repo")
-	if _, err := Init(dir); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := testRepo(t, nil)
 
 	src := t.TempDir()
 	file := filepath.Join(src, "f.bin")

@@ -17,15 +17,7 @@ import (
 
 func TestCorruptPackedContentBlock(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "repo")
-	if _, err := Init(dir); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := testRepo(t, nil)
 	file := filepath.Join(t.TempDir(), "f.bin")
 	data := make([]byte, 3<<20)
 	x := uint32(2463534242) // xorshift: no two chunks alike
@@ -46,7 +38,7 @@ func TestCorruptPackedContentBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	packs, err := filepath.Glob(filepath.Join(dir, "store", "packs", "*.pack"))
+	packs, err := filepath.Glob(filepath.Join(r.Dir(), "store", "packs", "*.pack"))
 	if err != nil || len(packs) != 1 {
 		t.Fatalf("pack files %v, %v; want one", packs, err)
 	}
