@@ -5,6 +5,9 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cairnpkg/cairn/dag"
@@ -71,6 +74,17 @@ func TestLogGolden(t *testing.T) {
 		}
 		if want := readGoldenFile(t, f.name); f.got != want {
 			t.Errorf("%s changed:\n got %s\nwant %s", f.name, f.got, want)
+		}
+	}
+	// The spec shows the same bytes.
+	docs := map[string]string{"log-entry-1.hex": "logs.md", "log-entry-2.hex": "logs.md", "announcement.hex": "gossip.md"}
+	for file, doc := range docs {
+		text, err := os.ReadFile(filepath.Join("..", "docs", doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.Join(strings.Fields(string(text)), ""), readGoldenFile(t, file)) {
+			t.Errorf("docs/%s does not show the bytes of testdata/%s", doc, file)
 		}
 	}
 	// The golden bytes verify with plain ed25519 over the documented payload.
