@@ -47,20 +47,20 @@ func TestLinkRules(t *testing.T) {
 	}
 
 	// The rules hold when encoding, and so when decoding (decode validates).
-	p := TestPackage(t, "acme/hello", "1.0.0", []byte("hi"))
+	p := testPackage(t, "acme/hello", "1.0.0", []byte("hi"))
 	p.Layers[0].Content = sha1
 	if _, _, err := p.Encode(); !errors.Is(err, ErrInvalidCID) {
 		t.Errorf("package with dag-cbor content: %v", err)
 	}
-	m := &MetadataSet{Subject: raw, Kind: KindBuild, Created: TestTime}
+	m := &MetadataSet{Subject: raw, Kind: KindBuild, Created: testTime}
 	if _, _, err := m.Encode(); !errors.Is(err, ErrInvalidCID) {
 		t.Errorf("metadata set with a raw subject: %v", err)
 	}
-	m = &MetadataSet{Subject: node, Kind: KindBuild, Inputs: []cid.Cid{pb}, Created: TestTime}
+	m = &MetadataSet{Subject: node, Kind: KindBuild, Inputs: []cid.Cid{pb}, Created: testTime}
 	if _, _, err := m.Encode(); !errors.Is(err, ErrInvalidCID) {
 		t.Errorf("metadata set with a dag-pb input: %v", err)
 	}
-	s := &Signature{Subject: sha1, Signer: "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", Alg: AlgEd25519, Role: RolePublisher, Created: TestTime, Sig: make([]byte, 64)}
+	s := &Signature{Subject: sha1, Signer: "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", Alg: AlgEd25519, Role: RolePublisher, Created: testTime, Sig: make([]byte, 64)}
 	if _, _, err := s.Encode(); !errors.Is(err, ErrInvalidCID) {
 		t.Errorf("signature over a sha1 CID: %v", err)
 	}

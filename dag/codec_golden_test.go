@@ -49,8 +49,8 @@ func testSig() []byte {
 // fixtureNodes returns the nodes of the golden files, built only from fixed inputs.
 func fixtureNodes(t testing.TB) []fixture {
 	t.Helper()
-	pkg := TestPackage(t, "acme/hello", "1.0.0", []byte("hello, world\n"))
-	_, pkgCID := MustEncode(t, pkg)
+	pkg := testPackage(t, "acme/hello", "1.0.0", []byte("hello, world\n"))
+	_, pkgCID := mustEncode(t, pkg)
 
 	// A package with a file layer and a directory layer, and a version with
 	// pre-release and build parts.
@@ -58,14 +58,14 @@ func fixtureNodes(t testing.TB) []fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	binCID, binSum := TestContent(t, []byte("\x00asm\x01\x00\x00\x00"))
+	binCID, binSum := testContent(t, []byte("\x00asm\x01\x00\x00\x00"))
 	tools := &Package{Name: toolsName, Version: "2.1.0-rc.1+build.5", Layers: []Layer{
 		{Name: "tools.wasm", MediaType: "application/wasm", Size: 8, SHA256: binSum, Content: binCID},
 		{Name: "share", MediaType: DirectoryMediaType, Size: 1 << 40, Content: dagPBCID(t, "share directory")},
 	}}
 
-	_, libfoo := MustEncode(t, TestPackage(t, "acme/libfoo", "0.3.1", []byte("libfoo")))
-	_, libbar := MustEncode(t, TestPackage(t, "acme/libbar", "2.0.0", []byte("libbar")))
+	_, libfoo := mustEncode(t, testPackage(t, "acme/libfoo", "0.3.1", []byte("libfoo")))
+	_, libbar := mustEncode(t, testPackage(t, "acme/libbar", "2.0.0", []byte("libbar")))
 	sbom, err := qp.BuildMap(basicnode.Prototype.Map, -1, func(ma datamodel.MapAssembler) {
 		qp.MapEntry(ma, "sbom", qp.Link(cidLink(rawCID(t, `{"spdxVersion":"SPDX-2.3"}`))))
 		qp.MapEntry(ma, "reproducible", qp.Bool(true))
@@ -74,17 +74,17 @@ func fixtureNodes(t testing.TB) []fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, err := MergeEntries(TestEntries(t), sbom)
+	entries, err := MergeEntries(testEntries(t), sbom)
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta := &MetadataSet{Subject: pkgCID, Kind: KindBuild, Entries: entries, Inputs: []cid.Cid{libfoo, libbar}, Created: TestTime}
-	_, metaCID := MustEncode(t, meta)
+	meta := &MetadataSet{Subject: pkgCID, Kind: KindBuild, Entries: entries, Inputs: []cid.Cid{libfoo, libbar}, Created: testTime}
+	_, metaCID := mustEncode(t, meta)
 
 	// The smallest metadata set: no entries, no inputs.
-	bare := &MetadataSet{Subject: pkgCID, Kind: KindLicense, Created: TestTime}
+	bare := &MetadataSet{Subject: pkgCID, Kind: KindLicense, Created: testTime}
 
-	sig := &Signature{Subject: metaCID, Signer: testSigner, Alg: AlgEd25519, Created: TestTime, Role: RolePublisher, Sig: testSig()}
+	sig := &Signature{Subject: metaCID, Signer: testSigner, Alg: AlgEd25519, Created: testTime, Role: RolePublisher, Sig: testSig()}
 
 	return []fixture{
 		{"package", NodePackage, pkg},
@@ -170,7 +170,7 @@ func TestGolden(t *testing.T) {
 		var sb strings.Builder
 		sb.WriteString("# CIDs of the golden fixtures. These must never change.\n")
 		for _, f := range fixtures {
-			b, c := MustEncode(t, f.node)
+			b, c := mustEncode(t, f.node)
 			writeGolden(t, f.name, b)
 			fmt.Fprintf(&sb, "%s %s\n", f.name, c)
 		}
@@ -185,7 +185,7 @@ func TestGolden(t *testing.T) {
 	}
 	for _, f := range fixtures {
 		t.Run(f.name, func(t *testing.T) {
-			got, c := MustEncode(t, f.node)
+			got, c := mustEncode(t, f.node)
 			want := readGolden(t, f.name)
 			if !bytes.Equal(got, want) {
 				t.Fatalf("encoding changed:\n got %x\nwant %x", got, want)
@@ -205,7 +205,7 @@ func TestGolden(t *testing.T) {
 			}
 			// The golden bytes decode, and the decoded node encodes to them again.
 			again := decodeKind(t, f.kind, want)
-			b2, c2 := MustEncode(t, again)
+			b2, c2 := mustEncode(t, again)
 			if !bytes.Equal(b2, want) || !c2.Equals(c) {
 				t.Errorf("decode+encode changed the node:\n got %x\nwant %x", b2, want)
 			}

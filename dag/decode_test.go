@@ -52,7 +52,7 @@ func encodings(t testing.TB) map[string][]byte {
 	t.Helper()
 	m := map[string][]byte{}
 	for _, f := range fixtureNodes(t) {
-		b, _ := MustEncode(t, f.node)
+		b, _ := mustEncode(t, f.node)
 		m[f.name] = b
 	}
 	return m
@@ -435,7 +435,7 @@ func parseKind(t testing.TB, data []byte) NodeKind {
 func assertRoundTrip(t testing.TB, kind NodeKind, data []byte) {
 	t.Helper()
 	n := decodeKind(t, kind, data)
-	b, c := MustEncode(t, n)
+	b, c := mustEncode(t, n)
 	if !bytes.Equal(b, data) {
 		t.Fatalf("re-encoding differs:\n got %x\nwant %x", b, data)
 	}
@@ -447,7 +447,7 @@ func assertRoundTrip(t testing.TB, kind NodeKind, data []byte) {
 // TestEncodeValidates: Encode refuses what Decode refuses, so Cairn never
 // publishes a node it would not accept.
 func TestEncodeValidates(t *testing.T) {
-	good := func() *Package { return TestPackage(t, "acme/hello", "1.0.0", []byte("x")) }
+	good := func() *Package { return testPackage(t, "acme/hello", "1.0.0", []byte("x")) }
 	deep, err := MergeEntries(toBasic(t, omap{{"a", nested(MaxEntriesDepth)}}))
 	if err != nil {
 		t.Fatal(err)
@@ -468,9 +468,9 @@ func TestEncodeValidates(t *testing.T) {
 		{"package size max uint64", func() *Package { p := good(); p.Layers[0].Size = 1<<64 - 1; return p }(), ErrTooLarge},
 		{"package no content", func() *Package { p := good(); p.Layers[0].Content = cid.Undef; return p }(), ErrInvalidField},
 		{"package dir with sha256", func() *Package { p := good(); p.Layers[0].MediaType = DirectoryMediaType; return p }(), ErrInvalidField},
-		{"metadata ok", &MetadataSet{Subject: subject, Kind: KindBuild, Created: TestTime}, nil},
-		{"metadata no subject", &MetadataSet{Kind: KindBuild, Created: TestTime}, ErrInvalidField},
-		{"metadata no kind", &MetadataSet{Subject: subject, Created: TestTime}, ErrInvalidField},
+		{"metadata ok", &MetadataSet{Subject: subject, Kind: KindBuild, Created: testTime}, nil},
+		{"metadata no subject", &MetadataSet{Kind: KindBuild, Created: testTime}, ErrInvalidField},
+		{"metadata no kind", &MetadataSet{Subject: subject, Created: testTime}, ErrInvalidField},
 		{"metadata undefined input", &MetadataSet{Subject: subject, Kind: KindBuild, Inputs: []cid.Cid{cid.Undef}}, ErrInvalidField},
 		{"metadata entries not a map", &MetadataSet{Subject: subject, Kind: KindBuild, Entries: toBasic(t, []any{})}, ErrInvalidField},
 		{"metadata entries too deep", &MetadataSet{Subject: subject, Kind: KindBuild, Entries: deep}, ErrTooDeep},
@@ -499,7 +499,7 @@ func TestEncodeValidates(t *testing.T) {
 // Encode, as Decode would refuse it.
 func TestEncodeTooLarge(t *testing.T) {
 	big := strings.Repeat("x", MaxNodeSize)
-	m := &MetadataSet{Subject: nodeCID(t, "s"), Kind: KindBuild, Entries: toBasic(t, omap{{"blob", big}}), Created: TestTime}
+	m := &MetadataSet{Subject: nodeCID(t, "s"), Kind: KindBuild, Entries: toBasic(t, omap{{"blob", big}}), Created: testTime}
 	if _, _, err := m.Encode(); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("Encode: %v, want ErrTooLarge", err)
 	}

@@ -226,8 +226,8 @@ func TestParseEntriesInvalid(t *testing.T) {
 				t.Fatalf("ParseEntries: %v", err)
 			}
 			// A metadata set with these entries encodes and decodes.
-			m := &MetadataSet{Subject: nodeCID(t, "s"), Kind: KindBuild, Entries: n, Created: TestTime}
-			b, _ := MustEncode(t, m)
+			m := &MetadataSet{Subject: nodeCID(t, "s"), Kind: KindBuild, Entries: n, Created: testTime}
+			b, _ := mustEncode(t, m)
 			assertRoundTrip(t, NodeMetadata, b)
 		})
 	}
@@ -370,8 +370,8 @@ func TestEntriesInMetadataSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &MetadataSet{Subject: nodeCID(t, "s"), Kind: KindBuild, Entries: n, Created: TestTime}
-	b, _ := MustEncode(t, m)
+	m := &MetadataSet{Subject: nodeCID(t, "s"), Kind: KindBuild, Entries: n, Created: testTime}
+	b, _ := mustEncode(t, m)
 	got, err := DecodeMetadataSet(b)
 	if err != nil {
 		t.Fatalf("DecodeMetadataSet: %v", err)

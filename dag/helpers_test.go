@@ -256,7 +256,7 @@ func nested(depth int) any {
 // rawCID returns the raw-codec CID of data.
 func rawCID(t testing.TB, data string) cid.Cid {
 	t.Helper()
-	c, _ := TestContent(t, []byte(data))
+	c, _ := testContent(t, []byte(data))
 	return c
 }
 

@@ -16,30 +16,30 @@ func testLogEntry(t testing.TB, seq uint64) *LogEntry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &LogEntry{Signer: testSigner, Seq: seq, Created: TestTime, Name: name, Version: "1.0.0",
-		Package: TestNodeCID(t, "package"), Metadata: []cid.Cid{TestNodeCID(t, "metadata")},
-		Signatures: []cid.Cid{TestNodeCID(t, "signature")}, Sig: testSig()}
+	e := &LogEntry{Signer: testSigner, Seq: seq, Created: testTime, Name: name, Version: "1.0.0",
+		Package: testNodeCID(t, "package"), Metadata: []cid.Cid{testNodeCID(t, "metadata")},
+		Signatures: []cid.Cid{testNodeCID(t, "signature")}, Sig: testSig()}
 	if seq > 1 {
-		e.Prev = TestNodeCID(t, "previous entry")
+		e.Prev = testNodeCID(t, "previous entry")
 	}
 	return e
 }
 
 func testAnnouncement(t testing.TB) *Announcement {
 	t.Helper()
-	return &Announcement{Signer: testSigner, Seq: 2, Head: TestNodeCID(t, "head"), Created: TestTime,
+	return &Announcement{Signer: testSigner, Seq: 2, Head: testNodeCID(t, "head"), Created: testTime,
 		Addrs: []string{"/ip4/192.0.2.1/tcp/4501/p2p/12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf"}, Sig: testSig()}
 }
 
 func TestLogEntryRoundTrip(t *testing.T) {
 	for _, seq := range []uint64{1, 2, maxSeq} {
 		e := testLogEntry(t, seq)
-		b, c := MustEncode(t, e)
+		b, c := mustEncode(t, e)
 		back, err := DecodeLogEntry(b)
 		if err != nil {
 			t.Fatalf("seq %d: %v", seq, err)
 		}
-		b2, c2 := MustEncode(t, back)
+		b2, c2 := mustEncode(t, back)
 		if string(b2) != string(b) || !c2.Equals(c) {
 			t.Errorf("seq %d: round trip changed the bytes", seq)
 		}
@@ -53,16 +53,16 @@ func TestLogEntryRoundTrip(t *testing.T) {
 }
 
 func TestLogEntryDecodeCases(t *testing.T) {
-	base, _ := MustEncode(t, testLogEntry(t, 1))
+	base, _ := mustEncode(t, testLogEntry(t, 1))
 	cases := commonCases(t, NodeLogEntry, base)
-	second, _ := MustEncode(t, testLogEntry(t, 2))
+	second, _ := mustEncode(t, testLogEntry(t, 2))
 	add := func(name string, data []byte, want error) {
 		cases = append(cases, decodeCase{"log/" + name, NodeLogEntry, data, want})
 	}
 	rawLink := rawCID(t, "x")
 	add("entry 2 valid", second, nil)
 	add("entry 2 without prev", edit(t, second, delField("prev")), ErrInvalidField)
-	add("entry 1 with prev", edit(t, base, setField("prev", TestNodeCID(t, "p"))), ErrInvalidField)
+	add("entry 1 with prev", edit(t, base, setField("prev", testNodeCID(t, "p"))), ErrInvalidField)
 	add("seq 0", edit(t, base, setField("seq", int64(0))), ErrInvalidField)
 	add("seq negative", edit(t, base, setField("seq", int64(-1))), ErrInvalidField)
 	add("seq above 2^53-1", edit(t, second, setField("seq", int64(maxSeq+1))), ErrInvalidField)
@@ -81,7 +81,7 @@ func TestLogEntryLimits(t *testing.T) {
 	e := testLogEntry(t, 1)
 	e.Signatures = make([]cid.Cid, MaxEntryLinks+1)
 	for i := range e.Signatures {
-		e.Signatures[i] = TestNodeCID(t, "s")
+		e.Signatures[i] = testNodeCID(t, "s")
 	}
 	if _, _, err := e.Encode(); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("Encode with %d signatures = %v, want ErrTooLarge", len(e.Signatures), err)
@@ -101,7 +101,7 @@ func TestAnnouncementDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Seq != 2 || !back.Head.Equals(a.Head) || len(back.Addrs) != 1 || !back.Created.Equal(TestTime) {
+	if back.Seq != 2 || !back.Head.Equals(a.Head) || len(back.Addrs) != 1 || !back.Created.Equal(testTime) {
 		t.Errorf("decoded %+v", back)
 	}
 	cases := []struct {
@@ -116,7 +116,7 @@ func TestAnnouncementDecode(t *testing.T) {
 		{"oversized", edit(t, b, setField("addrs", []any{strings.Repeat("a", MaxAnnouncementSize)})), ErrTooLarge},
 		{"unsigned", edit(t, b, setField("sig", []byte{})), ErrInvalidField},
 		{"keys reversed", encAsIs(t, parseMap(t, b).reversed()), ErrNotCanonical},
-		{"a log entry", func() []byte { e, _ := MustEncode(t, testLogEntry(t, 1)); return e }(), ErrWrongKind},
+		{"a log entry", func() []byte { e, _ := mustEncode(t, testLogEntry(t, 1)); return e }(), ErrWrongKind},
 		{"empty", nil, ErrMalformed},
 	}
 	for _, tc := range cases {
@@ -131,7 +131,7 @@ func TestAnnouncementDecode(t *testing.T) {
 func FuzzDecodeLogEntry(f *testing.F) {
 	addSeeds(f)
 	for _, seq := range []uint64{1, 2} {
-		b, _ := MustEncode(f, testLogEntry(f, seq))
+		b, _ := mustEncode(f, testLogEntry(f, seq))
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

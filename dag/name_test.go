@@ -203,7 +203,7 @@ func TestParseRef(t *testing.T) {
 
 // TestPackageRef: a package's Ref is its name and version.
 func TestPackageRef(t *testing.T) {
-	p := TestPackage(t, "acme/hello", "1.2.3", []byte("x"))
+	p := testPackage(t, "acme/hello", "1.2.3", []byte("x"))
 	if got := p.Ref().String(); got != "acme/hello@1.2.3" {
 		t.Fatalf("Ref() = %q", got)
 	}
@@ -215,8 +215,8 @@ func TestPackageRef(t *testing.T) {
 
 func TestParseTime(t *testing.T) {
 	got, err := ParseTime("2026-01-02T15:04:05Z")
-	if err != nil || !got.Equal(TestTime) || got.Location().String() != "UTC" {
-		t.Fatalf("ParseTime = %v, %v; want %v", got, err, TestTime)
+	if err != nil || !got.Equal(testTime) || got.Location().String() != "UTC" {
+		t.Fatalf("ParseTime = %v, %v; want %v", got, err, testTime)
 	}
 	for _, s := range []string{"0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2024-02-29T00:00:00Z"} {
 		if got, err := ParseTime(s); err != nil || FormatTime(got) != s {

@@ -15,7 +15,7 @@ import (
 func TestStringFields(t *testing.T) {
 	for _, bad := range []string{"a\x1b[31mred", "tab\there", "nul\x00", "bad\xffutf8", "del\x7f", "csi\u009b", "evil\u202etxt.exe", "zero\u200bwidth"} {
 		t.Run("layer name "+bad, func(t *testing.T) {
-			p := TestPackage(t, "acme/hello", "1.0.0", []byte("x"))
+			p := testPackage(t, "acme/hello", "1.0.0", []byte("x"))
 			p.Layers[0].Name = bad
 			if _, _, err := p.Encode(); !errors.Is(err, ErrInvalidField) {
 				t.Fatalf("layer name %q: %v", bad, err)
@@ -27,13 +27,13 @@ func TestStringFields(t *testing.T) {
 			}
 		})
 		t.Run("kind "+bad, func(t *testing.T) {
-			m := &MetadataSet{Subject: nodeCID(t, "p"), Kind: bad, Created: TestTime}
+			m := &MetadataSet{Subject: nodeCID(t, "p"), Kind: bad, Created: testTime}
 			if _, _, err := m.Encode(); !errors.Is(err, ErrInvalidField) {
 				t.Fatalf("kind %q: %v", bad, err)
 			}
 		})
 		t.Run("role "+bad, func(t *testing.T) {
-			s := &Signature{Subject: nodeCID(t, "m"), Signer: "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", Alg: AlgEd25519, Role: bad, Created: TestTime, Sig: make([]byte, 64)}
+			s := &Signature{Subject: nodeCID(t, "m"), Signer: "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", Alg: AlgEd25519, Role: bad, Created: testTime, Sig: make([]byte, 64)}
 			if _, _, err := s.Encode(); !errors.Is(err, ErrInvalidField) {
 				t.Fatalf("role %q: %v", bad, err)
 			}
@@ -41,7 +41,7 @@ func TestStringFields(t *testing.T) {
 	}
 	ok := []string{"ünïcødé", "日本語", "with space"}
 	for _, s := range ok {
-		p := TestPackage(t, "acme/hello", "1.0.0", []byte("x"))
+		p := testPackage(t, "acme/hello", "1.0.0", []byte("x"))
 		p.Layers[0].Name = s
 		if _, _, err := p.Encode(); err != nil {
 			t.Fatalf("layer name %q: %v", s, err)
@@ -60,7 +60,7 @@ func TestStringFields(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := &MetadataSet{Subject: nodeCID(t, "p"), Kind: KindBuild, Entries: n, Created: TestTime}
+			m := &MetadataSet{Subject: nodeCID(t, "p"), Kind: KindBuild, Entries: n, Created: testTime}
 			if _, _, err := m.Encode(); !errors.Is(err, ErrInvalidField) {
 				t.Fatalf("invalid UTF-8 in entries %s: %v", name, err)
 			}

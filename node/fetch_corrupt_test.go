@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
 	"github.com/ipfs/boxo/bitswap"
 	"github.com/ipfs/boxo/bitswap/network/bsnet"
 	bstore "github.com/ipfs/boxo/blockstore"
@@ -16,13 +15,15 @@ import (
 	dssync "github.com/ipfs/go-datastore/sync"
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/cairnpkg/cairn/dag/dagtest"
 )
 
 // TestFetchRejectsCorruptBlocks: a peer that answers a want with bytes that
 // do not hash to the CID gets nothing stored; the fetch fails at its timeout.
 func TestFetchRejectsCorruptBlocks(t *testing.T) {
-	pkg := dag.TestPackage(t, "acme/app", "1.0.0", []byte("real content"))
-	data, c := dag.MustEncode(t, pkg)
+	pkg := dagtest.Package(t, "acme/app", "1.0.0", []byte("real content"))
+	data, c := dagtest.MustEncode(t, pkg)
 	bad := append([]byte(nil), data...)
 	bad[len(bad)/2] ^= 0xff
 

@@ -12,16 +12,18 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/node/internal/store"
 	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/dagtest"
+	"github.com/cairnpkg/cairn/node/internal/store"
 )
 
 // putPackage stores p, unsigned, as name@version in r.
 func putPackage(t *testing.T, r *Repo, p *dag.Package) cid.Cid {
 	t.Helper()
 	ctx := context.Background()
-	data, c := dag.MustEncode(t, p)
+	data, c := dagtest.MustEncode(t, p)
 	tx, err := r.store.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/dag/content"
+	"github.com/cairnpkg/cairn/dag/dagtest"
 	"github.com/cairnpkg/cairn/node"
 )
 
@@ -155,10 +156,10 @@ func TestGet(t *testing.T) {
 		dir := t.TempDir()
 		_, err := r.Get(ctx, pub.Metadata, filepath.Join(dir, "m"), node.GetOptions{})
 		wantErrIs(t, err, node.ErrNotPackage)
-		_, absent := dag.MustEncode(t, dag.TestPackage(t, "acme/absent", "1.0.0", []byte("never stored")))
+		_, absent := dagtest.MustEncode(t, dagtest.Package(t, "acme/absent", "1.0.0", []byte("never stored")))
 		_, err = r.Get(ctx, absent, filepath.Join(dir, "a"), node.GetOptions{})
 		wantErrIs(t, err, node.ErrNotFound)
-		rawAbsent, _ := dag.TestContent(t, []byte("never stored either"))
+		rawAbsent, _ := dagtest.Content(t, []byte("never stored either"))
 		_, err = r.Get(ctx, rawAbsent, filepath.Join(dir, "b"), node.GetOptions{})
 		wantErrIs(t, err, node.ErrNotFound)
 		ents, _ := os.ReadDir(dir)

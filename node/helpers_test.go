@@ -12,11 +12,12 @@ import (
 	"time"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/dagtest"
 	"github.com/cairnpkg/cairn/node"
 )
 
 // fixedNow is the clock of reproducible publishes.
-func fixedNow() time.Time { return dag.TestTime }
+func fixedNow() time.Time { return dagtest.Time() }
 
 // newRepo initializes a repo in a temporary directory, opens it and closes it
 // when the test ends.

@@ -9,9 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/sign"
 	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/dagtest"
+	"github.com/cairnpkg/cairn/sign"
+	"github.com/cairnpkg/cairn/sign/signtest"
 )
 
 // testRepo makes and opens a repo; its default key signs with key when given.
@@ -84,7 +87,7 @@ func trust(t *testing.T, r *Repo, pattern, did string) {
 
 func TestIngestLogResolvesAndDetectsEquivocation(t *testing.T) {
 	ctx := context.Background()
-	key := sign.TestKey(t, 7)
+	key := signtest.Key(t, 7)
 	did := key.DID()
 	a := testRepo(t, key)
 	first := testPublish(t, a, "acme/app@1.0.0", "one")
@@ -160,7 +163,7 @@ func TestIngestLogResolvesAndDetectsEquivocation(t *testing.T) {
 	}
 	// A policy that no longer trusts the key is not disputed by its proofs.
 	if err := b.UpdatePolicy(func(p *sign.Policy) error {
-		return p.AddKey(sign.Pattern("acme/app"), sign.TestKey(t, 8).DID(), 1, nil)
+		return p.AddKey(sign.Pattern("acme/app"), signtest.Key(t, 8).DID(), 1, nil)
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +174,7 @@ func TestIngestLogResolvesAndDetectsEquivocation(t *testing.T) {
 
 func TestIngestLogConflictWithinOneLog(t *testing.T) {
 	ctx := context.Background()
-	key := sign.TestKey(t, 9)
+	key := signtest.Key(t, 9)
 	did := key.DID()
 	// A repo whose name index lost 1.0.0 would let the key sign it twice:
 	// simulate with two repos that share the key and the log's first entry.
@@ -198,11 +201,11 @@ func TestIngestLogConflictWithinOneLog(t *testing.T) {
 	}
 	// ... so the key's holder equivocates by hand: entry 2 names another package.
 	e1 := chainOf(t, a, did, 1, 1)[0]
-	e2 := &dag.LogEntry{Seq: 2, Prev: e1.cid, Created: dag.TestTime, Name: name, Version: "1.0.0", Package: dag.TestNodeCID(t, "other")}
+	e2 := &dag.LogEntry{Seq: 2, Prev: e1.cid, Created: dagtest.Time(), Name: name, Version: "1.0.0", Package: dagtest.NodeCID(t, "other")}
 	if err := sign.SignLogEntry(key, e2); err != nil {
 		t.Fatal(err)
 	}
-	data, c2 := dag.MustEncode(t, e2)
+	data, c2 := dagtest.MustEncode(t, e2)
 	second, err := checkLogBlock(c2, data, did)
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +225,7 @@ func TestIngestLogConflictWithinOneLog(t *testing.T) {
 // repo holds is refused: its package is disputed, and nothing is kept.
 func TestImportRevealsEquivocation(t *testing.T) {
 	ctx := context.Background()
-	key := sign.TestKey(t, 11)
+	key := signtest.Key(t, 11)
 	a, a2, b := testRepo(t, key), testRepo(t, key), testRepo(t, nil)
 	trust(t, b, "acme/*", key.DID())
 	exportImport := func(from *Repo, c cid.Cid) (*ImportResult, error) {

@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
+	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/dag/dagtest"
 	"github.com/cairnpkg/cairn/node"
 	"github.com/cairnpkg/cairn/sign"
-	"github.com/ipfs/go-cid"
+	"github.com/cairnpkg/cairn/sign/signtest"
 )
 
 func TestAddMetadataAndSign(t *testing.T) {
@@ -21,7 +23,7 @@ func TestAddMetadataAndSign(t *testing.T) {
 	writeFile(t, file, randomBytes(5000, 30))
 	pub := publish(t, r, node.PublishRequest{Paths: []string{file}, Name: mustName(t, "acme/tool"), Version: "2.1.0", Now: fixedNow})
 	base := publish(t, r, node.PublishRequest{Paths: []string{file}, Name: mustName(t, "acme/base"), Version: "1.0.0", Now: fixedNow})
-	second := sign.TestKey(t, 9)
+	second := signtest.Key(t, 9)
 	if err := r.Keys().Put("second", second); err != nil {
 		t.Fatal(err)
 	}
@@ -34,8 +36,8 @@ func TestAddMetadataAndSign(t *testing.T) {
 	t.Run("add metadata", func(t *testing.T) {
 		before := repoStat(t, r)
 		meta, err = r.AddMetadata(ctx, node.MetadataRequest{
-			Package: pub.Package, Kind: "review", Entries: dag.TestEntries(t), Inputs: []cid.Cid{base.Package},
-			Now: func() time.Time { return dag.TestTime.Add(time.Hour) },
+			Package: pub.Package, Kind: "review", Entries: dagtest.Entries(t), Inputs: []cid.Cid{base.Package},
+			Now: func() time.Time { return dagtest.Time().Add(time.Hour) },
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -119,7 +121,7 @@ func TestAddMetadataAndSign(t *testing.T) {
 	})
 
 	t.Run("failures", func(t *testing.T) {
-		_, absent := dag.MustEncode(t, dag.TestPackage(t, "acme/absent", "1.0.0", []byte("never stored")))
+		_, absent := dagtest.MustEncode(t, dagtest.Package(t, "acme/absent", "1.0.0", []byte("never stored")))
 		content := pub.Layers[0].Content
 		for _, tc := range []struct {
 			name string
@@ -197,12 +199,12 @@ func TestDeterministicCIDs(t *testing.T) {
 	run := func(t *testing.T, seed byte) result {
 		t.Helper()
 		r := newRepo(t)
-		if err := r.Keys().Put("ci", sign.TestKey(t, seed)); err != nil {
+		if err := r.Keys().Put("ci", signtest.Key(t, seed)); err != nil {
 			t.Fatal(err)
 		}
 		pub := publish(t, r, node.PublishRequest{
 			Paths: []string{file, tree}, Name: mustName(t, "acme/app"), Version: "1.0.0",
-			Entries: dag.TestEntries(t), Key: "ci", Now: fixedNow,
+			Entries: dagtest.Entries(t), Key: "ci", Now: fixedNow,
 		})
 		meta, err := r.AddMetadata(ctx, node.MetadataRequest{Package: pub.Package, Kind: "test", Key: "ci", Now: fixedNow})
 		if err != nil {
@@ -233,7 +235,7 @@ func TestDeterministicCIDs(t *testing.T) {
 			t.Errorf("%s: %s in one repo, %s in the other", p.name, p.a, p.b)
 		}
 	}
-	if a.pub.Signer != b.pub.Signer || a.pub.Signer != sign.TestKey(t, 7).DID() {
+	if a.pub.Signer != b.pub.Signer || a.pub.Signer != signtest.Key(t, 7).DID() {
 		t.Errorf("signers %s, %s", a.pub.Signer, b.pub.Signer)
 	}
 

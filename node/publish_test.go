@@ -11,11 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipfs/go-cid"
+
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/dag/content"
+	"github.com/cairnpkg/cairn/dag/dagtest"
 	"github.com/cairnpkg/cairn/node"
 	"github.com/cairnpkg/cairn/sign"
-	"github.com/ipfs/go-cid"
 )
 
 func TestPublishGetInspectVerify(t *testing.T) {
@@ -37,7 +39,7 @@ func TestPublishGetInspectVerify(t *testing.T) {
 		var progress []int64
 		fileRes = publish(t, r, node.PublishRequest{
 			Paths: []string{file}, Name: mustName(t, "acme/hello"), Version: "1.0.0",
-			Entries: dag.TestEntries(t), Now: fixedNow,
+			Entries: dagtest.Entries(t), Now: fixedNow,
 			Progress: func(n int64) { progress = append(progress, n) },
 		})
 		sum := sha256.Sum256(fileData)
@@ -155,8 +157,8 @@ func TestPublishGetInspectVerify(t *testing.T) {
 		if !m.CID.Equals(fileRes.Metadata) || m.Kind != dag.KindBuild || m.Status != sign.Valid {
 			t.Errorf("metadata view = %+v", m)
 		}
-		if m.Created == nil || !m.Created.Equal(dag.TestTime) {
-			t.Errorf("metadata created = %v, want %v", m.Created, dag.TestTime)
+		if m.Created == nil || !m.Created.Equal(dagtest.Time()) {
+			t.Errorf("metadata created = %v, want %v", m.Created, dagtest.Time())
 		}
 		for _, want := range []string{`"expression":"Apache-2.0 OR MIT"`, `"repository":"https://example.com/acme/hello.git"`} {
 			if !strings.Contains(string(m.Entries), want) {
@@ -170,7 +172,7 @@ func TestPublishGetInspectVerify(t *testing.T) {
 		if !s.CID.Equals(fileRes.Signature) || s.Signer != defaultKey.DID() || s.Role != dag.RolePublisher || s.Status != sign.Valid {
 			t.Errorf("signature view = %+v", s)
 		}
-		if s.Created == nil || !s.Created.Equal(dag.TestTime) {
+		if s.Created == nil || !s.Created.Equal(dagtest.Time()) {
 			t.Errorf("signature created = %v", s.Created)
 		}
 	})
@@ -217,7 +219,7 @@ func TestPublishGetInspectVerify(t *testing.T) {
 		before := repoStat(t, r).Stat
 		again := publish(t, r, node.PublishRequest{
 			Paths: []string{file}, Name: mustName(t, "acme/hello"), Version: "1.0.0",
-			Entries: dag.TestEntries(t), Now: fixedNow,
+			Entries: dagtest.Entries(t), Now: fixedNow,
 		})
 		if !again.Package.Equals(fileRes.Package) || !again.Metadata.Equals(fileRes.Metadata) || !again.Signature.Equals(fileRes.Signature) {
 			t.Errorf("republish = %+v, want %+v", again, fileRes)
@@ -319,7 +321,7 @@ func TestPublishFailureLeavesStoreUnchanged(t *testing.T) {
 	writeFile(t, big, randomBytes(64<<20, 24))
 
 	okName := mustName(t, "acme/new")
-	_, absent := dag.MustEncode(t, dag.TestPackage(t, "acme/absent", "1.0.0", []byte("never stored")))
+	_, absent := dagtest.MustEncode(t, dagtest.Package(t, "acme/absent", "1.0.0", []byte("never stored")))
 
 	// writerFree fails if the store's writer slot is still held (a failed
 	// Publish that neither committed nor aborted its Txn): a Sign that changes

@@ -45,10 +45,10 @@ func TestDIDKnownVector(t *testing.T) {
 
 func TestDIDRoundTrip(t *testing.T) {
 	for _, b := range []byte{0, 1, 2, 0x7f, 0xff} {
-		k := TestKey(t, b)
+		k := testKey(t, b)
 		did := k.DID()
 		if !strings.HasPrefix(did, "did:key:z6Mk") {
-			t.Errorf("TestKey(%d).DID() = %q, want prefix did:key:z6Mk", b, did)
+			t.Errorf("testKey(%d).DID() = %q, want prefix did:key:z6Mk", b, did)
 		}
 		pub, err := ParseDID(did)
 		if err != nil {
@@ -62,7 +62,7 @@ func TestDIDRoundTrip(t *testing.T) {
 		}
 	}
 	// Distinct keys, distinct DIDs.
-	if TestKey(t, 1).DID() == TestKey(t, 2).DID() {
+	if testKey(t, 1).DID() == testKey(t, 2).DID() {
 		t.Error("two different keys have the same DID")
 	}
 }
@@ -73,7 +73,7 @@ func didOf(b ...[]byte) string {
 }
 
 func TestParseDIDInvalid(t *testing.T) {
-	pub := TestKey(t, 1).Public()
+	pub := testKey(t, 1).Public()
 	good := DID(pub)
 	rest := strings.TrimPrefix(good, "did:key:z")
 	for _, tc := range []struct {

@@ -27,7 +27,7 @@ func TestKeyFromSeed(t *testing.T) {
 			t.Errorf("KeyFromSeed(%d bytes) = %v, %v; want ErrMalformedKey", n, k, err)
 		}
 	}
-	a, b := TestKey(t, 7), TestKey(t, 7)
+	a, b := testKey(t, 7), testKey(t, 7)
 	if a.DID() != b.DID() {
 		t.Error("KeyFromSeed is not deterministic")
 	}
@@ -52,7 +52,7 @@ func TestGenerateKey(t *testing.T) {
 }
 
 func TestKeyPEMRoundTrip(t *testing.T) {
-	for _, k := range []*Key{TestKey(t, 0), TestKey(t, 1), mustGenerate(t)} {
+	for _, k := range []*Key{testKey(t, 0), testKey(t, 1), mustGenerate(t)} {
 		data, err := k.MarshalPEM()
 		if err != nil {
 			t.Fatal(err)
@@ -205,7 +205,7 @@ func TestParseKeyPEMWrongType(t *testing.T) {
 }
 
 func TestParseKeyPEMMalformed(t *testing.T) {
-	good, err := TestKey(t, 1).MarshalPEM()
+	good, err := testKey(t, 1).MarshalPEM()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,14 +228,14 @@ func TestParseKeyPEMMalformed(t *testing.T) {
 		{"ed25519 block type", reblock("ED25519 PRIVATE KEY", block.Bytes, nil)},
 		{"encrypted block type", reblock("ENCRYPTED PRIVATE KEY", block.Bytes, nil)},
 		{"public key", func() []byte {
-			der, err := x509.MarshalPKIXPublicKey(TestKey(t, 1).Public())
+			der, err := x509.MarshalPKIXPublicKey(testKey(t, 1).Public())
 			if err != nil {
 				t.Fatal(err)
 			}
 			return reblock("PUBLIC KEY", der, nil)
 		}()},
 		{"two blocks", append(append([]byte{}, good...), good...)},
-		{"two blocks of different keys", append(append([]byte{}, good...), mustPEM(t, TestKey(t, 2))...)},
+		{"two blocks of different keys", append(append([]byte{}, good...), mustPEM(t, testKey(t, 2))...)},
 		{"key then certificate", append(append([]byte{}, good...), reblock("CERTIFICATE", []byte{1, 2, 3}, nil)...)},
 		{"DER garbage", reblock("PRIVATE KEY", []byte{0x30, 0x03, 0x02, 0x01, 0x00}, nil)},
 		{"DER trailing bytes", reblock("PRIVATE KEY", append(append([]byte{}, block.Bytes...), 0), nil)},
@@ -263,14 +263,14 @@ func TestParseKeyPEMMalformed(t *testing.T) {
 
 func TestParseKeyPEMSurroundingText(t *testing.T) {
 	// openssl and editors may leave text around the block; one block is still one key.
-	good := mustPEM(t, TestKey(t, 3))
+	good := mustPEM(t, testKey(t, 3))
 	data := append([]byte("comment before\n"), good...)
 	data = append(data, "\ntrailing text without a block\n"...)
 	k, err := ParseKeyPEM(data)
 	if err != nil {
 		t.Fatalf("ParseKeyPEM(text + block + text): %v", err)
 	}
-	if k.DID() != TestKey(t, 3).DID() {
+	if k.DID() != testKey(t, 3).DID() {
 		t.Error("wrong key")
 	}
 }
@@ -278,7 +278,7 @@ func TestParseKeyPEMSurroundingText(t *testing.T) {
 // TestKeyStringHidesPrivateKey checks every fmt verb: none may print the seed or the
 // private key, and %v and %s print the DID.
 func TestKeyStringHidesPrivateKey(t *testing.T) {
-	k := TestKey(t, 0xab)
+	k := testKey(t, 0xab)
 	did := k.DID()
 	if k.String() != did {
 		t.Errorf("String() = %q, want the DID %q", k.String(), did)
@@ -345,7 +345,7 @@ func TestKeyFormatZeroAndNil(t *testing.T) {
 	if got := fmt.Sprintf("%v", k); got != "<nil>" {
 		t.Errorf("fmt of a nil *Key = %q", got)
 	}
-	if got := fmt.Sprintf("%q", TestKey(t, 1)); got != `"`+TestKey(t, 1).DID()+`"` {
+	if got := fmt.Sprintf("%q", testKey(t, 1)); got != `"`+testKey(t, 1).DID()+`"` {
 		t.Errorf("%%q of a key = %s", got)
 	}
 }

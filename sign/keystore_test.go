@@ -111,7 +111,7 @@ func TestKeyStoreGenerateNeverReplaces(t *testing.T) {
 	if k2 != nil {
 		t.Error("Generate returned a key with ErrKeyExists")
 	}
-	if err := s.Put("k", TestKey(t, 9)); !errors.Is(err, ErrKeyExists) {
+	if err := s.Put("k", testKey(t, 9)); !errors.Is(err, ErrKeyExists) {
 		t.Errorf("Put over an existing key = %v, want ErrKeyExists", err)
 	}
 	after, err := os.ReadFile(s.Path("k"))
@@ -135,7 +135,7 @@ func TestKeyStoreGenerateNeverReplaces(t *testing.T) {
 
 func TestKeyStorePutGet(t *testing.T) {
 	s, _ := openStore(t)
-	k := TestKey(t, 4)
+	k := testKey(t, 4)
 	if err := s.Put("fixture", k); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestKeyNames(t *testing.T) {
 			if k, err := s.Generate(n); !errors.Is(err, ErrInvalidKeyName) {
 				t.Errorf("Generate(%q) = %v, %v; want ErrInvalidKeyName", n, k, err)
 			}
-			if err := s.Put(n, TestKey(t, 1)); !errors.Is(err, ErrInvalidKeyName) {
+			if err := s.Put(n, testKey(t, 1)); !errors.Is(err, ErrInvalidKeyName) {
 				t.Errorf("Put(%q) = %v, want ErrInvalidKeyName", n, err)
 			}
 			if k, err := s.Get(n); !errors.Is(err, ErrInvalidKeyName) {
@@ -240,7 +240,7 @@ func writeKeyFile(t *testing.T, path string, k *Key, mode os.FileMode) {
 
 func TestLoadKeyFilePermissions(t *testing.T) {
 	dir := t.TempDir()
-	k := TestKey(t, 5)
+	k := testKey(t, 5)
 	for _, tc := range []struct {
 		mode os.FileMode
 		ok   bool
@@ -299,7 +299,7 @@ func TestKeyStoreGetRefusesOpenPermissions(t *testing.T) {
 // too open (0000 is not) and the key loads; the test checks whichever applies.
 func TestLoadKeyFileUnreadable(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "k.pem")
-	k := TestKey(t, 6)
+	k := testKey(t, 6)
 	writeKeyFile(t, path, k, 0o000)
 	got, err := LoadKeyFile(path)
 	if os.Geteuid() == 0 {
@@ -387,7 +387,7 @@ func TestLoadKeyFileFIFO(t *testing.T) {
 
 func TestLoadKeyFileSymlink(t *testing.T) {
 	dir := t.TempDir()
-	k := TestKey(t, 8)
+	k := testKey(t, 8)
 	target := filepath.Join(dir, "real.pem")
 	writeKeyFile(t, target, k, 0o600)
 	link := filepath.Join(dir, "link.pem")
@@ -414,7 +414,7 @@ func TestKeyStoreResolve(t *testing.T) {
 		t.Fatal(err)
 	}
 	outside := t.TempDir()
-	fileKey := TestKey(t, 10)
+	fileKey := testKey(t, 10)
 	absPath := filepath.Join(outside, "signing.pem")
 	writeKeyFile(t, absPath, fileKey, 0o600)
 	noExt := filepath.Join(outside, "signing")

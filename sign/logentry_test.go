@@ -10,29 +10,31 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cairnpkg/cairn/dag"
 	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/dagtest"
 )
 
-// goldenLogEntries returns TestKey(t, 1)'s first two log entries over fixed
-// CIDs at dag.TestTime: the bytes of docs/logs.md's example.
+// goldenLogEntries returns testKey(t, 1)'s first two log entries over fixed
+// CIDs at dagtest.Time(): the bytes of docs/logs.md's example.
 func goldenLogEntries(t testing.TB) (*dag.LogEntry, *dag.LogEntry) {
 	t.Helper()
 	meta := mustCID(t, goldenMetadataCID)
-	pkg, sig := dag.TestNodeCID(t, "package"), dag.TestNodeCID(t, "signature")
+	pkg, sig := dagtest.NodeCID(t, "package"), dagtest.NodeCID(t, "signature")
 	name, err := dag.ParseName("acme/hello")
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := &dag.LogEntry{Seq: 1, Created: dag.TestTime, Name: name, Version: "1.0.0", Package: pkg,
+	first := &dag.LogEntry{Seq: 1, Created: dagtest.Time(), Name: name, Version: "1.0.0", Package: pkg,
 		Metadata: []cid.Cid{meta}, Signatures: []cid.Cid{sig}}
-	if err := SignLogEntry(TestKey(t, 1), first); err != nil {
+	if err := SignLogEntry(testKey(t, 1), first); err != nil {
 		t.Fatal(err)
 	}
-	_, firstCID := dag.MustEncode(t, first)
-	second := &dag.LogEntry{Seq: 2, Prev: firstCID, Created: dag.TestTime, Name: name, Version: "1.0.0", Package: pkg,
+	_, firstCID := dagtest.MustEncode(t, first)
+	second := &dag.LogEntry{Seq: 2, Prev: firstCID, Created: dagtest.Time(), Name: name, Version: "1.0.0", Package: pkg,
 		Signatures: []cid.Cid{sig}}
-	if err := SignLogEntry(TestKey(t, 1), second); err != nil {
+	if err := SignLogEntry(testKey(t, 1), second); err != nil {
 		t.Fatal(err)
 	}
 	return first, second
@@ -41,10 +43,10 @@ func goldenLogEntries(t testing.TB) (*dag.LogEntry, *dag.LogEntry) {
 func goldenAnnouncement(t testing.TB) *dag.Announcement {
 	t.Helper()
 	_, second := goldenLogEntries(t)
-	_, head := dag.MustEncode(t, second)
-	a := &dag.Announcement{Seq: 2, Head: head, Created: dag.TestTime,
+	_, head := dagtest.MustEncode(t, second)
+	a := &dag.Announcement{Seq: 2, Head: head, Created: dagtest.Time(),
 		Addrs: []string{"/ip4/192.0.2.1/tcp/4501/p2p/12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf"}}
-	if err := SignAnnouncement(TestKey(t, 1), a); err != nil {
+	if err := SignAnnouncement(testKey(t, 1), a); err != nil {
 		t.Fatal(err)
 	}
 	return a
@@ -54,8 +56,8 @@ func goldenAnnouncement(t testing.TB) *dag.Announcement {
 // published once must keep its CID and keep verifying forever.
 func TestLogGolden(t *testing.T) {
 	first, second := goldenLogEntries(t)
-	b1, c1 := dag.MustEncode(t, first)
-	b2, c2 := dag.MustEncode(t, second)
+	b1, c1 := dagtest.MustEncode(t, first)
+	b2, c2 := dagtest.MustEncode(t, second)
 	ann, err := goldenAnnouncement(t).Encode()
 	if err != nil {
 		t.Fatal(err)
@@ -96,14 +98,14 @@ func TestLogGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("golden entry does not decode: %v", err)
 	}
-	if e.Seq != 2 || e.Prev.String() != readGoldenFile(t, "log-entry-1.cid") || e.Signer != TestKey(t, 1).DID() {
+	if e.Seq != 2 || e.Prev.String() != readGoldenFile(t, "log-entry-1.cid") || e.Signer != testKey(t, 1).DID() {
 		t.Errorf("golden entry fields: %+v", e)
 	}
 	payload, err := e.SigningPayload()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(payload, []byte("cairn-log@1\x00")) || !ed25519.Verify(TestKey(t, 1).Public(), payload, e.Sig) {
+	if !bytes.HasPrefix(payload, []byte("cairn-log@1\x00")) || !ed25519.Verify(testKey(t, 1).Public(), payload, e.Sig) {
 		t.Error("golden entry's sig does not verify with plain ed25519 over its payload")
 	}
 	rawAnn, err := hex.DecodeString(readGoldenFile(t, "announcement.hex"))
@@ -127,14 +129,14 @@ func TestLogEntryTamper(t *testing.T) {
 	if err := VerifyLogEntry(second); err != nil {
 		t.Fatalf("VerifyLogEntry(second): %v", err)
 	}
-	other := dag.TestNodeCID(t, "metadata")
+	other := dagtest.NodeCID(t, "metadata")
 	cases := map[string]func(e *dag.LogEntry){
 		"version":     func(e *dag.LogEntry) { e.Version = "1.0.1" },
 		"package":     func(e *dag.LogEntry) { e.Package = other },
 		"prev":        func(e *dag.LogEntry) { e.Prev = other },
 		"seq":         func(e *dag.LogEntry) { e.Seq = 3 },
 		"signatures":  func(e *dag.LogEntry) { e.Signatures = nil },
-		"other-key":   func(e *dag.LogEntry) { e.Signer = TestKey(t, 2).DID() },
+		"other-key":   func(e *dag.LogEntry) { e.Signer = testKey(t, 2).DID() },
 		"flipped-sig": func(e *dag.LogEntry) { e.Sig = append([]byte{e.Sig[0] ^ 1}, e.Sig[1:]...) },
 	}
 	for name, mutate := range cases {

@@ -16,14 +16,14 @@ import (
 )
 
 var (
-	did1 = "did:key:z6Mkon3Necd6NkkyfoGoHxid2znGc59LU3K7mubaRcFbLfLX" // TestKey(t, 1)
+	did1 = "did:key:z6Mkon3Necd6NkkyfoGoHxid2znGc59LU3K7mubaRcFbLfLX" // testKey(t, 1)
 	did0 = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp" // all-zero seed
 	didH = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 )
 
 func TestTestKeyDIDs(t *testing.T) {
 	// The constants above are used as literals in TOML; keep them honest.
-	if TestKey(t, 1).DID() != did1 || TestKey(t, 0).DID() != did0 {
+	if testKey(t, 1).DID() != did1 || testKey(t, 0).DID() != did0 {
 		t.Fatal("did constants do not match TestKey")
 	}
 	if _, err := ParseDID(didH); err != nil {

@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
 	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/dagtest"
 )
 
 // update rewrites the golden files in testdata. A signature published once must keep
@@ -34,11 +36,11 @@ func mustCID(t testing.TB, s string) cid.Cid {
 	return c
 }
 
-// goldenSignature is TestKey(t, 1)'s publisher signature over the fixed metadata CID
-// at dag.TestTime. Ed25519 is deterministic, so its bytes never change.
+// goldenSignature is testKey(t, 1)'s publisher signature over the fixed metadata CID
+// at dagtest.Time(). Ed25519 is deterministic, so its bytes never change.
 func goldenSignature(t testing.TB) *dag.Signature {
 	t.Helper()
-	s, err := Sign(TestKey(t, 1), mustCID(t, goldenMetadataCID), dag.RolePublisher, dag.TestTime)
+	s, err := Sign(testKey(t, 1), mustCID(t, goldenMetadataCID), dag.RolePublisher, dagtest.Time())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +68,7 @@ func writeGoldenFile(t testing.TB, name, text string) {
 
 func TestSignGolden(t *testing.T) {
 	s := goldenSignature(t)
-	b, c := dag.MustEncode(t, s)
+	b, c := dagtest.MustEncode(t, s)
 	payload, err := s.SigningPayload()
 	if err != nil {
 		t.Fatal(err)
@@ -96,8 +98,8 @@ func TestSignGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("golden signature does not decode: %v", err)
 	}
-	if decoded.Signer != TestKey(t, 1).DID() || decoded.Role != dag.RolePublisher ||
-		!decoded.Created.Equal(dag.TestTime) || decoded.Subject.String() != goldenMetadataCID || decoded.Alg != "ed25519" {
+	if decoded.Signer != testKey(t, 1).DID() || decoded.Role != dag.RolePublisher ||
+		!decoded.Created.Equal(dagtest.Time()) || decoded.Subject.String() != goldenMetadataCID || decoded.Alg != "ed25519" {
 		t.Errorf("golden signature fields: %+v", decoded)
 	}
 	goldenPayload, err := hex.DecodeString(readGoldenFile(t, "signing-payload.hex"))
@@ -107,7 +109,7 @@ func TestSignGolden(t *testing.T) {
 	if !bytes.HasPrefix(goldenPayload, []byte("cairn-signature@1\x00")) {
 		t.Errorf("payload does not start with the signing domain: %q", goldenPayload)
 	}
-	if !ed25519.Verify(TestKey(t, 1).Public(), goldenPayload, decoded.Sig) {
+	if !ed25519.Verify(testKey(t, 1).Public(), goldenPayload, decoded.Sig) {
 		t.Error("golden sig does not verify over the golden payload with plain ed25519")
 	}
 	if err := VerifySignature(decoded); err != nil {
@@ -119,8 +121,8 @@ func TestSignVerify(t *testing.T) {
 	meta := mustCID(t, goldenMetadataCID)
 	for _, role := range []string{dag.RolePublisher, dag.RoleBuilder, dag.RoleAuditor, dag.RoleMirror, "custom-role"} {
 		t.Run(role, func(t *testing.T) {
-			k := TestKey(t, 2)
-			s, err := Sign(k, meta, role, dag.TestTime)
+			k := testKey(t, 2)
+			s, err := Sign(k, meta, role, dagtest.Time())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,7 +136,7 @@ func TestSignVerify(t *testing.T) {
 				t.Fatalf("VerifySignature(Sign()): %v", err)
 			}
 			// Through the wire format and back.
-			b, _ := dag.MustEncode(t, s)
+			b, _ := dagtest.MustEncode(t, s)
 			back, err := dag.DecodeSignature(b)
 			if err != nil {
 				t.Fatal(err)
@@ -150,13 +152,13 @@ func TestSignNormalizesTime(t *testing.T) {
 	// Sign records UTC whole seconds, so the signature does not depend on the
 	// caller's time zone or clock precision.
 	tz := time.FixedZone("UTC+5:30", 5*3600+1800)
-	local := dag.TestTime.In(tz).Add(999 * time.Millisecond)
-	s, err := Sign(TestKey(t, 1), mustCID(t, goldenMetadataCID), dag.RolePublisher, local)
+	local := dagtest.Time().In(tz).Add(999 * time.Millisecond)
+	s, err := Sign(testKey(t, 1), mustCID(t, goldenMetadataCID), dag.RolePublisher, local)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.Created.Equal(dag.TestTime) || s.Created.Location() != time.UTC {
-		t.Errorf("Created = %v, want %v", s.Created, dag.TestTime)
+	if !s.Created.Equal(dagtest.Time()) || s.Created.Location() != time.UTC {
+		t.Errorf("Created = %v, want %v", s.Created, dagtest.Time())
 	}
 	if !bytes.Equal(s.Sig, goldenSignature(t).Sig) {
 		t.Error("a sub-second, non-UTC time gave another signature than the golden one")
@@ -164,11 +166,11 @@ func TestSignNormalizesTime(t *testing.T) {
 }
 
 func TestSignErrors(t *testing.T) {
-	k := TestKey(t, 1)
-	if _, err := Sign(k, cid.Undef, dag.RolePublisher, dag.TestTime); err == nil {
+	k := testKey(t, 1)
+	if _, err := Sign(k, cid.Undef, dag.RolePublisher, dagtest.Time()); err == nil {
 		t.Error("Sign with no subject succeeded")
 	}
-	if _, err := Sign(k, mustCID(t, goldenMetadataCID), "", dag.TestTime); err == nil {
+	if _, err := Sign(k, mustCID(t, goldenMetadataCID), "", dagtest.Time()); err == nil {
 		t.Error("Sign with an empty role succeeded")
 	}
 }
@@ -197,8 +199,8 @@ func TestVerifySignatureTampered(t *testing.T) {
 		}
 	})
 
-	_, otherMeta := dag.MustEncode(t, &dag.MetadataSet{
-		Subject: mustCID(t, goldenMetadataCID), Kind: dag.KindBuild, Created: dag.TestTime,
+	_, otherMeta := dagtest.MustEncode(t, &dag.MetadataSet{
+		Subject: mustCID(t, goldenMetadataCID), Kind: dag.KindBuild, Created: dagtest.Time(),
 	})
 	for _, tc := range []struct {
 		name   string
@@ -214,13 +216,13 @@ func TestVerifySignatureTampered(t *testing.T) {
 		{"created +1s", func(s *dag.Signature) { s.Created = s.Created.Add(time.Second) }, ErrBadSignature},
 		{"created -1s", func(s *dag.Signature) { s.Created = s.Created.Add(-time.Second) }, ErrBadSignature},
 		{"created one year later", func(s *dag.Signature) { s.Created = s.Created.AddDate(1, 0, 0) }, ErrBadSignature},
-		{"signer is another key", func(s *dag.Signature) { s.Signer = TestKey(t, 2).DID() }, ErrBadSignature},
+		{"signer is another key", func(s *dag.Signature) { s.Signer = testKey(t, 2).DID() }, ErrBadSignature},
 		{"sig truncated", func(s *dag.Signature) { s.Sig = s.Sig[:63] }, ErrBadSignature},
 		{"sig extended", func(s *dag.Signature) { s.Sig = append(s.Sig, 0) }, ErrBadSignature},
 		{"sig empty", func(s *dag.Signature) { s.Sig = nil }, ErrBadSignature},
 		{"sig zero", func(s *dag.Signature) { s.Sig = make([]byte, 64) }, ErrBadSignature},
 		{"sig by another key", func(s *dag.Signature) {
-			o, err := Sign(TestKey(t, 2), s.Subject, s.Role, s.Created)
+			o, err := Sign(testKey(t, 2), s.Subject, s.Role, s.Created)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -233,7 +235,7 @@ func TestVerifySignatureTampered(t *testing.T) {
 		{"signer secp256k1", func(s *dag.Signature) {
 			s.Signer = "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme"
 		}, ErrInvalidDID},
-		{"signer raw key", func(s *dag.Signature) { s.Signer = hex.EncodeToString(TestKey(t, 1).Public()) }, ErrInvalidDID},
+		{"signer raw key", func(s *dag.Signature) { s.Signer = hex.EncodeToString(testKey(t, 1).Public()) }, ErrInvalidDID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := clone()

@@ -11,20 +11,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
 	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/dagtest"
 )
 
-// world is a MemSource, a policy and the helpers to fill them.
+// world is a memSource, a policy and the helpers to fill them.
 type world struct {
 	t   *testing.T
-	src *MemSource
+	src *memSource
 	pol *Policy
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	return &world{t: t, src: NewMemSource(), pol: &Policy{Version: PolicyVersion}}
+	return &world{t: t, src: newMemSource(), pol: &Policy{Version: PolicyVersion}}
 }
 
 // trust adds a rule for pattern with the keys' DIDs.
@@ -45,7 +47,7 @@ func (w *world) put(n interface {
 	Encode() ([]byte, cid.Cid, error)
 }) cid.Cid {
 	w.t.Helper()
-	b, c := dag.MustEncode(w.t, n)
+	b, c := dagtest.MustEncode(w.t, n)
 	w.src.Put(c, b)
 	return c
 }
@@ -54,11 +56,11 @@ func (w *world) put(n interface {
 func (w *world) pkg(ref string) cid.Cid {
 	w.t.Helper()
 	name, version, _ := strings.Cut(ref, "@")
-	return w.put(dag.TestPackage(w.t, name, version, []byte(ref)))
+	return w.put(dagtest.Package(w.t, name, version, []byte(ref)))
 }
 
 func (w *world) metaNode(subject cid.Cid, inputs ...cid.Cid) *dag.MetadataSet {
-	return &dag.MetadataSet{Subject: subject, Kind: dag.KindBuild, Entries: dag.TestEntries(w.t), Inputs: inputs, Created: dag.TestTime}
+	return &dag.MetadataSet{Subject: subject, Kind: dag.KindBuild, Entries: dagtest.Entries(w.t), Inputs: inputs, Created: dagtest.Time()}
 }
 
 // meta stores a build metadata set of subject and attaches it to subject.
@@ -72,7 +74,7 @@ func (w *world) meta(subject cid.Cid, inputs ...cid.Cid) cid.Cid {
 // sign stores k's signature over meta in role and attaches it to meta.
 func (w *world) sign(k *Key, meta cid.Cid, role string) (cid.Cid, *dag.Signature) {
 	w.t.Helper()
-	return w.signAt(k, meta, role, dag.TestTime)
+	return w.signAt(k, meta, role, dagtest.Time())
 }
 
 func (w *world) signAt(k *Key, meta cid.Cid, role string, at time.Time) (cid.Cid, *dag.Signature) {
@@ -192,7 +194,7 @@ func sigVerdict(t *testing.T, s SignatureReport, st Status, c Code, mentions ...
 // a. One trusted signature, threshold 1.
 func TestVerifyValid(t *testing.T) {
 	w := newWorld(t)
-	k := TestKey(t, 1)
+	k := testKey(t, 1)
 	w.trust("acme/*", 1, nil, k)
 	p := w.pkg("acme/hello@1.0.0")
 	m := w.meta(p)
@@ -205,12 +207,12 @@ func TestVerifyValid(t *testing.T) {
 	}
 	mr := onlyMeta(t, r)
 	metaVerdict(t, mr, Valid, CodeOK)
-	if !mr.CID.Equals(m) || mr.Kind != dag.KindBuild || mr.Created == nil || !mr.Created.Equal(dag.TestTime) || mr.Valid != 1 {
+	if !mr.CID.Equals(m) || mr.Kind != dag.KindBuild || mr.Created == nil || !mr.Created.Equal(dagtest.Time()) || mr.Valid != 1 {
 		t.Errorf("metadata report %+v", mr)
 	}
 	sr := onlySig(t, mr)
 	sigVerdict(t, sr, Valid, CodeOK)
-	if !sr.CID.Equals(s) || sr.Signer != k.DID() || sr.Role != dag.RolePublisher || sr.Created == nil || !sr.Created.Equal(dag.TestTime) {
+	if !sr.CID.Equals(s) || sr.Signer != k.DID() || sr.Role != dag.RolePublisher || sr.Created == nil || !sr.Created.Equal(dagtest.Time()) {
 		t.Errorf("signature report %+v", sr)
 	}
 	if len(r.Inputs) != 0 {
@@ -231,17 +233,17 @@ func TestVerifyValid(t *testing.T) {
 // A package is trusted when one of its metadata sets is, whatever else is attached.
 func TestVerifyOneTrustedMetadataSuffices(t *testing.T) {
 	w := newWorld(t)
-	k, stranger := TestKey(t, 1), TestKey(t, 3)
+	k, stranger := testKey(t, 1), testKey(t, 3)
 	w.trust("acme/*", 1, nil, k)
 	p := w.pkg("acme/hello@1.0.0")
 	// Junk an attacker may attach: an unsigned set, a set signed by a stranger,
 	// a referrer that is not in the source, a referrer that is a package.
-	unsigned := w.put(&dag.MetadataSet{Subject: p, Kind: dag.KindLicense, Created: dag.TestTime})
+	unsigned := w.put(&dag.MetadataSet{Subject: p, Kind: dag.KindLicense, Created: dagtest.Time()})
 	w.src.AddReferrer(p, unsigned)
-	strange := w.put(&dag.MetadataSet{Subject: p, Kind: dag.KindReview, Created: dag.TestTime})
+	strange := w.put(&dag.MetadataSet{Subject: p, Kind: dag.KindReview, Created: dagtest.Time()})
 	w.src.AddReferrer(p, strange)
 	w.sign(stranger, strange, dag.RoleAuditor)
-	_, absent := dag.MustEncode(t, &dag.MetadataSet{Subject: p, Kind: "absent", Created: dag.TestTime})
+	_, absent := dagtest.MustEncode(t, &dag.MetadataSet{Subject: p, Kind: "absent", Created: dagtest.Time()})
 	w.src.AddReferrer(p, absent)
 	other := w.pkg("acme/other@1.0.0")
 	w.src.AddReferrer(p, other)
@@ -267,7 +269,7 @@ func TestVerifyOneTrustedMetadataSuffices(t *testing.T) {
 // b. The stored bytes of the metadata set do not match its CID.
 func TestVerifyCorruptMetadata(t *testing.T) {
 	w := newWorld(t)
-	k := TestKey(t, 1)
+	k := testKey(t, 1)
 	w.trust("acme/*", 1, nil, k)
 	p := w.pkg("acme/hello@1.0.0")
 	m := w.meta(p)
@@ -310,12 +312,12 @@ func TestVerifyCorruptMetadata(t *testing.T) {
 
 func TestVerifyCorruptSignature(t *testing.T) {
 	w := newWorld(t)
-	k := TestKey(t, 1)
+	k := testKey(t, 1)
 	w.trust("acme/*", 1, nil, k)
 	p := w.pkg("acme/hello@1.0.0")
 	m := w.meta(p)
 	s, sig := w.sign(k, m, dag.RolePublisher)
-	b, _ := dag.MustEncode(t, sig)
+	b, _ := dagtest.MustEncode(t, sig)
 	bad := bytes.Clone(b)
 	bad[len(bad)-1] ^= 1
 	w.src.Put(s, bad)
@@ -330,7 +332,7 @@ func TestVerifyCorruptSignature(t *testing.T) {
 func TestVerifyMalformedSignatureNode(t *testing.T) {
 	// A referrer of the metadata set whose bytes match its CID but are no signature.
 	w := newWorld(t)
-	k := TestKey(t, 1)
+	k := testKey(t, 1)
 	w.trust("acme/*", 1, nil, k)
 	p := w.pkg("acme/hello@1.0.0")
 	m := w.meta(p)
@@ -343,7 +345,7 @@ func TestVerifyMalformedSignatureNode(t *testing.T) {
 // c. A metadata set attached to a package it does not name.
 func TestVerifySwappedMetadata(t *testing.T) {
 	w := newWorld(t)
-	k := TestKey(t, 1)
+	k := testKey(t, 1)
 	w.trust("acme/*", 1, nil, k)
 	p, m := w.signed("acme/hello@1.0.0", k)
 	p2 := w.pkg("acme/hello@2.0.0")
@@ -363,7 +365,7 @@ func TestVerifySwappedMetadata(t *testing.T) {
 // c, variant: the attacker rewrites the subject and re-points a copy of the signature.
 func TestVerifyForgedMetadataCopy(t *testing.T) {
 	w := newWorld(t)
-	k := TestKey(t, 1)
+	k := testKey(t, 1)
 	w.trust("acme/*", 1, nil, k)
 	p := w.pkg("acme/hello@1.0.0")
 	m := w.meta(p)
@@ -389,14 +391,14 @@ func TestVerifyForgedMetadataCopy(t *testing.T) {
 
 // d. A signature replayed from another metadata set.
 func TestVerifyReplayedSignature(t *testing.T) {
-	k := TestKey(t, 1)
+	k := testKey(t, 1)
 	setup := func(t *testing.T) (w *world, p, m1, m2, s cid.Cid, sig *dag.Signature) {
 		w = newWorld(t)
 		w.trust("acme/*", 1, nil, k)
 		p = w.pkg("acme/hello@1.0.0")
 		m1 = w.put(w.metaNode(p))
 		s, sig = w.sign(k, m1, dag.RolePublisher)
-		m2 = w.put(&dag.MetadataSet{Subject: p, Kind: dag.KindLicense, Entries: dag.TestEntries(t), Created: dag.TestTime})
+		m2 = w.put(&dag.MetadataSet{Subject: p, Kind: dag.KindLicense, Entries: dagtest.Entries(t), Created: dagtest.Time()})
 		w.src.AddReferrer(p, m2)
 		return
 	}
@@ -441,7 +443,7 @@ func TestVerifyReplayedSignature(t *testing.T) {
 // e. A valid signature by a key the policy does not list.
 func TestVerifyUntrustedKey(t *testing.T) {
 	w := newWorld(t)
-	trusted, stranger := TestKey(t, 1), TestKey(t, 3)
+	trusted, stranger := testKey(t, 1), testKey(t, 3)
 	w.trust("acme/*", 1, nil, trusted)
 	w.trust("other/*", 1, nil, stranger) // trusted elsewhere, not here
 	p, _ := w.signed("acme/hello@1.0.0", stranger)
@@ -458,7 +460,7 @@ func TestVerifyUntrustedKey(t *testing.T) {
 
 // f. Thresholds.
 func TestVerifyThreshold(t *testing.T) {
-	k1, k2, k3 := TestKey(t, 1), TestKey(t, 2), TestKey(t, 3)
+	k1, k2, k3 := testKey(t, 1), testKey(t, 2), testKey(t, 3)
 	setup := func(t *testing.T) (*world, cid.Cid, cid.Cid) {
 		w := newWorld(t)
 		w.trust("acme/*", 2, nil, k1, k2)
@@ -490,8 +492,8 @@ func TestVerifyThreshold(t *testing.T) {
 	t.Run("same key twice counts once", func(t *testing.T) {
 		w, p, m := setup(t)
 		w.sign(k1, m, dag.RolePublisher)
-		w.signAt(k1, m, dag.RolePublisher, dag.TestTime.Add(time.Hour)) // another node
-		w.sign(k1, m, dag.RoleBuilder)                                  // another role
+		w.signAt(k1, m, dag.RolePublisher, dagtest.Time().Add(time.Hour)) // another node
+		w.sign(k1, m, dag.RoleBuilder)                                    // another role
 		r := w.verify(p)
 		pkgVerdict(t, r, Untrusted, CodeBelowThreshold, "1 of 2")
 		mr := onlyMeta(t, r)
@@ -522,7 +524,7 @@ func TestVerifyThreshold(t *testing.T) {
 	t.Run("signatures on two sets do not add up", func(t *testing.T) {
 		w, p, m := setup(t)
 		w.sign(k1, m, dag.RolePublisher)
-		m2 := w.put(&dag.MetadataSet{Subject: p, Kind: dag.KindLicense, Created: dag.TestTime})
+		m2 := w.put(&dag.MetadataSet{Subject: p, Kind: dag.KindLicense, Created: dagtest.Time()})
 		w.src.AddReferrer(p, m2)
 		w.sign(k2, m2, dag.RolePublisher)
 		r := w.verify(p)
@@ -533,7 +535,7 @@ func TestVerifyThreshold(t *testing.T) {
 // g. A listed key in a role the rule does not allow.
 func TestVerifyRoleNotAllowed(t *testing.T) {
 	w := newWorld(t)
-	k := TestKey(t, 1)
+	k := testKey(t, 1)
 	w.trust("acme/*", 1, []string{dag.RolePublisher, dag.RoleAuditor}, k)
 	p := w.pkg("acme/hello@1.0.0")
 	m := w.meta(p)
@@ -551,7 +553,7 @@ func TestVerifyRoleNotAllowed(t *testing.T) {
 
 // h. No rule, no metadata, no signature.
 func TestVerifyNoRuleNoMetadata(t *testing.T) {
-	k := TestKey(t, 1)
+	k := testKey(t, 1)
 	t.Run("no rule", func(t *testing.T) {
 		w := newWorld(t)
 		w.trust("other/*", 1, nil, k)
@@ -613,7 +615,7 @@ func TestVerifyNoRuleNoMetadata(t *testing.T) {
 		// "*" trusts k, but acme/hello's own rule lists only another key.
 		w := newWorld(t)
 		w.trust("*", 1, nil, k)
-		w.trust("acme/hello", 1, nil, TestKey(t, 2))
+		w.trust("acme/hello", 1, nil, testKey(t, 2))
 		p, _ := w.signed("acme/hello@1.0.0", k)
 		r := w.verify(p)
 		pkgVerdict(t, r, Untrusted, CodeUntrustedKey)
@@ -627,7 +629,7 @@ func TestVerifyNoRuleNoMetadata(t *testing.T) {
 
 // i. Provenance: S2 was repacked from S1, which was optimized from S0.
 func TestVerifyProvenance(t *testing.T) {
-	trusted, stranger := TestKey(t, 1), TestKey(t, 3)
+	trusted, stranger := testKey(t, 1), testKey(t, 3)
 	type chain struct {
 		w          *world
 		s0, s1, s2 cid.Cid
@@ -711,7 +713,7 @@ func TestVerifyProvenance(t *testing.T) {
 	t.Run("missing input", func(t *testing.T) {
 		w := newWorld(t)
 		w.trust("acme/*", 1, nil, trusted)
-		_, ghost := dag.MustEncode(t, dag.TestPackage(t, "acme/ghost", "1.0.0", []byte("ghost")))
+		_, ghost := dagtest.MustEncode(t, dagtest.Package(t, "acme/ghost", "1.0.0", []byte("ghost")))
 		s1, _ := w.signed("acme/hello-opt@1.0.0", trusted, ghost)
 		s2, _ := w.signed("acme/hello@1.0.0", trusted, s1)
 		r := w.verify(s2)
@@ -743,9 +745,9 @@ func TestVerifyProvenance(t *testing.T) {
 	t.Run("inputs of untrusted sets are not followed", func(t *testing.T) {
 		w := newWorld(t)
 		w.trust("acme/*", 1, nil, trusted)
-		_, ghost := dag.MustEncode(t, dag.TestPackage(t, "acme/ghost", "1.0.0", []byte("ghost")))
+		_, ghost := dagtest.MustEncode(t, dagtest.Package(t, "acme/ghost", "1.0.0", []byte("ghost")))
 		p := w.pkg("acme/hello@1.0.0")
-		bogus := w.put(&dag.MetadataSet{Subject: p, Kind: "bogus", Inputs: []cid.Cid{ghost}, Created: dag.TestTime})
+		bogus := w.put(&dag.MetadataSet{Subject: p, Kind: "bogus", Inputs: []cid.Cid{ghost}, Created: dagtest.Time()})
 		w.src.AddReferrer(p, bogus)
 		w.sign(stranger, bogus, dag.RolePublisher)
 		good := w.meta(p)
@@ -839,11 +841,11 @@ func TestVerifyProvenance(t *testing.T) {
 // j. What Verify refuses to judge.
 func TestVerifyErrors(t *testing.T) {
 	w := newWorld(t)
-	k := TestKey(t, 1)
+	k := testKey(t, 1)
 	w.trust("acme/*", 1, nil, k)
 	p, m := w.signed("acme/hello@1.0.0", k)
 	s := w.src.refs[m][0]
-	_, absent := dag.MustEncode(t, dag.TestPackage(t, "acme/absent", "1.0.0", nil))
+	_, absent := dagtest.MustEncode(t, dagtest.Package(t, "acme/absent", "1.0.0", nil))
 	corrupt := w.pkg("acme/corrupt@1.0.0")
 	w.src.Put(corrupt, []byte("garbage"))
 	raw, err := cid.Prefix{Version: 1, Codec: cid.Raw, MhType: 0x12, MhLength: -1}.Sum([]byte("raw"))
@@ -914,7 +916,7 @@ func (f *faultySource) Referrers(ctx context.Context, c cid.Cid) ([]cid.Cid, err
 
 // An I/O failure is an error, not a verdict: Verify cannot judge what it cannot read.
 func TestVerifyReadErrors(t *testing.T) {
-	trusted := TestKey(t, 1)
+	trusted := testKey(t, 1)
 	w := newWorld(t)
 	w.trust("acme/*", 1, nil, trusted)
 	s0, m0 := w.signed("acme/hello-src@1.0.0", trusted)
@@ -951,13 +953,13 @@ func TestVerifyReadErrors(t *testing.T) {
 
 // k. Cancellation.
 func TestVerifyCancelled(t *testing.T) {
-	trusted := TestKey(t, 1)
+	trusted := testKey(t, 1)
 	w := newWorld(t)
 	w.trust("acme/*", 1, nil, trusted)
 	s0, _ := w.signed("acme/hello-src@1.0.0", trusted)
 	s1, _ := w.signed("acme/hello-opt@1.0.0", trusted, s0)
 	p, m := w.signed("acme/hello@1.0.0", trusted, s1)
-	w.sign(TestKey(t, 2), m, dag.RoleAuditor)
+	w.sign(testKey(t, 2), m, dag.RoleAuditor)
 
 	t.Run("before", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -1004,7 +1006,7 @@ func TestVerifyCancelled(t *testing.T) {
 
 // The verdict does not depend on the order the source lists referrers in.
 func TestVerifyReferrerOrder(t *testing.T) {
-	k1, k2, k3 := TestKey(t, 1), TestKey(t, 2), TestKey(t, 3)
+	k1, k2, k3 := testKey(t, 1), testKey(t, 2), testKey(t, 3)
 	for _, order := range [][]int{{0, 1, 2}, {2, 1, 0}, {1, 2, 0}} {
 		w := newWorld(t)
 		w.trust("acme/*", 2, nil, k1, k2)
@@ -1022,10 +1024,10 @@ func TestVerifyReferrerOrder(t *testing.T) {
 	}
 }
 
-// disputed is a MemSource that also holds proofs of equivocation, by
+// disputed is a memSource that also holds proofs of equivocation, by
 // name@version.
 type disputed struct {
-	*MemSource
+	*memSource
 	proofs map[string][]Equivocation
 }
 

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/dag/content"
 	"github.com/ipfs/boxo/blockservice"
 	bstore "github.com/ipfs/boxo/blockstore"
 	"github.com/ipfs/boxo/ipld/merkledag"
@@ -24,6 +22,10 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	mocknet "github.com/libp2p/go-libp2p/p2p/net/mock"
 	"github.com/multiformats/go-multihash"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/content"
+	"github.com/cairnpkg/cairn/dag/dagtest"
 )
 
 func newStore() bstore.Blockstore {
@@ -86,12 +88,12 @@ func testDAG(t *testing.T, bs bstore.Blockstore) (cid.Cid, int) {
 	if err := dags.Add(ctx, top); err != nil {
 		t.Fatal(err)
 	}
-	pkg := dag.TestPackage(t, "acme/big", "1.0.0", data)
+	pkg := dagtest.Package(t, "acme/big", "1.0.0", data)
 	pkg.Layers[0].Content = res.Root
 	l := pkg.Layers[0]
 	l.Name, l.Content = "tree", top.Cid()
 	pkg.Layers = append(pkg.Layers, l)
-	raw, c := dag.MustEncode(t, pkg)
+	raw, c := dagtest.MustEncode(t, pkg)
 	blk, _ := blocks.NewBlockWithCid(raw, c)
 	if err := bs.Put(ctx, blk); err != nil {
 		t.Fatal(err)
@@ -258,7 +260,7 @@ func TestLyingServer(t *testing.T) {
 // rawBlock returns a CIDv1 raw block of data.
 func rawBlock(t *testing.T, data []byte) blocks.Block {
 	t.Helper()
-	c, _ := dag.TestContent(t, data)
+	c, _ := dagtest.Content(t, data)
 	return mustBlock(t, data, c)
 }
 

@@ -8,12 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/node/internal/p2p"
-	"github.com/cairnpkg/cairn/sign"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/dagtest"
+	"github.com/cairnpkg/cairn/node/internal/p2p/p2ptest"
+	"github.com/cairnpkg/cairn/sign"
+	"github.com/cairnpkg/cairn/sign/signtest"
 )
 
 // waitTimeout bounds every wait for the network in these tests.
@@ -33,9 +36,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func newHost(t *testing.T) host.Host { return p2p.TestHost(t) }
+func newHost(t *testing.T) host.Host { return p2ptest.Host(t) }
 
-func connect(t *testing.T, a, b host.Host) { p2p.TestConnect(t, a, b) }
+func connect(t *testing.T, a, b host.Host) { p2ptest.Connect(t, a, b) }
 
 // recorder collects what a node delivers.
 type recorder struct {
@@ -147,11 +150,11 @@ func announcement(t testing.TB, k byte, seq uint64) *dag.Announcement {
 	t.Helper()
 	a := &dag.Announcement{
 		Seq:     seq,
-		Head:    dag.TestNodeCID(t, fmt.Sprintf("head %d/%d", k, seq)),
+		Head:    dagtest.NodeCID(t, fmt.Sprintf("head %d/%d", k, seq)),
 		Addrs:   []string{"/ip4/192.0.2.1/tcp/4501/p2p/12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf"},
-		Created: dag.TestTime,
+		Created: dagtest.Time(),
 	}
-	if err := sign.SignAnnouncement(sign.TestKey(t, k), a); err != nil {
+	if err := sign.SignAnnouncement(signtest.Key(t, k), a); err != nil {
 		t.Fatal(err)
 	}
 	return a
@@ -168,4 +171,4 @@ func encode(t testing.TB, a *dag.Announcement) []byte {
 }
 
 // did returns the did:key of test key k.
-func did(t testing.TB, k byte) string { return sign.TestKey(t, k).DID() }
+func did(t testing.TB, k byte) string { return signtest.Key(t, k).DID() }

@@ -7,11 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/node/internal/p2p"
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/p2p/p2ptest"
 )
 
 // Fixed signers: the W3C did:key Ed25519 test vector and a secp256k1 key.
@@ -37,10 +38,10 @@ func testHead(t testing.TB, i int, seq uint64) Head {
 	return Head{Signer: s, Seq: seq, CID: entryCID(t, fmt.Sprintf("%s#%d", s, seq))}
 }
 
-func newHost(t *testing.T) host.Host { return p2p.TestHost(t) }
+func newHost(t *testing.T) host.Host { return p2ptest.Host(t) }
 
 // connect connects a to b and returns once the connection is up.
-func connect(t *testing.T, a, b host.Host) { p2p.TestConnect(t, a, b) }
+func connect(t *testing.T, a, b host.Host) { p2ptest.Connect(t, a, b) }
 
 // source is a Source whose heads a test changes.
 type source struct {

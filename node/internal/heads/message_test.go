@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cairnpkg/cairn/dag"
 	"github.com/ipfs/go-cid"
 	"github.com/ipld/go-ipld-prime/codec"
 	"github.com/ipld/go-ipld-prime/codec/dagcbor"
@@ -19,6 +18,8 @@ import (
 	cidlink "github.com/ipld/go-ipld-prime/linking/cid"
 	"github.com/ipld/go-ipld-prime/node/basicnode"
 	mh "github.com/multiformats/go-multihash"
+
+	"github.com/cairnpkg/cairn/dag/dagtest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -166,7 +167,7 @@ func TestDecodeRefuses(t *testing.T) {
 		}
 		return encodeRaw(t, []rawHead{h}, true)
 	}
-	rawCID, _ := dag.TestContent(t, []byte("raw"))
+	rawCID, _ := dagtest.Content(t, []byte("raw"))
 	v0, _ := cid.Prefix{Version: 0, Codec: cid.DagProtobuf, MhType: mh.SHA2_256, MhLength: -1}.Sum([]byte("v0"))
 	blake, _ := cid.Prefix{Version: 1, Codec: cid.DagCBOR, MhType: mh.BLAKE2B_MIN + 31, MhLength: -1}.Sum([]byte("b"))
 	tooMany := make([]rawHead, MaxHeads+1)

@@ -13,7 +13,9 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 )
 
-func newTestHost(t *testing.T, listen ...string) *testHost { return &testHost{TestHost(t, listen...)} }
+func newTestHost(t *testing.T, listen ...string) *testHost {
+	return &testHost{testHostOn(t, listen...)}
+}
 
 type testHost struct{ host.Host }
 

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/node/internal/store"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/dagtest"
+	"github.com/cairnpkg/cairn/node/internal/store"
 )
 
 // openStore opens an on-disk store in dir and closes it when the test ends.
@@ -33,7 +35,7 @@ func newStore(t testing.TB) *store.Store {
 // rawBlock returns data as a raw-codec CIDv1 block.
 func rawBlock(t testing.TB, data []byte) blocks.Block {
 	t.Helper()
-	c, _ := dag.TestContent(t, data)
+	c, _ := dagtest.Content(t, data)
 	b, err := blocks.NewBlockWithCid(data, c)
 	if err != nil {
 		t.Fatal(err)
@@ -54,8 +56,8 @@ func testBlocks(t testing.TB, tag string, n int) []blocks.Block {
 // testPackage returns an encoded one-layer package name@version and its CID.
 func testPackage(t testing.TB, name, version string, data []byte) (*dag.Package, []byte, cid.Cid) {
 	t.Helper()
-	p := dag.TestPackage(t, name, version, data)
-	b, c := dag.MustEncode(t, p)
+	p := dagtest.Package(t, name, version, data)
+	b, c := dagtest.MustEncode(t, p)
 	return p, b, c
 }
 

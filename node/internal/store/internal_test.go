@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/cairnpkg/cairn/dag"
 	bstore "github.com/ipfs/boxo/blockstore"
 	dshelp "github.com/ipfs/boxo/datastore/dshelp"
 	blocks "github.com/ipfs/go-block-format"
@@ -19,6 +18,9 @@ import (
 	"github.com/ipfs/go-datastore/query"
 	ipld "github.com/ipfs/go-ipld-format"
 	"github.com/multiformats/go-multihash"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/dagtest"
 )
 
 func openInternal(t *testing.T, dir string) *Store {
@@ -36,7 +38,7 @@ func internalBlocks(t *testing.T, tag string, n int) []blocks.Block {
 	out := make([]blocks.Block, n)
 	for i := range out {
 		data := fmt.Appendf(nil, "%s %d", tag, i)
-		c, _ := dag.TestContent(t, data)
+		c, _ := dagtest.Content(t, data)
 		b, err := blocks.NewBlockWithCid(data, c)
 		if err != nil {
 			t.Fatal(err)
@@ -125,8 +127,8 @@ func TestCrashAfterCommitMarker(t *testing.T) {
 			dir := t.TempDir()
 			s := openInternal(t, dir)
 			bs := internalBlocks(t, "marker", 5)
-			pkg := dag.TestPackage(t, "acme/hello", "1.0.0", bs[0].RawData())
-			pkgBytes, pkgCID := dag.MustEncode(t, pkg)
+			pkg := dagtest.Package(t, "acme/hello", "1.0.0", bs[0].RawData())
+			pkgBytes, pkgCID := dagtest.MustEncode(t, pkg)
 
 			tx, err := s.Begin(ctx)
 			if err != nil {
@@ -241,13 +243,13 @@ func TestVerifyingReads(t *testing.T) {
 	good := internalBlocks(t, "good", 1)[0]
 	bad := internalBlocks(t, "bad", 1)[0]
 	missing := internalBlocks(t, "missing", 1)[0]
-	pkg := dag.TestPackage(t, "acme/hello", "1.0.0", []byte("x"))
-	pkgBytes, pkgCID := dag.MustEncode(t, pkg)
+	pkg := dagtest.Package(t, "acme/hello", "1.0.0", []byte("x"))
+	pkgBytes, pkgCID := dagtest.MustEncode(t, pkg)
 	big := make([]byte, 1<<20) // a full-size chunk
 	for i := range big {
 		big[i] = byte(i * 7)
 	}
-	bigCID, _ := dag.TestContent(t, big)
+	bigCID, _ := dagtest.Content(t, big)
 
 	tx, err := s.Begin(ctx)
 	if err != nil {

@@ -6,8 +6,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/cairnpkg/cairn/dag"
 	blocks "github.com/ipfs/go-block-format"
+
+	"github.com/cairnpkg/cairn/dag/dagtest"
 )
 
 const benchBytes = 64 << 20
@@ -26,7 +27,7 @@ func benchBlocks(b *testing.B, size int) []blocks.Block {
 				data[j+k] = byte(v >> (8 * k))
 			}
 		}
-		c, _ := dag.TestContent(b, data)
+		c, _ := dagtest.Content(b, data)
 		bs[i], _ = blocks.NewBlockWithCid(data, c)
 	}
 	return bs

@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/cairnpkg/cairn/dag"
 	bstore "github.com/ipfs/boxo/blockstore"
 	blocks "github.com/ipfs/go-block-format"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/dagtest"
 )
 
 // sizedBlocks returns one raw block of each size, contents derived from tag.
@@ -24,7 +26,7 @@ func sizedBlocks(t *testing.T, tag byte, sizes ...int) []blocks.Block {
 		for j := range data {
 			data[j] = byte(j*31) ^ tag ^ byte(i)
 		}
-		c, _ := dag.TestContent(t, data)
+		c, _ := dagtest.Content(t, data)
 		b, err := blocks.NewBlockWithCid(data, c)
 		if err != nil {
 			t.Fatal(err)
@@ -219,7 +221,7 @@ func TestPackRollback(t *testing.T) {
 			if err := tx.Blockstore().PutMany(ctx, kept); err != nil {
 				t.Fatal(err)
 			}
-			pkg := dag.TestPackage(t, "acme/hello", "1.0.0", []byte("x"))
+			pkg := dagtest.Package(t, "acme/hello", "1.0.0", []byte("x"))
 			tx.SetVersion(pkg.Ref(), kept[1].Cid())
 			commit := tx.Commit(ctx)
 			if commit != nil {

@@ -1,4 +1,10 @@
-package dag
+// Package dagtest holds test fixtures for Cairn's DAG nodes: a fixed clock,
+// content CIDs, packages and entries, so tests elsewhere need not build them
+// by hand. Production code never imports it.
+//
+//	pkg := dagtest.Package(t, "acme/app", "1.0.0", []byte("hello"))
+//	data, c := dagtest.MustEncode(t, pkg)
+package dagtest
 
 import (
 	"crypto/sha256"
@@ -9,16 +15,18 @@ import (
 	"github.com/ipld/go-ipld-prime/datamodel"
 	"github.com/ipld/go-ipld-prime/fluent/qp"
 	"github.com/ipld/go-ipld-prime/node/basicnode"
+
+	"github.com/cairnpkg/cairn/dag"
 )
 
-// TestTime is the fixed "created" time of test fixtures, so their CIDs never change.
-var TestTime = time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
+// Time returns the fixed "created" time of test fixtures, so their CIDs never change.
+func Time() time.Time { return time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC) }
 
-// TestContent returns a raw-leaf CID and SHA-256 for the given bytes, as the UnixFS
+// Content returns a raw-leaf CID and SHA-256 for the given bytes, as the UnixFS
 // importer makes for a file of up to one chunk.
-func TestContent(t testing.TB, data []byte) (cid.Cid, []byte) {
+func Content(t testing.TB, data []byte) (cid.Cid, []byte) {
 	t.Helper()
-	c, err := cid.Prefix{Version: 1, Codec: cid.Raw, MhType: Prefix.MhType, MhLength: -1}.Sum(data)
+	c, err := cid.Prefix{Version: 1, Codec: cid.Raw, MhType: dag.Prefix.MhType, MhLength: -1}.Sum(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,21 +34,21 @@ func TestContent(t testing.TB, data []byte) (cid.Cid, []byte) {
 	return c, sum[:]
 }
 
-// TestPackage returns a one-layer package named name@version whose content is data.
-func TestPackage(t testing.TB, name, version string, data []byte) *Package {
+// Package returns a one-layer package named name@version whose content is data.
+func Package(t testing.TB, name, version string, data []byte) *dag.Package {
 	t.Helper()
-	n, err := ParseName(name)
+	n, err := dag.ParseName(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, sum := TestContent(t, data)
-	return &Package{Name: n, Version: version, Layers: []Layer{{
+	c, sum := Content(t, data)
+	return &dag.Package{Name: n, Version: version, Layers: []dag.Layer{{
 		Name: "artifact", MediaType: "application/octet-stream", Size: uint64(len(data)), SHA256: sum, Content: c,
 	}}}
 }
 
-// TestEntries returns entries with the well-known build keys, for fixtures.
-func TestEntries(t testing.TB) datamodel.Node {
+// Entries returns entries with the well-known build keys, for fixtures.
+func Entries(t testing.TB) datamodel.Node {
 	t.Helper()
 	n, err := qp.BuildMap(basicnode.Prototype.Map, -1, func(ma datamodel.MapAssembler) {
 		qp.MapEntry(ma, "source", qp.Map(-1, func(ma datamodel.MapAssembler) {
@@ -69,11 +77,11 @@ func MustEncode(t testing.TB, n interface {
 	return b, c
 }
 
-// TestNodeCID returns a fixed DAG-CBOR CID derived from label, for fixtures
+// NodeCID returns a fixed DAG-CBOR CID derived from label, for fixtures
 // that need a link to a node without the node itself.
-func TestNodeCID(t testing.TB, label string) cid.Cid {
+func NodeCID(t testing.TB, label string) cid.Cid {
 	t.Helper()
-	c, err := Prefix.Sum([]byte(label))
+	c, err := dag.Prefix.Sum([]byte(label))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,11 @@
-package sign
+// Package signtest holds test fixtures for signing and verification: keys
+// made from fixed seeds and an in-memory Source that stores whatever it is
+// given, even bytes that do not match their CID, so tests can play an
+// attacker. Production code never imports it.
+//
+//	k := signtest.Key(t, 1)
+//	src := signtest.NewMemSource()
+package signtest
 
 import (
 	"bytes"
@@ -8,12 +15,14 @@ import (
 	"testing"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/sign"
 )
 
-// TestKey returns a deterministic key made from a seed of 32 copies of b.
-func TestKey(t testing.TB, b byte) *Key {
+// Key returns a deterministic key made from a seed of 32 copies of b.
+func Key(t testing.TB, b byte) *sign.Key {
 	t.Helper()
-	k, err := KeyFromSeed(bytes.Repeat([]byte{b}, 32))
+	k, err := sign.KeyFromSeed(bytes.Repeat([]byte{b}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +37,7 @@ type MemSource struct {
 	refs   map[cid.Cid][]cid.Cid
 }
 
-var _ Source = (*MemSource)(nil)
+var _ sign.Source = (*MemSource)(nil)
 
 // NewMemSource returns an empty MemSource.
 func NewMemSource() *MemSource {
@@ -49,18 +58,18 @@ func (m *MemSource) AddReferrer(subject, ref cid.Cid) {
 	m.refs[subject] = append(m.refs[subject], ref)
 }
 
-// Block implements Source.
+// Block implements sign.Source.
 func (m *MemSource) Block(_ context.Context, c cid.Cid) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b, ok := m.blocks[c]
 	if !ok {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, c)
+		return nil, fmt.Errorf("%w: %s", sign.ErrNotFound, c)
 	}
 	return b, nil
 }
 
-// Referrers implements Source.
+// Referrers implements sign.Source.
 func (m *MemSource) Referrers(_ context.Context, c cid.Cid) ([]cid.Cid, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
