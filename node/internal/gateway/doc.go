@@ -19,7 +19,10 @@
 // It keeps other web origins out. A request whose Host header is not
 // localhost, a name under .localhost, an IP literal or one of
 // Config.AllowedHosts is refused with 403 and a plain-text message, so that a
-// domain re-pointed at the gateway (DNS rebinding) reads nothing.
+// domain re-pointed at the gateway (DNS rebinding) reads nothing. Every
+// response carries Content-Security-Policy: sandbox and
+// X-Content-Type-Options: nosniff, so that HTML or SVG it serves never runs
+// scripts as the gateway's origin.
 //
 // Example, in the daemon:
 //

@@ -15,8 +15,10 @@ import (
 // NewHandler returns the gateway's handler over bs, which it only reads.
 // Before anything else it refuses (403, ErrHostNotAllowed) a request whose
 // Host is not localhost, *.localhost, an IP literal or one of
-// cfg.AllowedHosts. It has its own Prometheus registry: boxo's metrics stay
-// out of the global one, so that several handlers can live in one process.
+// cfg.AllowedHosts; every response it makes carries
+// Content-Security-Policy: sandbox and X-Content-Type-Options: nosniff. It
+// has its own Prometheus registry: boxo's metrics stay out of the global one,
+// so that several handlers can live in one process.
 func NewHandler(bs blockstore.Blockstore, cfg Config) (http.Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -37,7 +39,7 @@ func NewHandler(bs blockstore.Blockstore, cfg Config) (http.Handler, error) {
 	}, backend)
 	mux := http.NewServeMux()
 	mux.Handle("/ipfs/", held(bs, h)) // no /ipns/: names would need the network
-	return hostGuard(allowedSet(cfg.AllowedHosts), mux), nil
+	return sandboxed(hostGuard(allowedSet(cfg.AllowedHosts), mux)), nil
 }
 
 // held answers 404 for a root CID that bs does not hold before h sees the

@@ -131,6 +131,54 @@ func TestGatewayHost(t *testing.T) {
 	}
 }
 
+// TestGatewaySandbox checks the headers on every kind of response, over a
+// real connection, to show that boxo neither drops nor changes them.
+func TestGatewaySandbox(t *testing.T) {
+	h, root := htmlGateway(t)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	base := srv.URL + "/ipfs/" + root.String()
+	tests := []struct {
+		name, method, url string
+		status            int
+		contentType       string // prefix; "" for any
+	}{
+		{"html file", http.MethodGet, base + "/index.html", http.StatusOK, "text/html"},
+		{"directory index", http.MethodGet, base + "/", http.StatusOK, "text/html"},
+		{"raw", http.MethodGet, base + "/index.html?format=raw", http.StatusOK, "application/vnd.ipld.raw"},
+		{"car", http.MethodGet, base + "?format=car", http.StatusOK, "application/vnd.ipld.car"},
+		{"head", http.MethodHead, base + "/index.html", http.StatusOK, "text/html"},
+		{"no such path", http.MethodGet, base + "/missing.html", http.StatusNotFound, ""},
+		{"post", http.MethodPost, base + "/index.html", http.StatusMethodNotAllowed, ""},
+		{"other route", http.MethodGet, srv.URL + "/", http.StatusNotFound, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := get(t, tt.method, tt.url)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, expected %d: %.200s", resp.StatusCode, tt.status, body)
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, tt.contentType) {
+				t.Errorf("Content-Type %q, expected %s", ct, tt.contentType)
+			}
+			for key, want := range map[string]string{
+				"Content-Security-Policy": "sandbox",
+				"X-Content-Type-Options":  "nosniff",
+			} {
+				if got := resp.Header.Values(key); len(got) != 1 || got[0] != want {
+					t.Errorf("%s: %q, expected exactly [%s]", key, got, want)
+				}
+			}
+		})
+	}
+	t.Run("refused host", func(t *testing.T) {
+		resp, _ := serve(t, h, "evil.example", "/ipfs/"+root.String()+"/index.html")
+		if got := resp.Header.Get("Content-Security-Policy"); resp.StatusCode != http.StatusForbidden || got != "sandbox" {
+			t.Errorf("status %d, Content-Security-Policy %q: expected 403 with sandbox", resp.StatusCode, got)
+		}
+	})
+}
+
 func TestGatewayConfig(t *testing.T) {
 	bs := blockstore.NewBlockstore(dssync.MutexWrap(datastore.NewMapDatastore()))
 	tests := []struct {
