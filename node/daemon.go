@@ -233,7 +233,7 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 // startGateway serves the read-only HTTP gateway over the repo's blocks on
 // addr.
 func startGateway(addr string, r *Repo, log *slog.Logger) (*gateway.Server, error) {
-	h, err := gateway.NewHandler(r.store.Blockstore())
+	h, err := gateway.NewHandler(r.store.Blockstore(), gateway.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}

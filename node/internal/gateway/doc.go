@@ -16,9 +16,17 @@
 // other method is 405), has no /ipns/ namespace and needs no token, so it is
 // safe to expose beyond loopback.
 //
+// It keeps other web origins out. A request whose Host header is not
+// localhost, a name under .localhost, an IP literal or one of
+// Config.AllowedHosts is refused with 403 and a plain-text message, so that a
+// domain re-pointed at the gateway (DNS rebinding) reads nothing. Every
+// response carries Content-Security-Policy: sandbox and
+// X-Content-Type-Options: nosniff, so that HTML or SVG it serves never runs
+// scripts as the gateway's origin.
+//
 // Example, in the daemon:
 //
-//	h, err := gateway.NewHandler(store.Blockstore())
+//	h, err := gateway.NewHandler(store.Blockstore(), gateway.Config{AllowedHosts: []string{"pkgs.example.org"}})
 //	ln, err := net.Listen("tcp", "127.0.0.1:4503")
 //	srv := gateway.Serve(ln, h, log)
 //	defer srv.Close(ctx)

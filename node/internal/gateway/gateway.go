@@ -12,10 +12,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// NewHandler returns the gateway's handler over bs, which it only reads. It
+// NewHandler returns the gateway's handler over bs, which it only reads.
+// Before anything else it refuses (403, ErrHostNotAllowed) a request whose
+// Host is not localhost, *.localhost, an IP literal or one of
+// cfg.AllowedHosts; every response it makes carries
+// Content-Security-Policy: sandbox and X-Content-Type-Options: nosniff. It
 // has its own Prometheus registry: boxo's metrics stay out of the global one,
 // so that several handlers can live in one process.
-func NewHandler(bs blockstore.Blockstore) (http.Handler, error) {
+func NewHandler(bs blockstore.Blockstore, cfg Config) (http.Handler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	bsvc := blockservice.New(bs, nil) // no exchange: offline, only what bs holds
 	backend, err := boxogw.NewBlocksBackend(bsvc, boxogw.WithPrometheusRegistry(reg))
@@ -32,7 +39,7 @@ func NewHandler(bs blockstore.Blockstore) (http.Handler, error) {
 	}, backend)
 	mux := http.NewServeMux()
 	mux.Handle("/ipfs/", held(bs, h)) // no /ipns/: names would need the network
-	return mux, nil
+	return sandboxed(hostGuard(allowedSet(cfg.AllowedHosts), mux)), nil
 }
 
 // held answers 404 for a root CID that bs does not hold before h sees the

@@ -48,7 +48,7 @@ func testGateway(t *testing.T) (url string, root cid.Cid, data []byte, all map[s
 	if len(all) < 2 {
 		t.Fatalf("the test file made %d block(s), expected several", len(all))
 	}
-	h, err := gateway.NewHandler(bs)
+	h, err := gateway.NewHandler(bs, gateway.Config{})
 	if err != nil {
 		t.Fatalf("NewHandler: %v", err)
 	}
