@@ -8,12 +8,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/node/internal/api"
-	"github.com/cairnpkg/cairn/sign"
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/api"
 )
 
 // apiBackend answers the local HTTP API for a daemon.
@@ -103,14 +103,25 @@ func (b apiBackend) Fetch(ctx context.Context, req api.FetchRequest) (any, error
 		return FetchAnswer{Kept: true, Result: res}, nil
 	case errors.Is(err, ErrUntrusted) && res != nil:
 		return FetchAnswer{Kept: false, Error: err.Error(), Result: res}, nil
-	case errors.Is(err, dag.ErrInvalidCID), errors.Is(err, dag.ErrInvalidName), errors.Is(err, dag.ErrInvalidVersion), errors.Is(err, ErrNotPackage):
-		return nil, withStatus(api.ErrBadRequest, err)
-	case errors.Is(err, ErrNotFound):
-		return nil, withStatus(api.ErrNotFound, err)
-	case errors.Is(err, context.DeadlineExceeded):
-		return nil, withStatus(api.ErrTimeout, err)
 	}
-	return nil, err
+	return nil, apiError(err)
+}
+
+// apiError gives err the HTTP status of its kind: 400 for invalid input,
+// 404 for not found, 409 for a disputed name, 504 for a timeout; others
+// are 500 (api.statuses maps the sentinels to statuses).
+func apiError(err error) error {
+	switch {
+	case errors.Is(err, ErrEquivocation):
+		return withStatus(api.ErrConflict, err)
+	case errors.Is(err, ErrInvalidInput):
+		return withStatus(api.ErrBadRequest, err)
+	case errors.Is(err, ErrNotFound):
+		return withStatus(api.ErrNotFound, err)
+	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return withStatus(api.ErrTimeout, err)
+	}
+	return err
 }
 
 // withStatus makes err answer with status's HTTP status, keeping err's
@@ -154,20 +165,12 @@ func (b apiBackend) Read(ctx context.Context, what, arg string) (any, error) {
 	case "log":
 		v, err = r.Log(ctx, arg, 0)
 	case "mirror":
-		v, err = r.MirrorStatus(ctx)
+		v, err = b.d.MirrorStatus(ctx)
 	default:
 		return nil, fmt.Errorf("%w: no view %q", api.ErrNotFound, what)
 	}
-	switch {
-	case err == nil:
-		return v, nil
-	case errors.Is(err, dag.ErrInvalidCID), errors.Is(err, dag.ErrInvalidName), errors.Is(err, dag.ErrInvalidVersion),
-		errors.Is(err, ErrNotPackage), errors.Is(err, sign.ErrInvalidDID), errors.Is(err, sign.ErrInvalidKeyName):
-		return nil, withStatus(api.ErrBadRequest, err)
-	case errors.Is(err, ErrEquivocation):
-		return nil, withStatus(api.ErrConflict, err)
-	case errors.Is(err, ErrNotFound), errors.Is(err, sign.ErrKeyNotFound):
-		return nil, withStatus(api.ErrNotFound, err)
+	if err != nil {
+		return nil, apiError(err)
 	}
-	return nil, err
+	return v, nil
 }

@@ -12,17 +12,9 @@ import (
 	"time"
 
 	"github.com/cairnpkg/cairn/node/internal/api"
+	"github.com/cairnpkg/cairn/node/internal/fetch"
+	"github.com/cairnpkg/cairn/node/internal/p2p"
 )
-
-// ErrDaemonNotFound: the daemon has no such package, version or block.
-var ErrDaemonNotFound = api.ErrNotFound
-
-// ErrDaemonTimeout: the daemon gave up on a request at its deadline.
-var ErrDaemonTimeout = api.ErrTimeout
-
-// ErrBadRequest: the daemon refused a request as malformed (a bad multiaddr,
-// say); the message says why.
-var ErrBadRequest = api.ErrBadRequest
 
 // IDInfo describes a running node (GET /api/v1/id).
 type IDInfo = api.IDInfo
@@ -91,8 +83,8 @@ func (c *DaemonClient) Connect(ctx context.Context, addr string) (PeerInfo, erro
 // (0: the daemon's default), with opts (WithTransport).
 func (c *DaemonClient) Fetch(ctx context.Context, target string, timeout time.Duration, opts ...FetchOption) (*FetchAnswer, error) {
 	req := api.FetchRequest{Target: target}
-	if cfg := newFetchConfig(opts); cfg.transport != TransportAuto {
-		req.Transport = string(cfg.transport)
+	if t := fetch.TransportOf(opts...); t != TransportAuto {
+		req.Transport = string(t)
 	}
 	if timeout > 0 {
 		req.Timeout = timeout.String()
@@ -126,7 +118,7 @@ func OfflineID(dir string) (IDInfo, error) {
 	if err != nil {
 		return IDInfo{}, err
 	}
-	_, id, err := loadIdentity(filepath.Join(dir, IdentityFile))
+	_, id, err := p2p.LoadIdentity(filepath.Join(dir, IdentityFile))
 	if err != nil {
 		return IDInfo{}, err
 	}

@@ -3,9 +3,19 @@ package node
 import (
 	"bytes"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
+	"strconv"
+	"time"
 
 	"github.com/BurntSushi/toml"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/cairnpkg/cairn/node/internal/gateway"
+	"github.com/cairnpkg/cairn/node/internal/heads"
+	"github.com/cairnpkg/cairn/node/internal/p2p"
+	"github.com/cairnpkg/cairn/node/internal/store"
 	"github.com/cairnpkg/cairn/sign"
 )
 
@@ -86,8 +96,8 @@ func (c Config) marshal() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func (c Config) storeOptions(dir string) storeOptions {
-	o := defaultStoreOptions(dir)
+func (c Config) storeOptions(dir string) store.Options {
+	o := store.DefaultOptions(dir)
 	if c.Store.MemTableMiB > 0 {
 		o.MemTableSize = c.Store.MemTableMiB << 20
 	}
@@ -98,4 +108,145 @@ func (c Config) storeOptions(dir string) storeOptions {
 		o.IndexCacheSize = c.Store.IndexCacheMiB << 20
 	}
 	return o
+}
+
+// Default ports (docs/network.md): 4501 for libp2p (TCP and QUIC), 4502 for
+// the local HTTP API, 4503 for the read-only HTTP gateway.
+const (
+	DefaultP2PPort     = 4501
+	DefaultAPIAddr     = "127.0.0.1:4502"
+	DefaultGatewayAddr = "127.0.0.1:4503"
+)
+
+// NetworkConfig is config.toml's [network] section: how the daemon joins the
+// network.
+type NetworkConfig struct {
+	// Listen are libp2p multiaddrs; port 0 lets the OS choose (the chosen
+	// addresses are written to daemon.json).
+	Listen []string `toml:"listen"`
+	// Announce, when set, are the only addresses told to peers.
+	Announce []string `toml:"announce,omitempty"`
+	// Bootstrap peers (multiaddrs with /p2p/ID) to join the network through.
+	Bootstrap []string `toml:"bootstrap,omitempty"`
+	// PublicNetwork joins the public IPFS network (its DHT, and its
+	// bootstrap peers when Bootstrap is empty) instead of a private Cairn
+	// network.
+	PublicNetwork bool `toml:"public_network"`
+	// MDNS finds peers on the local network.
+	MDNS bool `toml:"mdns"`
+	// ConnLow and ConnHigh are the connection manager's watermarks.
+	ConnLow  int `toml:"conn_low"`
+	ConnHigh int `toml:"conn_high"`
+	// ReprovideInterval is how often package roots are announced again in
+	// the DHT, e.g. "12h".
+	ReprovideInterval string `toml:"reprovide_interval"`
+	// HeadsInterval is how often the daemon compares publisher-log heads
+	// with each connected peer (/cairn/heads/1.0.0), besides on connect;
+	// "" is 30s.
+	HeadsInterval string `toml:"heads_interval,omitempty"`
+	// API is the local HTTP API's address; it must be a loopback address.
+	API string `toml:"api"`
+	// Gateway is the read-only HTTP gateway's address (host:port, any
+	// interface: it serves only what the node holds and never writes);
+	// empty disables it.
+	Gateway string `toml:"gateway"`
+	// GatewayHosts are the host names the gateway answers to besides
+	// localhost, *.localhost and IP literals (docs/network.md): a request
+	// with any other Host is refused, so that DNS rebinding cannot read it.
+	GatewayHosts []string `toml:"gateway_hosts,omitempty"`
+}
+
+// DefaultNetworkConfig is a private Cairn network on all interfaces.
+func DefaultNetworkConfig() NetworkConfig {
+	return NetworkConfig{
+		Listen: []string{
+			fmt.Sprintf("/ip4/0.0.0.0/tcp/%d", DefaultP2PPort),
+			fmt.Sprintf("/ip4/0.0.0.0/udp/%d/quic-v1", DefaultP2PPort),
+			fmt.Sprintf("/ip6/::/tcp/%d", DefaultP2PPort),
+			fmt.Sprintf("/ip6/::/udp/%d/quic-v1", DefaultP2PPort),
+		},
+		ConnLow:           p2p.DefaultConnLow,
+		ConnHigh:          p2p.DefaultConnHigh,
+		ReprovideInterval: "12h",
+		API:               DefaultAPIAddr,
+		Gateway:           DefaultGatewayAddr,
+	}
+}
+
+// Validate checks the section.
+func (n NetworkConfig) Validate() error {
+	for _, list := range [][]string{n.Listen, n.Announce} {
+		for _, s := range list {
+			if _, err := ma.NewMultiaddr(s); err != nil {
+				return fmt.Errorf("%w: network address %q: %w", ErrInvalidConfig, s, err)
+			}
+		}
+	}
+	if _, err := p2p.ParseAddrInfos(n.Bootstrap); err != nil {
+		return fmt.Errorf("%w: bootstrap: %w", ErrInvalidConfig, err)
+	}
+	low, high := n.ConnLow, n.ConnHigh // 0 means the default, as p2p.NewHost reads it
+	if low == 0 {
+		low = p2p.DefaultConnLow
+	}
+	if high == 0 {
+		high = p2p.DefaultConnHigh
+	}
+	if n.ConnLow < 0 || n.ConnHigh < 0 || low > high {
+		return fmt.Errorf("%w: conn_low %d and conn_high %d: expected low <= high (0 for the defaults %d and %d)", ErrInvalidConfig, n.ConnLow, n.ConnHigh, p2p.DefaultConnLow, p2p.DefaultConnHigh)
+	}
+	if d, err := time.ParseDuration(n.ReprovideInterval); err != nil || d < time.Minute {
+		return fmt.Errorf("%w: reprovide_interval %q: expected a duration of at least 1m, like 12h", ErrInvalidConfig, n.ReprovideInterval)
+	}
+	if n.HeadsInterval != "" {
+		if d, err := time.ParseDuration(n.HeadsInterval); err != nil || d < time.Second {
+			return fmt.Errorf("%w: heads_interval %q: expected a duration of at least 1s, like 30s", ErrInvalidConfig, n.HeadsInterval)
+		}
+	}
+	if err := CheckGatewayAddr(n.Gateway); err != nil {
+		return err
+	}
+	if err := n.gatewayConfig().Validate(); err != nil {
+		return fmt.Errorf("%w: gateway_hosts: %w", ErrInvalidConfig, err)
+	}
+	return CheckAPIAddr(n.API)
+}
+
+// headsInterval is HeadsInterval as a duration (checked by Validate).
+func (n NetworkConfig) headsInterval() time.Duration {
+	d, err := time.ParseDuration(n.HeadsInterval)
+	if err != nil {
+		return heads.DefaultInterval
+	}
+	return d
+}
+
+// gatewayConfig is the gateway's part of the section.
+func (n NetworkConfig) gatewayConfig() gateway.Config {
+	return gateway.Config{AllowedHosts: n.GatewayHosts}
+}
+
+// CheckGatewayAddr requires a host (possibly empty, for every interface) and
+// a port, or nothing at all (no gateway).
+func CheckGatewayAddr(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = strconv.ParseUint(port, 10, 16)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: gateway address %q: expected a host and port, like 127.0.0.1:4503 or :4503 (port 0 picks one; empty disables the gateway)", ErrInvalidConfig, addr)
+	}
+	return nil
+}
+
+// CheckAPIAddr requires a loopback IP and port: the API is for this machine.
+func CheckAPIAddr(addr string) error {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil || !ap.Addr().IsLoopback() {
+		return fmt.Errorf("%w: api address %q: expected a loopback address and port, like 127.0.0.1:4502 (port 0 picks one)", ErrInvalidConfig, addr)
+	}
+	return nil
 }

@@ -7,29 +7,29 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/cairnpkg/cairn/internal/atomicfile"
-	"github.com/cairnpkg/cairn/node/internal/api"
-	"github.com/cairnpkg/cairn/node/internal/dagstream"
-	"github.com/cairnpkg/cairn/node/internal/exchange"
-	"github.com/cairnpkg/cairn/node/internal/gateway"
-	"github.com/cairnpkg/cairn/node/internal/gossip"
-	"github.com/cairnpkg/cairn/node/internal/heads"
-	"github.com/cairnpkg/cairn/node/internal/lookup"
-	"github.com/cairnpkg/cairn/node/internal/p2p"
-	"github.com/cairnpkg/cairn/sign"
-	"github.com/ipfs/boxo/bitswap"
 	"github.com/ipfs/go-cid"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/internal/atomicfile"
+	"github.com/cairnpkg/cairn/node/internal/api"
+	"github.com/cairnpkg/cairn/node/internal/dagstream"
+	"github.com/cairnpkg/cairn/node/internal/events"
+	"github.com/cairnpkg/cairn/node/internal/exchange"
+	"github.com/cairnpkg/cairn/node/internal/fetch"
+	"github.com/cairnpkg/cairn/node/internal/gateway"
+	"github.com/cairnpkg/cairn/node/internal/logsync"
+	"github.com/cairnpkg/cairn/node/internal/lookup"
+	"github.com/cairnpkg/cairn/node/internal/metrics"
+	"github.com/cairnpkg/cairn/node/internal/mirror"
+	"github.com/cairnpkg/cairn/node/internal/p2p"
 )
 
 // Agent is the libp2p user agent of Cairn nodes.
@@ -80,8 +80,10 @@ type DaemonInfo struct {
 }
 
 // Daemon is a running node: the libp2p host, the DHT, bitswap over the
-// repo's store, the local HTTP API and the read-only HTTP gateway. Close
-// stops it.
+// repo's store, the stream protocols, log syncing, the mirror, the local
+// HTTP API and the read-only HTTP gateway. Its parts live in node/internal
+// and hear of the repo's work through its event bus (docs/architecture.md).
+// Close stops it.
 type Daemon struct {
 	repo *Repo
 	cfg  NetworkConfig
@@ -94,25 +96,20 @@ type Daemon struct {
 	gw   *gateway.Server
 	info DaemonInfo
 
-	gossip *gossip.Gossip
-	syncer *heads.Syncer
-	follow *follower
-	mirror *mirrorer
-	// deferred holds, per key, the newest head whose announcement waits for
-	// the key's gossip budget (announce.go).
-	annMu    sync.Mutex
-	deferred map[string]deferredHead
+	fetcher  *fetch.Fetcher
+	logs     *logsync.Sync
+	mirror   *mirror.Mirrorer
+	counters *metrics.Counters
+	blocks   atomic.Int64 // blocks stored, as last counted (storeStatLoop)
 	start    time.Time
 
 	commands func(ctx context.Context, args []string) CommandResult
 
-	blocks   atomic.Int64 // blocks stored, as last counted (storeStatLoop)
-	fetches  sync.Map     // fetch id -> *fetchState
-	fetchIDs atomic.Int64
-	counters counters
-
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	unsubscribe func()
+	cancel      context.CancelFunc
+	wg          sync.WaitGroup
+	runMu       sync.Mutex // guards closing against wg.Go after wg.Wait began
+	closing     bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -141,7 +138,7 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 		return nil, err
 	}
 	reprovide, _ := time.ParseDuration(cfg.ReprovideInterval) // checked by Validate
-	key, id, err := loadIdentity(r.path(IdentityFile))
+	key, id, err := p2p.LoadIdentity(r.path(IdentityFile))
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +148,8 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	}
 
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	d := &Daemon{repo: r, cfg: cfg, log: r.log, cancel: cancel, start: time.Now(), commands: o.Commands, counters: newCounters()}
+	d := &Daemon{repo: r, cfg: cfg, log: r.log, cancel: cancel, start: time.Now(), commands: o.Commands,
+		counters: metrics.NewCounters(), unsubscribe: func() {}}
 	defer func() {
 		if err != nil {
 			d.Close()
@@ -169,13 +167,41 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 		return nil, err
 	}
 	d.x = exchange.New(ctx, d.host, d.dht, r.store.Blockstore())
-	lookup.ServeReferrers(d.host, r.store)
-	lookup.ServeNames(d.host, r.store)
+	lookup.ServeReferrers(ctx, d.host, r.store)
+	lookup.ServeNames(ctx, d.host, r.store)
 	// Unchecked: the asker hashes every block it receives (dagstream.Serve).
-	dagstream.Serve(d.host, r.store.UncheckedBlockstore())
-	if err := d.startLogs(ctx); err != nil {
+	dagstream.Serve(ctx, d.host, r.store.UncheckedBlockstore())
+	d.unsubscribe = r.events.Subscribe(func(e events.Event) { d.heard(ctx, e) })
+	d.fetcher = fetch.New(fetch.Config{
+		Store: r.store, Policy: r.Policy, Resolve: r.ResolveRef, Events: r.events, Count: d.counters.Fetched, Log: d.log,
+		Net: fetch.Libp2p{Host: d.host, Routing: d.dht, Bitswap: d.x.Blocks(), Log: d.log},
+	})
+	d.logs, err = logsync.Start(ctx, logsync.Config{
+		Host: d.host, Exchange: d.x, Store: r.store, Follows: r.followedKeys, Bus: r.events,
+		Addrs: d.fullAddrs, HeadsInterval: cfg.headsInterval(), Log: d.log,
+	})
+	if err != nil {
 		return nil, fmt.Errorf("publisher logs: %w", err)
 	}
+	d.mirror = mirror.New(mirror.Config{
+		Rules: r.mirrors, Store: r.store, Policy: r.Policy, Bus: r.events, Count: d.counters.MirrorEntry, Log: d.log,
+		Fetch: func(ctx context.Context, c cid.Cid, ref dag.Ref) error {
+			_, err := d.fetcher.Package(ctx, c, &ref, 0)
+			return err
+		},
+		KeyDID: func(name string) (string, error) {
+			k, err := r.key(name)
+			if err != nil {
+				return "", err
+			}
+			return k.DID(), nil
+		},
+		Sign: func(ctx context.Context, meta cid.Cid, key string) error {
+			_, err := r.Sign(ctx, SignRequest{Metadata: meta, Key: key, Role: dag.RoleMirror})
+			return err
+		},
+	})
+	d.mirror.Start(ctx)
 	if cfg.MDNS {
 		if d.mdns, err = p2p.StartMDNS(ctx, d.host, d.log); err != nil {
 			return nil, fmt.Errorf("mdns: %w", err)
@@ -193,7 +219,7 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	}
 	d.api = api.Serve(ln, handler, d.log)
 	if cfg.Gateway != "" {
-		if d.gw, err = startGateway(cfg.Gateway, r, d.log); err != nil {
+		if d.gw, err = startGateway(cfg.Gateway, cfg.gatewayConfig(), r, d.log); err != nil {
 			return nil, err
 		}
 	}
@@ -209,31 +235,42 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	if err := atomicfile.WriteFile(r.path(DaemonFile), append(data, '\n'), 0o644); err != nil {
 		return nil, err
 	}
-	d.wg.Add(2)
-	go d.provideLoop(ctx, reprovide)
-	go d.storeStatLoop(ctx)
-	announce := func(c cid.Cid) {
-		d.wg.Add(1)
-		go func() {
-			defer d.wg.Done()
-			for _, root := range d.roots(ctx, c) {
-				if err := d.Provide(ctx, root); err != nil {
-					d.log.Debug("provide after publish", "cid", root, "err", err)
-				}
-			}
-		}()
-	}
-	r.published.Store(&announce)
-	countVerdict := func(s sign.Status) { d.counters.verifications.WithLabelValues(string(s)).Inc() }
-	r.verified.Store(&countVerdict)
+	d.wg.Go(func() { d.provideLoop(ctx, reprovide) })
+	d.wg.Go(func() { d.storeStatLoop(ctx) })
 	d.log.Info("daemon ready", "peer", id, "addrs", d.info.Addrs, "api", d.info.API, "gateway", d.info.Gateway)
 	return d, nil
 }
 
+// heard is the daemon's own subscriber to the repo's events: it provides
+// what was committed (in the background, until ctx ends) and counts what
+// the metrics count.
+func (d *Daemon) heard(ctx context.Context, e events.Event) {
+	d.counters.Count(e)
+	if p, ok := e.(events.Published); ok {
+		d.goWhileRunning(func() {
+			for _, root := range d.roots(ctx, p.Root) {
+				if err := d.Provide(ctx, root); err != nil {
+					d.log.Debug("provide after publish", "cid", root, "err", err)
+				}
+			}
+		})
+	}
+}
+
+// goWhileRunning runs fn on a goroutine that Close waits for, unless Close
+// has begun.
+func (d *Daemon) goWhileRunning(fn func()) {
+	d.runMu.Lock()
+	defer d.runMu.Unlock()
+	if !d.closing {
+		d.wg.Go(fn)
+	}
+}
+
 // startGateway serves the read-only HTTP gateway over the repo's blocks on
 // addr.
-func startGateway(addr string, r *Repo, log *slog.Logger) (*gateway.Server, error) {
-	h, err := gateway.NewHandler(r.store.Blockstore(), gateway.Config{})
+func startGateway(addr string, cfg gateway.Config, r *Repo, log *slog.Logger) (*gateway.Server, error) {
+	h, err := gateway.NewHandler(r.store.Blockstore(), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
@@ -261,13 +298,19 @@ func (d *Daemon) fullAddrs() []string {
 	return out
 }
 
-// Close stops the API, the gateway, bitswap, the DHT and the host, waits for the daemon's
-// goroutines and removes daemon.json. It is idempotent.
+// Close stops the API, the gateway, log syncing, the mirror, bitswap, the
+// DHT and the host, waits for the daemon's goroutines and removes
+// daemon.json. It is idempotent.
 func (d *Daemon) Close() error {
 	d.closeOnce.Do(func() {
-		d.repo.published.Store(nil)
-		d.repo.verified.Store(nil)
-		errs := d.stopLogs()
+		d.unsubscribe()
+		var errs []error
+		if d.logs != nil {
+			errs = append(errs, d.logs.Close())
+		}
+		if d.mirror != nil {
+			errs = append(errs, d.mirror.Close())
+		}
 		d.cancel()
 		if d.api != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -279,6 +322,9 @@ func (d *Daemon) Close() error {
 			errs = append(errs, d.gw.Close(ctx))
 			cancel()
 		}
+		d.runMu.Lock()
+		d.closing = true
+		d.runMu.Unlock()
 		d.wg.Wait()
 		if d.mdns != nil {
 			errs = append(errs, d.mdns.Close())
@@ -303,125 +349,4 @@ func (d *Daemon) Close() error {
 		}
 	})
 	return d.closeErr
-}
-
-// provideLoop announces the repo's package roots in the DHT at start and
-// every interval after: package roots, not every block, so that providing
-// keeps up however large the packages are.
-func (d *Daemon) provideLoop(ctx context.Context, every time.Duration) {
-	defer d.wg.Done()
-	t := time.NewTimer(5 * time.Second) // let bootstrap connect first
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		d.provideAll(ctx)
-		t.Reset(every)
-	}
-}
-
-func (d *Daemon) provideAll(ctx context.Context) {
-	vs, err := d.repo.store.Versions(ctx, "")
-	if err != nil {
-		d.log.Warn("reprovide: list packages", "err", err)
-		return
-	}
-	n, total := 0, 0
-	for _, v := range vs {
-		for _, root := range d.roots(ctx, v.Package) {
-			total++
-			if err := d.Provide(ctx, root); err != nil {
-				d.log.Debug("provide failed", "cid", root, "err", err)
-				continue
-			}
-			n++
-		}
-	}
-	d.log.Info("provided package and content roots", "count", n, "of", total)
-}
-
-// roots returns what the DHT announces for c: c itself and, for a package,
-// the root of each layer's content, so that IPFS tools that know only a
-// content CID (Kubo's `ipfs routing findprovs`, `ipfs cat`) find this node.
-func (d *Daemon) roots(ctx context.Context, c cid.Cid) []cid.Cid {
-	out := []cid.Cid{c}
-	if c.Prefix().Codec != cid.DagCBOR {
-		return out
-	}
-	p, err := d.repo.Package(ctx, c)
-	if err != nil {
-		return out
-	}
-	for _, l := range p.Layers {
-		out = append(out, l.Content)
-	}
-	return out
-}
-
-// Provide announces in the DHT that this node has c.
-func (d *Daemon) Provide(ctx context.Context, c cid.Cid) error {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	return d.dht.Provide(ctx, c, true)
-}
-
-// bitswapStat reads one of bitswap's counters.
-func (d *Daemon) bitswapStat(f func(*bitswap.Stat) uint64) float64 {
-	s, err := d.x.Stat()
-	if err != nil {
-		return 0
-	}
-	return float64(f(s))
-}
-
-// metrics builds the Prometheus registry the API serves at /metrics.
-func (d *Daemon) metrics() http.Handler {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		d.counters.fetches, d.counters.verifications, d.counters.mirrored, d.counters.logEntries,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_peers", Help: "Connected peers."},
-			func() float64 { return float64(len(d.host.Network().Peers())) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_blocks_stored", Help: "Blocks in the store, counted every minute."},
-			func() float64 { return float64(d.blocks.Load()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cairn_bitswap_blocks_received_total", Help: "Blocks received by bitswap."},
-			func() float64 { return d.bitswapStat(func(s *bitswap.Stat) uint64 { return s.BlocksReceived }) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cairn_bitswap_data_received_bytes_total", Help: "Bytes of blocks received by bitswap."},
-			func() float64 { return d.bitswapStat(func(s *bitswap.Stat) uint64 { return s.DataReceived }) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cairn_bitswap_blocks_sent_total", Help: "Blocks sent by bitswap."},
-			func() float64 { return d.bitswapStat(func(s *bitswap.Stat) uint64 { return s.BlocksSent }) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cairn_bitswap_data_sent_bytes_total", Help: "Bytes of blocks sent by bitswap."},
-			func() float64 { return d.bitswapStat(func(s *bitswap.Stat) uint64 { return s.DataSent }) }),
-	)
-	reg.MustRegister(d.gossipMetrics()...)
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
-}
-
-// Connect dials a peer by a multiaddr with /p2p/ID.
-func (d *Daemon) Connect(ctx context.Context, addr string) error {
-	_, err := apiBackend{d}.Connect(ctx, addr)
-	return err
-}
-
-// storeStatInterval is how often the daemon counts its store's blocks for
-// /metrics: counting walks every key, so it is not done on every scrape.
-const storeStatInterval = time.Minute
-
-func (d *Daemon) storeStatLoop(ctx context.Context) {
-	defer d.wg.Done()
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if n, err := d.repo.store.CountBlocks(ctx); err == nil {
-			d.blocks.Store(int64(n))
-		}
-		t.Reset(storeStatInterval)
-	}
 }

@@ -8,9 +8,12 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ipfs/go-cid"
+
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/dag/content"
-	"github.com/ipfs/go-cid"
+	"github.com/cairnpkg/cairn/node/internal/publish"
+	"github.com/cairnpkg/cairn/node/internal/store"
 )
 
 // GetOptions says how to write content out.
@@ -60,7 +63,7 @@ func (r *Repo) Get(ctx context.Context, c cid.Cid, out string, o GetOptions) (*G
 			return nil, fmt.Errorf("%w: package %s has no layer %q", ErrNotFound, p.Ref(), o.Layer)
 		}
 	}
-	res := &GetResult{Path: out, Layers: layerViews(layers)}
+	res := &GetResult{Path: out, Layers: publish.LayerViews(layers)}
 	if len(layers) == 1 {
 		n, err := r.exportLayer(ctx, layers[0], out, exportOpts)
 		res.Size = n
@@ -133,7 +136,7 @@ func (r *Repo) exportLayer(ctx context.Context, l dag.Layer, out string, opts []
 }
 
 func (r *Repo) exportError(c cid.Cid, err error) error {
-	if isNotFound(err) {
+	if store.IsNotFound(err) {
 		return fmt.Errorf("%w: content %s is not (entirely) in the repo: %w", ErrNotFound, c, err)
 	}
 	if errors.Is(err, dag.ErrHashMismatch) {

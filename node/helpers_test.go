@@ -24,7 +24,7 @@ func fixedNow() time.Time { return dagtest.Time() }
 func newRepo(t testing.TB) *node.Repo {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "repo")
-	if _, err := node.Init(dir); err != nil {
+	if _, err := node.Init(context.Background(), dir); err != nil {
 		t.Fatalf("Init: %v", err)
 	}
 	return openRepo(t, dir)

@@ -7,12 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/ipfs/go-cid"
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/dag/dagtest"
+	"github.com/cairnpkg/cairn/node/internal/logs"
 	"github.com/cairnpkg/cairn/sign"
 	"github.com/cairnpkg/cairn/sign/signtest"
 )
@@ -21,7 +21,7 @@ import (
 func testRepo(t *testing.T, key *sign.Key) *Repo {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "repo")
-	if _, err := Init(dir); err != nil {
+	if _, err := Init(context.Background(), dir); err != nil {
 		t.Fatal(err)
 	}
 	r, err := Open(context.Background(), dir)
@@ -56,10 +56,10 @@ func testPublish(t *testing.T, r *Repo, ref string, data string) *PublishResult 
 }
 
 // chainOf reads entries from..to of did's log out of r, as a peer would send them.
-func chainOf(t *testing.T, r *Repo, did string, from, to uint64) []logBlock {
+func chainOf(t *testing.T, r *Repo, did string, from, to uint64) []logs.Block {
 	t.Helper()
 	ctx := context.Background()
-	var out []logBlock
+	var out []logs.Block
 	for seq := from; seq <= to; seq++ {
 		c, err := r.store.LogEntry(ctx, did, seq)
 		if err != nil {
@@ -69,7 +69,7 @@ func chainOf(t *testing.T, r *Repo, did string, from, to uint64) []logBlock {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := checkLogBlock(c, data, did)
+		b, err := logs.Check(c, data, did)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func chainOf(t *testing.T, r *Repo, did string, from, to uint64) []logBlock {
 	return out
 }
 
-func trust(t *testing.T, r *Repo, pattern, did string) {
+func trustKey(t *testing.T, r *Repo, pattern, did string) {
 	t.Helper()
 	if err := r.UpdatePolicy(func(p *sign.Policy) error { return p.AddKey(sign.Pattern(pattern), did, 1, nil) }); err != nil {
 		t.Fatal(err)
@@ -97,31 +97,31 @@ func TestIngestLogResolvesAndDetectsEquivocation(t *testing.T) {
 	}
 
 	b := testRepo(t, nil)
-	trust(t, b, "acme/*", did)
+	trustKey(t, b, "acme/*", did)
 	// A gap, a chain out of order and a forged entry are refused, and nothing is kept.
-	if _, err := b.ingestLog(ctx, chainOf(t, a, did, 2, 2)); !errors.Is(err, ErrBadLog) {
+	if _, err := logs.Ingest(ctx, b.store, chainOf(t, a, did, 2, 2)); !errors.Is(err, ErrBadLog) {
 		t.Errorf("ingest of entry 2 alone = %v, want ErrBadLog", err)
 	}
 	c := chainOf(t, a, did, 1, 2)
-	if _, err := b.ingestLog(ctx, []logBlock{c[1], c[0]}); !errors.Is(err, ErrBadLog) {
+	if _, err := logs.Ingest(ctx, b.store, []logs.Block{c[1], c[0]}); !errors.Is(err, ErrBadLog) {
 		t.Errorf("ingest out of order = %v, want ErrBadLog", err)
 	}
-	forged := append([]byte(nil), c[0].data...)
+	forged := append([]byte(nil), c[0].Data...)
 	forged[len(forged)-1] ^= 1
 	if fc, err := dag.Prefix.Sum(forged); err != nil {
 		t.Fatal(err)
-	} else if _, err := checkLogBlock(fc, forged, did); !errors.Is(err, ErrBadLog) {
-		t.Errorf("checkLogBlock of a flipped signature = %v, want ErrBadLog", err)
+	} else if _, err := logs.Check(fc, forged, did); !errors.Is(err, ErrBadLog) {
+		t.Errorf("logs.Check of a flipped signature = %v, want ErrBadLog", err)
 	}
 	if st, _ := b.Stat(ctx); st.Logs != 0 {
 		t.Fatalf("refused ingests left %d log entries", st.Logs)
 	}
 
-	res, err := b.ingestLog(ctx, c)
+	res, err := logs.Ingest(ctx, b.store, c)
 	if err != nil || len(res.Added) != 2 || len(res.Evidence) != 0 {
 		t.Fatalf("ingest = %+v, %v", res, err)
 	}
-	if again, err := b.ingestLog(ctx, c); err != nil || len(again.Added) != 0 {
+	if again, err := logs.Ingest(ctx, b.store, c); err != nil || len(again.Added) != 0 {
 		t.Errorf("second ingest of the same entries = %+v, %v; want nothing added", again, err)
 	}
 	log, err := b.Log(ctx, did, 0)
@@ -141,7 +141,7 @@ func TestIngestLogResolvesAndDetectsEquivocation(t *testing.T) {
 	// acme/app@1.0.0: its entry 1 forks A's log.
 	a2 := testRepo(t, key)
 	rogue := testPublish(t, a2, "acme/app@1.0.0", "not one")
-	res, err = b.ingestLog(ctx, chainOf(t, a2, did, 1, 1))
+	res, err = logs.Ingest(ctx, b.store, chainOf(t, a2, did, 1, 1))
 	if err != nil || len(res.Evidence) != 1 || res.Evidence[0].Kind != sign.EquivocationFork {
 		t.Fatalf("ingest of the fork = %+v, %v; want one fork proof", res, err)
 	}
@@ -181,14 +181,14 @@ func TestIngestLogConflictWithinOneLog(t *testing.T) {
 	a := testRepo(t, key)
 	testPublish(t, a, "acme/lib@1.0.0", "first")
 	b := testRepo(t, nil)
-	trust(t, b, "acme/*", did)
-	if _, err := b.ingestLog(ctx, chainOf(t, a, did, 1, 1)); err != nil {
+	trustKey(t, b, "acme/*", did)
+	if _, err := logs.Ingest(ctx, b.store, chainOf(t, a, did, 1, 1)); err != nil {
 		t.Fatal(err)
 	}
 	// a2 continues the same log (it holds entry 1), and refuses to name
 	// another package as acme/lib@1.0.0 ...
 	a2 := testRepo(t, key)
-	if _, err := a2.ingestLog(ctx, chainOf(t, a, did, 1, 1)); err != nil {
+	if _, err := logs.Ingest(ctx, a2.store, chainOf(t, a, did, 1, 1)); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "second")
@@ -201,16 +201,16 @@ func TestIngestLogConflictWithinOneLog(t *testing.T) {
 	}
 	// ... so the key's holder equivocates by hand: entry 2 names another package.
 	e1 := chainOf(t, a, did, 1, 1)[0]
-	e2 := &dag.LogEntry{Seq: 2, Prev: e1.cid, Created: dagtest.Time(), Name: name, Version: "1.0.0", Package: dagtest.NodeCID(t, "other")}
+	e2 := &dag.LogEntry{Seq: 2, Prev: e1.CID, Created: dagtest.Time(), Name: name, Version: "1.0.0", Package: dagtest.NodeCID(t, "other")}
 	if err := sign.SignLogEntry(key, e2); err != nil {
 		t.Fatal(err)
 	}
 	data, c2 := dagtest.MustEncode(t, e2)
-	second, err := checkLogBlock(c2, data, did)
+	second, err := logs.Check(c2, data, did)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := b.ingestLog(ctx, []logBlock{e1, second})
+	res, err := logs.Ingest(ctx, b.store, []logs.Block{e1, second})
 	if err != nil || len(res.Added) != 1 || len(res.Evidence) != 1 || res.Evidence[0].Kind != sign.EquivocationConflict {
 		t.Fatalf("ingest = %+v, %v; want entry 2 added with a conflict proof", res, err)
 	}
@@ -227,7 +227,7 @@ func TestImportRevealsEquivocation(t *testing.T) {
 	ctx := context.Background()
 	key := signtest.Key(t, 11)
 	a, a2, b := testRepo(t, key), testRepo(t, key), testRepo(t, nil)
-	trust(t, b, "acme/*", key.DID())
+	trustKey(t, b, "acme/*", key.DID())
 	exportImport := func(from *Repo, c cid.Cid) (*ImportResult, error) {
 		var buf bytes.Buffer
 		if _, err := from.Export(ctx, c, &buf); err != nil {
@@ -247,47 +247,5 @@ func TestImportRevealsEquivocation(t *testing.T) {
 	}
 	if after, _ := b.Stat(ctx); after.Stat != before.Stat {
 		t.Errorf("the refused import changed the repo: %+v -> %+v", before.Stat, after.Stat)
-	}
-}
-
-func TestMirrorBackoff(t *testing.T) {
-	for _, c := range []struct {
-		attempts int
-		want     time.Duration
-	}{{0, 10 * time.Second}, {1, 10 * time.Second}, {2, 20 * time.Second}, {4, 80 * time.Second}, {7, 10 * time.Minute}, {100, 10 * time.Minute}} {
-		if got := mirrorBackoff(c.attempts); got != c.want {
-			t.Errorf("mirrorBackoff(%d) = %s, want %s", c.attempts, got, c.want)
-		}
-	}
-}
-
-// TestFollowerSchedulesOneWorkerPerLog: workers take different logs; news of
-// a log being caught up waits until that catch-up is done.
-func TestFollowerSchedulesOneWorkerPerLog(t *testing.T) {
-	f := newFollower(&Daemon{})
-	queue := func(signer string, seq uint64) {
-		f.mu.Lock()
-		f.pending[signer] = headNews{signer: signer, seq: seq}
-		f.mu.Unlock()
-	}
-	queue("a", 1)
-	queue("b", 1)
-	n1, ok1 := f.next()
-	n2, ok2 := f.next()
-	if !ok1 || !ok2 || n1.signer == n2.signer {
-		t.Fatalf("two workers got %+v and %+v", n1, n2)
-	}
-	queue(n1.signer, 2) // news while n1's log is being caught up
-	if n, ok := f.next(); ok {
-		t.Fatalf("a third worker got %+v while both logs are busy", n)
-	}
-	f.done(n1.signer)
-	if n, ok := f.next(); !ok || n.signer != n1.signer || n.seq != 2 {
-		t.Fatalf("after done: %+v, %v; want %s's head 2", n, ok, n1.signer)
-	}
-	select {
-	case <-f.wake:
-	default:
-		t.Error("done did not wake a worker for the news that waited")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/trust"
 )
 
 func TestCorruptPackedContentBlock(t *testing.T) {
@@ -64,7 +65,7 @@ func TestCorruptPackedContentBlock(t *testing.T) {
 	if _, err := r.store.Block(ctx, leaf); !errors.Is(err, dag.ErrHashMismatch) {
 		t.Errorf("Block(leaf): err = %v, want ErrHashMismatch", err)
 	}
-	raw, err := verifySource{r}.Block(ctx, leaf)
+	raw, err := trust.StoreSource{Store: r.store}.Block(ctx, leaf)
 	if err != nil {
 		t.Fatalf("verifier's read: %v", err)
 	}

@@ -9,13 +9,19 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 
-	"github.com/cairnpkg/cairn/dag"
+	"github.com/libp2p/go-libp2p/core/peer"
+
 	"github.com/cairnpkg/cairn/internal/atomicfile"
+	"github.com/cairnpkg/cairn/node/internal/api"
+	"github.com/cairnpkg/cairn/node/internal/events"
+	"github.com/cairnpkg/cairn/node/internal/mirror"
+	"github.com/cairnpkg/cairn/node/internal/p2p"
+	"github.com/cairnpkg/cairn/node/internal/publish"
+	"github.com/cairnpkg/cairn/node/internal/repolock"
 	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/cairnpkg/cairn/node/internal/trust"
 	"github.com/cairnpkg/cairn/sign"
-	"github.com/ipfs/go-cid"
 )
 
 // The files of a repo directory (docs/repo.md).
@@ -35,36 +41,23 @@ const (
 	TokenFile = "api.token"
 )
 
-type storeOptions = store.Options
-
-func defaultStoreOptions(dir string) storeOptions { return store.DefaultOptions(dir) }
-
 // Repo is an open Cairn repo: config, keys, trust policy and the store. One
 // process holds a repo at a time. Close releases it.
+//
+// What the repo does is told on its event bus (events.Published,
+// LogAppended, PolicyChanged, MirrorsChanged, Verified): a daemon's parts
+// subscribe to it (docs/architecture.md).
 type Repo struct {
-	dir    string
-	cfg    Config
-	keys   *sign.KeyStore
-	store  *store.Store
-	lock   *repoLock
-	log    *slog.Logger
-	policy sync.Mutex // serializes read-modify-write of policy.toml
-
-	// published, if set (by a daemon), is told of each package published.
-	published atomic.Pointer[func(cid.Cid)]
-	// logAppended, if set (by a daemon), is told of each committed entry of a
-	// local key's publisher log, with the key, to announce the new head.
-	logAppended atomic.Pointer[func(*dag.LogEntry, cid.Cid, *sign.Key)]
-	// policyChanged, if set (by a daemon), is told when UpdatePolicy saved.
-	policyChanged atomic.Pointer[func()]
-	// mirrorsChanged, if set (by a daemon), is told when a mirror rule is added.
-	mirrorsChanged atomic.Pointer[func()]
-	// rejections, if set (by a daemon), returns the heads it did not follow.
-	rejections atomic.Pointer[func() []Rejection]
-	// mirrorMu serializes read-modify-write of the mirror rules.
-	mirrorMu sync.Mutex
-	// verified, if set (by a daemon), is told of each verification's verdict.
-	verified atomic.Pointer[func(sign.Status)]
+	dir       string
+	cfg       Config
+	keys      *sign.KeyStore
+	store     *store.Store
+	lock      *repolock.Held
+	log       *slog.Logger
+	events    *events.Bus
+	policyMu  sync.Mutex // serializes read-modify-write of policy.toml
+	mirrors   *mirror.Rules
+	publisher *publish.Publisher
 
 	closeOnce sync.Once
 	closeErr  error
@@ -99,7 +92,7 @@ type InitResult struct {
 
 // Init creates a repo in dir (which may exist, but must not hold a repo) with a
 // default signing key and an empty trust policy. A failed Init removes what it made.
-func Init(dir string) (res InitResult, err error) {
+func Init(ctx context.Context, dir string) (res InitResult, err error) {
 	dir, err = filepath.Abs(dir)
 	if err != nil {
 		return res, err
@@ -115,11 +108,11 @@ func Init(dir string) (res InitResult, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return res, err
 	}
-	lock, err := lockRepo(filepath.Join(dir, LockFile))
+	lock, err := repolock.Lock(filepath.Join(dir, LockFile))
 	if err != nil {
 		return res, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	// Check again under the lock: another init may have won the race.
 	for _, p := range []string{ConfigFile, PolicyFile, KeysDir, StoreDir, IdentityFile, TokenFile} {
 		if _, err := os.Lstat(filepath.Join(dir, p)); err == nil {
@@ -143,18 +136,18 @@ func Init(dir string) (res InitResult, err error) {
 	if err != nil {
 		return res, err
 	}
-	peerID, err := createIdentity(filepath.Join(dir, IdentityFile))
+	peerID, err := p2p.CreateIdentity(filepath.Join(dir, IdentityFile))
 	if err != nil {
 		return res, err
 	}
-	if _, err := ensureToken(filepath.Join(dir, TokenFile)); err != nil {
+	if _, err := api.EnsureToken(filepath.Join(dir, TokenFile)); err != nil {
 		return res, err
 	}
 	pol := &sign.Policy{Version: sign.PolicyVersion}
 	if err := pol.Save(filepath.Join(dir, PolicyFile)); err != nil {
 		return res, err
 	}
-	s, err := store.Open(context.Background(), cfg.storeOptions(filepath.Join(dir, StoreDir)))
+	s, err := store.Open(ctx, cfg.storeOptions(filepath.Join(dir, StoreDir)))
 	if err != nil {
 		return res, err
 	}
@@ -186,27 +179,32 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	lock, err := lockRepo(filepath.Join(dir, LockFile))
+	lock, err := repolock.Lock(filepath.Join(dir, LockFile))
 	if err != nil {
 		return nil, err
 	}
 	ks, err := sign.OpenKeyStore(filepath.Join(dir, KeysDir))
 	if err != nil {
-		lock.unlock()
+		lock.Unlock()
 		return nil, err
 	}
 	s, err := store.Open(ctx, cfg.storeOptions(filepath.Join(dir, StoreDir)))
 	if err != nil {
-		lock.unlock()
+		lock.Unlock()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	return &Repo{dir: dir, cfg: cfg, keys: ks, store: s, lock: lock, log: o.log}, nil
+	r := &Repo{dir: dir, cfg: cfg, keys: ks, store: s, lock: lock, log: o.log, events: events.NewBus(), mirrors: mirror.NewRules(s)}
+	r.publisher = publish.New(publish.Config{
+		Store: s, Key: r.key, Events: r.events, Log: r.log,
+		AutoTrust: cfg.AutoTrust, Policy: r.Policy, UpdatePolicy: r.UpdatePolicy,
+	})
+	return r, nil
 }
 
 // Close closes the store and releases the lock. It is idempotent.
 func (r *Repo) Close() error {
 	r.closeOnce.Do(func() {
-		r.closeErr = errors.Join(r.store.Close(), r.lock.unlock())
+		r.closeErr = errors.Join(r.store.Close(), r.lock.Unlock())
 	})
 	return r.closeErr
 }
@@ -228,8 +226,8 @@ func (r *Repo) Policy() (*sign.Policy, error) { return sign.LoadPolicy(r.PolicyP
 
 // UpdatePolicy applies fn to the policy and saves it if fn succeeds.
 func (r *Repo) UpdatePolicy(fn func(*sign.Policy) error) error {
-	r.policy.Lock()
-	defer r.policy.Unlock()
+	r.policyMu.Lock()
+	defer r.policyMu.Unlock()
 	p, err := r.Policy()
 	if err != nil {
 		return err
@@ -240,9 +238,7 @@ func (r *Repo) UpdatePolicy(fn func(*sign.Policy) error) error {
 	if err := p.Save(r.PolicyPath()); err != nil {
 		return err
 	}
-	if f := r.policyChanged.Load(); f != nil {
-		(*f)()
-	}
+	r.events.Emit(events.PolicyChanged{})
 	return nil
 }
 
@@ -256,3 +252,28 @@ func (r *Repo) key(name string) (*sign.Key, error) {
 
 // path returns the path of a file in the repo directory.
 func (r *Repo) path(name string) string { return filepath.Join(r.dir, name) }
+
+// PeerID returns the node's peer ID (creating its identity if needed).
+func (r *Repo) PeerID() (peer.ID, error) {
+	_, id, err := p2p.LoadIdentity(r.path(IdentityFile))
+	return id, err
+}
+
+// APIToken returns the API's bearer token (creating it if needed).
+func (r *Repo) APIToken() (string, error) { return api.EnsureToken(r.path(TokenFile)) }
+
+// follows reports whether the repo follows signer's publisher log: the key
+// is one of its own, or the policy names it (docs/logs.md §3).
+func (r *Repo) follows(signer string) (bool, error) {
+	set, err := r.followedKeys()
+	return set[signer], err
+}
+
+// followedKeys returns the keys whose logs the repo follows.
+func (r *Repo) followedKeys() (map[string]bool, error) {
+	pol, err := r.Policy()
+	if err != nil {
+		return nil, err
+	}
+	return trust.FollowedKeys(pol, r.keys)
+}

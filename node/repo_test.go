@@ -18,7 +18,7 @@ func TestInit(t *testing.T) {
 	ctx := context.Background()
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "a", "repo") // created, parents too
-	res, err := node.Init(dir)
+	res, err := node.Init(context.Background(), dir)
 	if err != nil {
 		t.Fatalf("Init: %v", err)
 	}
@@ -86,7 +86,7 @@ func TestInit(t *testing.T) {
 	})
 
 	t.Run("twice", func(t *testing.T) {
-		_, err := node.Init(dir)
+		_, err := node.Init(context.Background(), dir)
 		wantErrIs(t, err, node.ErrRepoExists)
 		got, err := os.ReadFile(filepath.Join(dir, node.KeysDir, "default.key"))
 		if err != nil || string(got) != string(keyBefore) {
@@ -99,13 +99,13 @@ func TestInit(t *testing.T) {
 	t.Run("while open", func(t *testing.T) {
 		r := openRepo(t, dir)
 		defer r.Close()
-		_, err := node.Init(dir)
+		_, err := node.Init(context.Background(), dir)
 		wantErrIs(t, err, node.ErrRepoExists)
 	})
 
 	t.Run("into an existing empty directory", func(t *testing.T) {
 		d := t.TempDir()
-		if _, err := node.Init(d); err != nil {
+		if _, err := node.Init(context.Background(), d); err != nil {
 			t.Fatal(err)
 		}
 		openRepo(t, d).Close()
@@ -140,7 +140,7 @@ func TestInitFailureKeepsExistingKeys(t *testing.T) {
 			before := snapshotKeys(t, dir)
 			policy, policyErr := os.ReadFile(filepath.Join(dir, node.PolicyFile))
 
-			if _, err := node.Init(dir); err == nil {
+			if _, err := node.Init(context.Background(), dir); err == nil {
 				t.Fatal("Init succeeded")
 			}
 			if _, err := os.Stat(filepath.Join(dir, node.ConfigFile)); !errors.Is(err, os.ErrNotExist) {
@@ -199,7 +199,7 @@ func TestOpen(t *testing.T) {
 	})
 
 	dir := filepath.Join(t.TempDir(), "repo")
-	if _, err := node.Init(dir); err != nil {
+	if _, err := node.Init(context.Background(), dir); err != nil {
 		t.Fatal(err)
 	}
 

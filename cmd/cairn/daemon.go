@@ -90,7 +90,7 @@ func runDaemon(ctx context.Context, g *globalOptions, o *daemonOptions, mdns *bo
 	}
 	r, err := node.Open(ctx, dir, node.WithLogger(log))
 	if errors.Is(err, node.ErrNoRepo) {
-		res, ierr := node.Init(dir)
+		res, ierr := node.Init(ctx, dir)
 		if ierr != nil {
 			return ierr
 		}

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
-	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node"
-	"github.com/cairnpkg/cairn/sign"
 )
 
 // Exit codes (docs/cli.md). Errors become exit codes here and nowhere else.
@@ -23,8 +20,8 @@ const (
 	exitInterrupted = 130
 )
 
-// errUntrusted is returned by verify when the verdict is not valid.
-var errUntrusted = errors.New("not trusted")
+// errUntrusted is returned by verify and fetch when the verdict is not valid.
+var errUntrusted = fmt.Errorf("%w", node.ErrUntrusted)
 
 // usageError marks an error in how cairn was called.
 type usageError struct{ err error }
@@ -35,29 +32,22 @@ func usageErrorf(format string, args ...any) error { return usageError{fmt.Error
 func (u usageError) Error() string { return u.err.Error() }
 func (u usageError) Unwrap() error { return u.err }
 
+// exitCode turns an error into an exit code by its kind (node.ErrUntrusted,
+// ErrTimeout, ErrNotFound, ErrInvalidInput: every layer's errors are of one
+// of them, or of none).
 func exitCode(err error) int {
 	switch {
-	case errors.Is(err, errUntrusted), errors.Is(err, node.ErrUntrusted), errors.Is(err, node.ErrEquivocation):
+	case errors.Is(err, node.ErrUntrusted):
 		return exitUntrusted
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.Is(err, node.ErrDaemonTimeout), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, node.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return exitTimeout
 	case errors.Is(err, node.ErrRepoLocked):
 		return exitLocked
-	case errors.Is(err, node.ErrNotFound), errors.Is(err, sign.ErrKeyNotFound), errors.Is(err, node.ErrNoRepo),
-		errors.Is(err, node.ErrDaemonNotFound):
+	case errors.Is(err, node.ErrNotFound):
 		return exitNotFound
-	case errors.As(err, new(usageError)), strings.HasPrefix(err.Error(), "unknown command"),
-		errors.Is(err, dag.ErrInvalidCID), errors.Is(err, dag.ErrInvalidName),
-		errors.Is(err, dag.ErrInvalidVersion), errors.Is(err, dag.ErrMalformed),
-		errors.Is(err, dag.ErrInvalidField), errors.Is(err, dag.ErrTooDeep), errors.Is(err, dag.ErrTooLarge),
-		errors.Is(err, node.ErrInvalidInput), errors.Is(err, node.ErrNotPackage), errors.Is(err, node.ErrBadRequest),
-		errors.Is(err, node.ErrInvalidConfig), errors.Is(err, node.ErrInvalidBundle),
-		errors.Is(err, sign.ErrMalformedKey), errors.Is(err, sign.ErrWrongKeyType),
-		errors.Is(err, sign.ErrKeyPermissions), errors.Is(err, sign.ErrInvalidKeyName),
-		errors.Is(err, sign.ErrInvalidDID), errors.Is(err, sign.ErrInvalidPattern),
-		errors.Is(err, sign.ErrInvalidPolicy):
+	case errors.As(err, new(usageError)), errors.Is(err, node.ErrInvalidInput):
 		return exitUsage
 	}
 	return exitError

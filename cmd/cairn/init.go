@@ -24,12 +24,12 @@ cairn trust at any time.`,
 	}
 }
 
-func runInit(_ context.Context, g *globalOptions) error {
+func runInit(ctx context.Context, g *globalOptions) error {
 	dir, err := g.repoDir()
 	if err != nil {
 		return err
 	}
-	res, err := node.Init(dir)
+	res, err := node.Init(ctx, dir)
 	if err != nil {
 		return err
 	}

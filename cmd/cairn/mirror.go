@@ -107,7 +107,11 @@ func runMirrorLs(ctx context.Context, g *globalOptions) error {
 
 func runMirrorStatus(ctx context.Context, g *globalOptions) error {
 	return g.withRepo(ctx, func(r *node.Repo) error {
-		st, err := r.MirrorStatus(ctx)
+		status := r.MirrorStatus
+		if g.node != nil {
+			status = g.node.MirrorStatus // with the heads the daemon did not follow
+		}
+		st, err := status(ctx)
 		if err != nil {
 			return err
 		}

@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/cairnpkg/cairn/node"
-	"github.com/spf13/cobra"
 )
 
 // globalOptions are the flags every command takes.
@@ -110,6 +112,9 @@ With a daemon (cairn daemon): fetch from peers, follow publishers' logs
 (cairn versions, cairn log), and mirror other organizations (cairn mirror).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Set, so that cobra does not make its own unknown-command error.
+		Args: cobra.ArbitraryArgs,
+		RunE: runGroup,
 	}
 	cmd.SetOut(g.stdout)
 	cmd.SetErr(g.stderr)
@@ -180,11 +185,23 @@ func groupCmd(use, short, long string) *cobra.Command {
 	return &cobra.Command{
 		Use: use, Short: short, Long: long,
 		Args: cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return usageErrorf("unknown command %q for %s; see %s --help", args[0], cmd.CommandPath(), cmd.CommandPath())
-			}
-			return cmd.Help()
-		},
+		RunE: runGroup,
 	}
+}
+
+// runGroup is the RunE of a command that only holds subcommands (the root
+// too): alone, it shows the help; with an argument, that is an unknown
+// command, a usage error with cobra's suggestions.
+func runGroup(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	hint := ""
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's default, which SuggestionsFor does not apply
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		hint = fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
+	}
+	return usageErrorf("unknown command %q for %s%s; see %s --help", args[0], cmd.CommandPath(), hint, cmd.CommandPath())
 }

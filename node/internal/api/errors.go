@@ -1,6 +1,8 @@
 package api
 
 import (
+	"github.com/cairnpkg/cairn/internal/errkind"
+
 	"context"
 	"errors"
 	"fmt"
@@ -20,7 +22,7 @@ import (
 var (
 	// ErrBadRequest (400): the request is malformed or names something that
 	// cannot be (an address that does not parse, a missing field).
-	ErrBadRequest = errors.New("bad request")
+	ErrBadRequest = errkind.New("bad request", errkind.Invalid)
 	// ErrUnauthorized (401): the request changes state and carries no API
 	// token, or it carries a wrong one.
 	ErrUnauthorized = errors.New("unauthorized")
@@ -28,19 +30,19 @@ var (
 	// to a Host that is not localhost or a loopback IP (DNS rebinding).
 	ErrForbidden = errors.New("forbidden")
 	// ErrNotFound (404): no such route, or the Backend has no such thing.
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = errkind.New("not found", errkind.NotFound)
 	// ErrConflict (409): the request names something that is disputed (a
 	// name@version with proofs of equivocation).
-	ErrConflict = errors.New("conflict")
+	ErrConflict = errkind.New("conflict", errkind.Untrusted)
 	// ErrUnavailable (503): the daemon cannot serve the request now (it is
 	// shutting down). The Client also returns it, wrapped, when no daemon
 	// answers at its address.
 	ErrUnavailable = errors.New("unavailable")
 	// ErrTimeout (504): the Backend gave up waiting (for a peer, say).
-	ErrTimeout = errors.New("timeout")
+	ErrTimeout = errkind.New("timeout", errkind.Timeout)
 	// ErrInvalidConfig is wrapped by the error NewHandler returns for a Config
 	// that breaks one of its rules.
-	ErrInvalidConfig = errors.New("invalid api config")
+	ErrInvalidConfig = errkind.New("invalid api config", errkind.Invalid)
 )
 
 // Errors only the server makes; the Client sees them as an *Error with the
@@ -111,4 +113,15 @@ func (e *Error) Is(target error) bool {
 		return e.Status == status
 	}
 	return false
+}
+
+// Unwrap returns the exported sentinel of e's status, if it has one, so that
+// errors.Is also matches the sentinel's kind (errkind.NotFound for a 404).
+func (e *Error) Unwrap() error {
+	for _, s := range []error{ErrBadRequest, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrConflict, ErrUnavailable, ErrTimeout} {
+		if status, _ := statusOf(s); status == e.Status {
+			return s
+		}
+	}
+	return nil
 }

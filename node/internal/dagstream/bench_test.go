@@ -7,8 +7,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/cairnpkg/cairn/dag/content"
-	"github.com/cairnpkg/cairn/node/internal/p2p"
 	"github.com/ipfs/boxo/blockservice"
 	"github.com/ipfs/boxo/ipld/merkledag"
 	blocks "github.com/ipfs/go-block-format"
@@ -16,6 +14,9 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/cairnpkg/cairn/dag/content"
+	"github.com/cairnpkg/cairn/node/internal/p2p"
 )
 
 // BenchmarkFetch measures the protocol alone: a 256 MiB file (1 MiB raw
@@ -35,7 +36,7 @@ func BenchmarkFetch(b *testing.B) {
 	}
 	data = nil
 	srv, cli := benchHost(b), benchHost(b)
-	Serve(srv, sbs)
+	Serve(context.Background(), srv, sbs)
 	if err := cli.Connect(ctx, peer.AddrInfo{ID: srv.ID(), Addrs: srv.Addrs()}); err != nil {
 		b.Fatal(err)
 	}

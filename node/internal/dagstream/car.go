@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/node/internal/frame"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	"github.com/ipld/go-ipld-prime/codec/dagcbor"
@@ -24,6 +22,9 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/frame"
 )
 
 // ID is the protocol ID of the whole-DAG transfer.
@@ -50,7 +51,7 @@ type Blockstore interface {
 	Get(ctx context.Context, c cid.Cid) (blocks.Block, error)
 }
 
-// Serve answers whole-DAG requests on h from bs until h closes. A block bs
+// Serve answers whole-DAG requests on h from bs until ctx ends. A block bs
 // does not have (or cannot read) ends the answer with a stream reset.
 //
 // bs need not check blocks against their CIDs, and should not for speed
@@ -60,11 +61,11 @@ type Blockstore interface {
 // then resumes from another peer. The server decodes links from blocks it has
 // not checked; a damaged node only steers its walk to CIDs it then sends or
 // lacks, and the asker rejects the first one that differs from its own walk.
-func Serve(h host.Host, bs Blockstore) {
-	h.SetStreamHandler(ID, frame.Handler(func(s network.Stream) error { return serve(s, bs) }))
+func Serve(ctx context.Context, h host.Host, bs Blockstore) {
+	h.SetStreamHandler(ID, frame.Handler(ctx, func(ctx context.Context, s network.Stream) error { return serve(ctx, s, bs) }))
 }
 
-func serve(s network.Stream, bs Blockstore) error {
+func serve(ctx context.Context, s network.Stream, bs Blockstore) error {
 	if err := s.SetDeadline(time.Now().Add(IdleTimeout)); err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ func serve(s network.Stream, bs Blockstore) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	bw := bufio.NewWriterSize(s, bufSize)
 	w := newWalk(roots)
@@ -99,7 +100,7 @@ func serve(s network.Stream, bs Blockstore) error {
 		}
 		w.push(children)
 	}
-	if err := writeFrame(bw, nil); err != nil {
+	if err := frame.Write(bw, nil); err != nil {
 		return err
 	}
 	return bw.Flush()
@@ -140,7 +141,7 @@ func Fetch(ctx context.Context, h host.Host, p peer.ID, roots []cid.Cid, put fun
 	if err := s.SetDeadline(time.Now().Add(IdleTimeout)); err != nil {
 		return err
 	}
-	if err := writeFrame(s, req); err != nil {
+	if err := frame.Write(s, req); err != nil {
 		return err
 	}
 	if err := s.CloseWrite(); err != nil {
@@ -280,9 +281,6 @@ func readBlock(r *bufio.Reader) (cid.Cid, []byte, error) {
 	}
 	return c, buf[n:], nil
 }
-
-// writeFrame writes one frame (package frame).
-func writeFrame(w io.Writer, data []byte) error { return frame.Write(w, data) }
 
 // readFrame reads one frame of at most limit bytes; one over it is a peer
 // breaking the protocol.

@@ -26,6 +26,7 @@ import (
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/dag/content"
 	"github.com/cairnpkg/cairn/dag/dagtest"
+	"github.com/cairnpkg/cairn/node/internal/frame"
 )
 
 func newStore() bstore.Blockstore {
@@ -149,7 +150,7 @@ func TestRoundTrip(t *testing.T) {
 	srv, cli := hosts(t)
 	sbs := newStore()
 	root, count := testDAG(t, sbs)
-	Serve(srv, sbs)
+	Serve(context.Background(), srv, sbs)
 
 	rec := newRecorder(t, newStore())
 	if err := Fetch(ctx, cli, srv.ID(), []cid.Cid{root}, rec.put, nil); err != nil {
@@ -238,7 +239,7 @@ func TestLyingServer(t *testing.T) {
 				for _, b := range tc.send {
 					writeBlock(bw, b.Cid(), b.RawData())
 				}
-				writeFrame(bw, nil)
+				frame.Write(bw, nil)
 				bw.Flush()
 			})
 			rec := newRecorder(t, newStore())
@@ -297,7 +298,7 @@ func TestResume(t *testing.T) {
 	sbs := newStore()
 	root, count := testDAG(t, sbs)
 	f := &failing{Blockstore: sbs, n: 5}
-	Serve(srv, f)
+	Serve(context.Background(), srv, f)
 
 	rec := newRecorder(t, newStore())
 	err := Fetch(ctx, cli, srv.ID(), []cid.Cid{root}, rec.put, nil)
@@ -340,7 +341,7 @@ func TestOversizedFrame(t *testing.T) {
 	srv, cli := hosts(t)
 	root := rawBlock(t, []byte("x")).Cid()
 	lie(srv, func(w io.Writer) {
-		writeFrame(w, make([]byte, maxCIDSize+MaxBlockSize+1))
+		frame.Write(w, make([]byte, maxCIDSize+MaxBlockSize+1))
 	})
 	called := false
 	err := Fetch(ctx, cli, srv.ID(), []cid.Cid{root}, func(blocks.Block) error { called = true; return nil }, nil)
@@ -359,7 +360,7 @@ func TestRequestLimits(t *testing.T) {
 	sbs := newStore()
 	b := rawBlock(t, []byte("leaf"))
 	sbs.Put(ctx, b)
-	Serve(srv, sbs)
+	Serve(context.Background(), srv, sbs)
 
 	many := make([]cid.Cid, MaxRoots+1)
 	for i := range many {
@@ -384,7 +385,7 @@ func TestRequestLimits(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			writeFrame(s, req)
+			frame.Write(s, req)
 			s.CloseWrite()
 			s.SetDeadline(time.Now().Add(10 * time.Second))
 			if _, err := io.ReadAll(s); err == nil {

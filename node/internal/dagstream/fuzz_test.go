@@ -5,9 +5,10 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/cairnpkg/cairn/dag"
 	"github.com/ipfs/go-cid"
 	mh "github.com/multiformats/go-multihash"
+
+	"github.com/cairnpkg/cairn/dag"
 )
 
 // FuzzDecodeRequest: a request from a peer never panics the server, and what

@@ -3,9 +3,10 @@ package dagstream
 import (
 	"fmt"
 
-	"github.com/cairnpkg/cairn/dag"
 	"github.com/ipfs/boxo/ipld/merkledag"
 	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/dag"
 )
 
 // Links returns the children of block c, in walk order: a dag-pb node's

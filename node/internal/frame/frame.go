@@ -9,6 +9,7 @@ package frame
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -49,9 +50,15 @@ func Read(r *bufio.Reader, limit int) ([]byte, error) {
 
 // Handler turns serve into a stream handler that closes the stream when serve
 // succeeds and resets it when serve fails, so the peer can tell the two apart.
-func Handler(serve func(network.Stream) error) network.StreamHandler {
+// serve gets ctx, the server's: once it ends (the daemon stops), handlers
+// stop their work and new streams are reset at once.
+func Handler(ctx context.Context, serve func(context.Context, network.Stream) error) network.StreamHandler {
 	return func(s network.Stream) {
-		if err := serve(s); err != nil {
+		if ctx.Err() != nil {
+			s.Reset()
+			return
+		}
+		if err := serve(ctx, s); err != nil {
 			s.Reset()
 			return
 		}

@@ -12,7 +12,7 @@
 // A Syncer runs exchanges: with each peer that speaks the protocol when
 // identify completes, and with all of them every Interval.
 //
-//	heads.Serve(h, src, sink) // answer peers
+//	heads.Serve(ctx, h, src, sink) // answer peers
 //	s := heads.StartSync(ctx, h, heads.SyncConfig{Source: src, Sink: sink, Log: log})
 //	defer s.Close()
 //

@@ -4,9 +4,10 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/cairnpkg/cairn/node/internal/heads"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/cairnpkg/cairn/node/internal/heads"
 )
 
 // A node answers peers and runs a Syncer; what peers hold goes to a queue
@@ -25,7 +26,7 @@ func Example() {
 	if h == nil {
 		return
 	}
-	heads.Serve(h, src, sink)
+	heads.Serve(context.Background(), h, src, sink)
 	s := heads.StartSync(ctx, h, heads.SyncConfig{Source: src, Sink: sink, Log: slog.Default()})
 	defer s.Close()
 }

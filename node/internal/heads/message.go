@@ -7,13 +7,14 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cairnpkg/cairn/dag"
 	"github.com/ipfs/go-cid"
 	"github.com/ipld/go-ipld-prime/codec/dagcbor"
 	"github.com/ipld/go-ipld-prime/datamodel"
 	"github.com/ipld/go-ipld-prime/fluent/qp"
 	cidlink "github.com/ipld/go-ipld-prime/linking/cid"
 	"github.com/ipld/go-ipld-prime/node/basicnode"
+
+	"github.com/cairnpkg/cairn/dag"
 )
 
 // Limits of one heads message (docs/protocols.md §6).

@@ -9,11 +9,12 @@ import (
 	"io"
 	"time"
 
-	"github.com/cairnpkg/cairn/node/internal/frame"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/cairnpkg/cairn/node/internal/frame"
 )
 
 // ID is the protocol ID of the head exchange: two peers tell each other the
@@ -32,15 +33,15 @@ type Source func(ctx context.Context) ([]Head, error)
 // quickly (queue the work, do not fetch inline).
 type Sink func(p peer.ID, heads []Head)
 
-// Serve answers head exchanges on h: for each asker, it reads the asker's
+// Serve answers head exchanges on h until ctx ends: for each asker, it reads the asker's
 // heads, answers with src's, then tells sink what the asker holds. A message
 // that breaks the rules gets the stream reset and never reaches sink. A nil
 // src answers no heads; a nil sink drops what askers hold.
-func Serve(h host.Host, src Source, sink Sink) {
-	h.SetStreamHandler(ID, frame.Handler(func(s network.Stream) error { return serve(s, src, sink) }))
+func Serve(ctx context.Context, h host.Host, src Source, sink Sink) {
+	h.SetStreamHandler(ID, frame.Handler(ctx, func(ctx context.Context, s network.Stream) error { return serve(ctx, s, src, sink) }))
 }
 
-func serve(s network.Stream, src Source, sink Sink) error {
+func serve(ctx context.Context, s network.Stream, src Source, sink Sink) error {
 	if err := s.SetDeadline(time.Now().Add(StreamTimeout)); err != nil {
 		return err
 	}
@@ -48,7 +49,7 @@ func serve(s network.Stream, src Source, sink Sink) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), StreamTimeout)
+	ctx, cancel := context.WithTimeout(ctx, StreamTimeout)
 	defer cancel()
 	msg, err := ourHeads(ctx, src)
 	if err == nil {

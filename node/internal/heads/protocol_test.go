@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cairnpkg/cairn/node/internal/frame"
 	"github.com/libp2p/go-libp2p/core/network"
+
+	"github.com/cairnpkg/cairn/node/internal/frame"
 )
 
 func TestExchangeBothWays(t *testing.T) {
@@ -18,7 +19,7 @@ func TestExchangeBothWays(t *testing.T) {
 	srcA.set(testHead(t, 1, 5), testHead(t, 2, 1))
 	srcB.set(testHead(t, 2, 3), testHead(t, 3, 9))
 	sinkB := newSink()
-	Serve(b, srcB.get, sinkB.put)
+	Serve(context.Background(), b, srcB.get, sinkB.put)
 
 	got, err := Exchange(context.Background(), a, b.ID(), srcA.get)
 	if err != nil {
@@ -41,7 +42,7 @@ func TestExchangeBothWays(t *testing.T) {
 func TestExchangeRefusesABadSource(t *testing.T) {
 	a, b := newHost(t), newHost(t)
 	connect(t, a, b)
-	Serve(b, nil, nil)
+	Serve(context.Background(), b, nil, nil)
 	bad := func(context.Context) ([]Head, error) { return []Head{{Signer: signerEd, Seq: 0}}, nil }
 	if _, err := Exchange(context.Background(), a, b.ID(), bad); !errors.Is(err, ErrInvalidHead) {
 		t.Fatalf("err = %v, want ErrInvalidHead", err)
@@ -54,7 +55,7 @@ func TestServerResetsOnGarbage(t *testing.T) {
 	a, b := newHost(t), newHost(t)
 	connect(t, a, b)
 	sinkB := newSink()
-	Serve(b, (&source{}).get, sinkB.put)
+	Serve(context.Background(), b, (&source{}).get, sinkB.put)
 	unsorted := encodeRaw(t, []rawHead{goodRaw(t, 2), goodRaw(t, 1)}, true)
 
 	for _, tc := range []struct {
@@ -105,7 +106,7 @@ func TestExchangeRefusesGarbage(t *testing.T) {
 	a, b := newHost(t), newHost(t)
 	connect(t, a, b)
 	dup := encodeRaw(t, []rawHead{goodRaw(t, 1), goodRaw(t, 1)}, true)
-	b.SetStreamHandler(ID, frame.Handler(func(s network.Stream) error { return frame.Write(s, dup) }))
+	b.SetStreamHandler(ID, frame.Handler(context.Background(), func(_ context.Context, s network.Stream) error { return frame.Write(s, dup) }))
 	if _, err := Exchange(context.Background(), a, b.ID(), nil); !errors.Is(err, ErrDuplicateSigner) {
 		t.Fatalf("err = %v, want ErrDuplicateSigner", err)
 	}

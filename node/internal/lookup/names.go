@@ -8,13 +8,14 @@ import (
 	"io"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/node/internal/frame"
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/frame"
 )
 
 // NamesID is the protocol ID of the name lookup: which package CIDs a peer's
@@ -33,16 +34,16 @@ type NameIndex interface {
 	Lookup(ctx context.Context, ref dag.Ref) (cid.Cid, error)
 }
 
-// ServeNames answers names requests on h from idx.
-func ServeNames(h host.Host, idx NameIndex) {
-	h.SetStreamHandler(NamesID, frame.Handler(func(s network.Stream) error { return serveNames(s, idx) }))
+// ServeNames answers names requests on h from idx until ctx ends.
+func ServeNames(ctx context.Context, h host.Host, idx NameIndex) {
+	h.SetStreamHandler(NamesID, frame.Handler(ctx, func(ctx context.Context, s network.Stream) error { return serveNames(ctx, s, idx) }))
 }
 
-func serveNames(s network.Stream, idx NameIndex) error {
+func serveNames(ctx context.Context, s network.Stream, idx NameIndex) error {
 	if err := s.SetDeadline(time.Now().Add(StreamTimeout)); err != nil {
 		return err
 	}
-	b, err := readFrame(bufio.NewReader(io.LimitReader(s, maxRefLength+binary.MaxVarintLen64)), maxRefLength)
+	b, err := frame.Read(bufio.NewReader(io.LimitReader(s, maxRefLength+binary.MaxVarintLen64)), maxRefLength)
 	if err != nil {
 		return err
 	}
@@ -50,7 +51,7 @@ func serveNames(s network.Stream, idx NameIndex) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), StreamTimeout)
+	ctx, cancel := context.WithTimeout(ctx, StreamTimeout)
 	defer cancel()
 	var cands []Ref
 	if c, err := idx.Lookup(ctx, ref); err == nil {
@@ -60,7 +61,7 @@ func serveNames(s network.Stream, idx NameIndex) error {
 	if err != nil {
 		return err
 	}
-	return writeFrame(s, data)
+	return frame.Write(s, data)
 }
 
 // AskName asks peer p which packages its index maps ref to.

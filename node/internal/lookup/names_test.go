@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/cairnpkg/cairn/dag"
 	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/dag"
 )
 
 type nameMap map[string]cid.Cid
@@ -22,7 +23,7 @@ func (m nameMap) Lookup(_ context.Context, ref dag.Ref) (cid.Cid, error) {
 func TestNames(t *testing.T) {
 	server, client := twoHosts(t)
 	pkg := testCID(t, "acme/app 1.0.0")
-	ServeNames(server, nameMap{"acme/app@1.0.0": pkg})
+	ServeNames(context.Background(), server, nameMap{"acme/app@1.0.0": pkg})
 	ref, err := dag.ParseRef("acme/app@1.0.0")
 	if err != nil {
 		t.Fatal(err)

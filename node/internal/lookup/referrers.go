@@ -10,7 +10,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/cairnpkg/cairn/node/internal/frame"
 	"github.com/ipfs/go-cid"
 	"github.com/ipld/go-ipld-prime/codec/dagcbor"
 	"github.com/ipld/go-ipld-prime/datamodel"
@@ -21,6 +20,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/cairnpkg/cairn/node/internal/frame"
 )
 
 // ReferrersID is the protocol ID of the referrers lookup.
@@ -49,12 +50,12 @@ type Index interface {
 	Referrers(ctx context.Context, c cid.Cid) ([]cid.Cid, error)
 }
 
-// ServeReferrers answers referrers requests on h from idx until h closes.
-func ServeReferrers(h host.Host, idx Index) {
-	h.SetStreamHandler(ReferrersID, frame.Handler(func(s network.Stream) error { return serveReferrers(s, idx) }))
+// ServeReferrers answers referrers requests on h from idx until ctx ends.
+func ServeReferrers(ctx context.Context, h host.Host, idx Index) {
+	h.SetStreamHandler(ReferrersID, frame.Handler(ctx, func(ctx context.Context, s network.Stream) error { return serveReferrers(ctx, s, idx) }))
 }
 
-func serveReferrers(s network.Stream, idx Index) error {
+func serveReferrers(ctx context.Context, s network.Stream, idx Index) error {
 	if err := s.SetDeadline(time.Now().Add(StreamTimeout)); err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func serveReferrers(s network.Stream, idx Index) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), StreamTimeout)
+	ctx, cancel := context.WithTimeout(ctx, StreamTimeout)
 	defer cancel()
 	refs, err := collect(ctx, idx, subject)
 	if err != nil {
@@ -73,7 +74,7 @@ func serveReferrers(s network.Stream, idx Index) error {
 	if err != nil {
 		return err
 	}
-	return writeFrame(s, data)
+	return frame.Write(s, data)
 }
 
 // collect gathers the referrers of subject and of each of them (a package's
@@ -129,17 +130,17 @@ func ask(ctx context.Context, h host.Host, p peer.ID, proto protocol.ID, req []b
 	if dl, ok := ctx.Deadline(); ok {
 		s.SetDeadline(dl)
 	}
-	if err := writeFrame(s, req); err != nil {
+	if err := frame.Write(s, req); err != nil {
 		return nil, err
 	}
 	if err := s.CloseWrite(); err != nil {
 		return nil, err
 	}
-	return readFrame(bufio.NewReader(io.LimitReader(s, MaxResponseSize+binary.MaxVarintLen64)), MaxResponseSize)
+	return frame.Read(bufio.NewReader(io.LimitReader(s, MaxResponseSize+binary.MaxVarintLen64)), MaxResponseSize)
 }
 
 func readCID(r *bufio.Reader) (cid.Cid, error) {
-	b, err := readFrame(r, maxRequestSize)
+	b, err := frame.Read(r, maxRequestSize)
 	if err != nil {
 		return cid.Undef, err
 	}
@@ -148,18 +149,6 @@ func readCID(r *bufio.Reader) (cid.Cid, error) {
 		return cid.Undef, fmt.Errorf("lookup: request is not one CID")
 	}
 	return c, nil
-}
-
-// writeFrame writes one frame (package frame).
-func writeFrame(w io.Writer, data []byte) error { return frame.Write(w, data) }
-
-// readFrame reads one frame of at most limit bytes.
-func readFrame(r *bufio.Reader, limit int) ([]byte, error) {
-	b, err := frame.Read(r, limit)
-	if err != nil {
-		return nil, fmt.Errorf("lookup: %w", err)
-	}
-	return b, nil
 }
 
 // encodeRefs encodes {"refs": [[subject, referrer], ...]} as DAG-CBOR.

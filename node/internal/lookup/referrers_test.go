@@ -13,6 +13,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	mocknet "github.com/libp2p/go-libp2p/p2p/net/mock"
 	mh "github.com/multiformats/go-multihash"
+
+	"github.com/cairnpkg/cairn/node/internal/frame"
 )
 
 type mapIndex map[cid.Cid][]cid.Cid
@@ -43,7 +45,7 @@ func TestReferrersRoundTrip(t *testing.T) {
 	server, client := twoHosts(t)
 	pkg, m1, m2, s1, s2, s3 := testCID(t, "pkg"), testCID(t, "m1"), testCID(t, "m2"), testCID(t, "s1"), testCID(t, "s2"), testCID(t, "s3")
 	deeper := testCID(t, "not asked for")
-	ServeReferrers(server, mapIndex{pkg: {m1, m2}, m1: {s1, s2}, m2: {s3}, s1: {deeper}})
+	ServeReferrers(context.Background(), server, mapIndex{pkg: {m1, m2}, m1: {s1, s2}, m2: {s3}, s1: {deeper}})
 
 	refs, err := AskReferrers(context.Background(), client, server.ID(), pkg)
 	if err != nil {
@@ -67,7 +69,7 @@ func TestReferrersBounded(t *testing.T) {
 	for i := range many {
 		many[i] = testCID(t, fmt.Sprint(i))
 	}
-	ServeReferrers(server, mapIndex{pkg: many})
+	ServeReferrers(context.Background(), server, mapIndex{pkg: many})
 	refs, err := AskReferrers(context.Background(), client, server.ID(), pkg)
 	if err != nil {
 		t.Fatal(err)
@@ -81,19 +83,19 @@ func TestReferrersBounded(t *testing.T) {
 // AskReferrers fail with an error, never hang or panic.
 func TestReferrersBadPeers(t *testing.T) {
 	for name, answer := range map[string]func(s network.Stream){
-		"garbage":   func(s network.Stream) { writeFrame(s, []byte{0xff, 0x00, 0x13}) },
-		"oversized": func(s network.Stream) { writeFrame(s, bytes.Repeat([]byte{0}, MaxResponseSize+1)) },
-		"no refs":   func(s network.Stream) { data, _ := encodeRefs(nil); writeFrame(s, data[:len(data)-1]) },
+		"garbage":   func(s network.Stream) { frame.Write(s, []byte{0xff, 0x00, 0x13}) },
+		"oversized": func(s network.Stream) { frame.Write(s, bytes.Repeat([]byte{0}, MaxResponseSize+1)) },
+		"no refs":   func(s network.Stream) { data, _ := encodeRefs(nil); frame.Write(s, data[:len(data)-1]) },
 		"silence":   func(s network.Stream) {},
 		"reset":     func(s network.Stream) { s.Reset() },
 		"not links": func(s network.Stream) {
-			writeFrame(s, []byte{0xa1, 0x64, 'r', 'e', 'f', 's', 0x81, 0x82, 0x01, 0x02}) // {"refs": [[1, 2]]}
+			frame.Write(s, []byte{0xa1, 0x64, 'r', 'e', 'f', 's', 0x81, 0x82, 0x01, 0x02}) // {"refs": [[1, 2]]}
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			server, client := twoHosts(t)
 			server.SetStreamHandler(ReferrersID, func(s network.Stream) {
-				readFrame(bufio.NewReader(s), maxRequestSize)
+				frame.Read(bufio.NewReader(s), maxRequestSize)
 				answer(s)
 				s.Close()
 			})
@@ -107,7 +109,7 @@ func TestReferrersBadPeers(t *testing.T) {
 
 func TestServerRefusesBadRequests(t *testing.T) {
 	server, client := twoHosts(t)
-	ServeReferrers(server, mapIndex{})
+	ServeReferrers(context.Background(), server, mapIndex{})
 	for name, req := range map[string][]byte{
 		"not a cid":   {3, 'a', 'b', 'c'},
 		"too long":    append([]byte{0x80, 0x02}, bytes.Repeat([]byte{1}, 256)...),

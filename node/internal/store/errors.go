@@ -1,11 +1,17 @@
 package store
 
-import "errors"
+import (
+	"github.com/cairnpkg/cairn/internal/errkind"
+
+	"errors"
+
+	ipld "github.com/ipfs/go-ipld-format"
+)
 
 // Errors returned by this package.
 var (
 	// ErrNotFound: no block, pin or index entry under that key.
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = errkind.New("not found", errkind.NotFound)
 	// ErrVersionExists: name@version already names another package.
 	ErrVersionExists = errors.New("version already published")
 	// ErrTxnDone: a Txn used after Commit or Abort.
@@ -17,6 +23,16 @@ var (
 	// ErrLogFork: a log entry whose sequence number the store holds under
 	// another CID.
 	ErrLogFork = errors.New("log already has another entry at that sequence number")
+	// ErrNotPackage: a CID that names something other than a package where a
+	// package was expected.
+	ErrNotPackage = errkind.New("not a package", errkind.Invalid)
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store is closed")
 )
+
+// IsNotFound reports whether err says a block or record is missing: this
+// package's ErrNotFound, or the ipld.ErrNotFound its Blockstore views and
+// boxo's DAG services return.
+func IsNotFound(err error) bool {
+	return errors.Is(err, ErrNotFound) || ipld.IsNotFound(err)
+}

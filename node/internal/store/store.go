@@ -89,12 +89,32 @@ func (s *Store) UncheckedBlockstore() bstore.Blockstore { return unchecked{verif
 func (s *Store) Block(ctx context.Context, c cid.Cid) ([]byte, error) {
 	b, err := s.Blockstore().Get(ctx, c)
 	if ipld.IsNotFound(err) {
-		return nil, fmt.Errorf("%w: block %s: %w", ErrNotFound, c, err)
+		return nil, fmt.Errorf("%w: %s is not in the repo", ErrNotFound, c)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return b.RawData(), nil
+}
+
+// Package reads and decodes the package c, checked against c. A CID that
+// names something else is an error wrapping ErrNotPackage.
+func (s *Store) Package(ctx context.Context, c cid.Cid) (*dag.Package, error) {
+	if c.Prefix().Codec != cid.DagCBOR {
+		if ok, err := s.Has(ctx, c); err == nil && !ok {
+			return nil, fmt.Errorf("%w: %s is not in the repo", ErrNotFound, c)
+		}
+		return nil, fmt.Errorf("%w: %s is content, not a package", ErrNotPackage, c)
+	}
+	data, err := s.Block(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	p, err := dag.DecodePackage(data)
+	if errors.Is(err, dag.ErrWrongKind) {
+		return nil, fmt.Errorf("%w: %s: %w", ErrNotPackage, c, err)
+	}
+	return p, err
 }
 
 // RawBlock returns the bytes stored under c without checking them, for a verifier

@@ -141,6 +141,17 @@ func (t *Txn) AddReferrer(subject, ref cid.Cid, kind dag.NodeKind) {
 	t.refs[refKey(subject, ref)] = []byte(kind.String())
 }
 
+// CommitWithWarnings commits the Txn. A failure after the commit point (the
+// writes stand) is returned as a warning, not an error: the caller's work is
+// done, and the next Open finishes what was left.
+func (t *Txn) CommitWithWarnings(ctx context.Context) (warnings []string, err error) {
+	err = t.Commit(ctx)
+	if errors.Is(err, ErrAfterCommit) {
+		return []string{err.Error()}, nil
+	}
+	return nil, err
+}
+
 // Commit flushes and fsyncs the Txn's pack file, writes pins, index entries
 // and a commit marker in one badger transaction, syncs the database, then
 // drops the journal. The marker is the

@@ -1,0 +1,461 @@
+package bundle
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	car "github.com/ipld/go-car/v2"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/events"
+	"github.com/cairnpkg/cairn/node/internal/logs"
+	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/cairnpkg/cairn/node/internal/trust"
+	"github.com/cairnpkg/cairn/sign"
+)
+
+// Options bounds what Import reads and says how it judges. Zero limits take
+// the defaults.
+type Options struct {
+	// MaxBlockSize bounds one block (DefaultMaxBlockSize).
+	MaxBlockSize int64
+	// MaxHeaderSize bounds the CAR header (DefaultMaxHeaderSize).
+	MaxHeaderSize int64
+	// MaxBytes bounds the bytes read from the CAR (DefaultMaxBytes).
+	MaxBytes int64
+	// MaxBlocks bounds the number of blocks (DefaultMaxBlocks).
+	MaxBlocks int64
+	// Policy judges the packages (required).
+	Policy *sign.Policy
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxBlockSize <= 0 {
+		o.MaxBlockSize = DefaultMaxBlockSize
+	}
+	if o.MaxHeaderSize <= 0 {
+		o.MaxHeaderSize = DefaultMaxHeaderSize
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.MaxBlocks <= 0 {
+		o.MaxBlocks = DefaultMaxBlocks
+	}
+	return o
+}
+
+// ImportResult says what Import read and what it kept.
+type ImportResult struct {
+	Roots []cid.Cid `json:"roots"`
+	// Blocks and Bytes count the blocks in the CAR and their data bytes.
+	Blocks int64 `json:"blocks"`
+	Bytes  int64 `json:"bytes"`
+	// Packages are the roots that are packages, with their verdicts.
+	Packages []ImportedPackage `json:"packages"`
+	// Content are the roots that are UnixFS content.
+	Content []cid.Cid `json:"content"`
+	// LogEntries counts the publisher-log entries of followed keys the
+	// import added to the repo's logs.
+	LogEntries int `json:"logEntries"`
+	// Kept is true when the import was committed.
+	Kept     bool     `json:"kept"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// ImportedPackage is one package root of a bundle and its verdict.
+type ImportedPackage struct {
+	Package cid.Cid      `json:"package"`
+	Name    string       `json:"name"`
+	Version string       `json:"version"`
+	Report  *sign.Report `json:"report"`
+}
+
+// Import reads a bundle (a CARv1, or a CARv2 around one) from rd and keeps it
+// in one store transaction, all or nothing (docs/bundles.md):
+//
+//   - each block is bounded in size and checked against its CID (allowed hash
+//     function, matching digest) before it is written; a truncated or
+//     corrupt CAR, or one over a limit, is an error wrapping ErrInvalidBundle;
+//   - each root that is a package gets the metadata sets and signatures of
+//     the bundle that name it (and, through the inputs of its trusted
+//     metadata sets, the input packages the bundle holds); every block of
+//     every layer's content must be there (in the bundle or the repo), else
+//     ErrInvalidBundle; then it is verified against the policy, and pinned
+//     and indexed only if every package root is trusted; otherwise the
+//     error wraps ErrUntrusted and the result holds the verdicts;
+//   - each root that is content (raw or dag-pb) must be complete and is
+//     pinned as content: there is nothing to verify beyond the hashes.
+//
+// On any error nothing is kept.
+func Import(ctx context.Context, cfg Config, rd io.Reader, o Options) (*ImportResult, error) {
+	o = o.withDefaults()
+	cfg = cfg.withDefaults()
+	pol := o.Policy
+	if pol == nil {
+		return nil, errors.New("bundle: Import needs a policy")
+	}
+	tx, err := cfg.Store.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Abort(ctx)
+
+	im := &importer{
+		cfg: cfg, tx: tx, pol: pol, res: &ImportResult{Packages: []ImportedPackage{}, Content: []cid.Cid{}},
+		inBundle: map[cid.Cid]bool{}, pkgs: map[cid.Cid]bool{},
+		metas: map[cid.Cid][]cid.Cid{}, sigs: map[cid.Cid][]cid.Cid{},
+		done: map[cid.Cid]bool{}, nodes: map[cid.Cid]bool{}, walked: map[cid.Cid]bool{},
+		logs: map[string][]logs.Block{},
+	}
+	if err := im.read(ctx, rd, o); err != nil {
+		return nil, err
+	}
+	if err := im.roots(ctx); err != nil {
+		return nil, err
+	}
+	if err := im.ingestLogs(ctx); err != nil {
+		return nil, err
+	}
+	res := im.res
+	for _, p := range res.Packages {
+		if !p.Report.Trusted() {
+			return res, fmt.Errorf("%w: %s@%s (%s): %s; nothing was kept", trust.ErrUntrusted, p.Name, p.Version, p.Report.Code, p.Report.Reason)
+		}
+	}
+	if n := im.strays(); n > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d block(s) of the bundle are not part of what its roots name; they are stored but not pinned", n))
+	}
+	warnings, err := tx.CommitWithWarnings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res.Warnings = append(res.Warnings, warnings...)
+	res.Kept = true
+	for _, p := range res.Packages {
+		cfg.Events.Emit(events.Published{Root: p.Package})
+	}
+	cfg.Log.Info("imported", "roots", len(res.Roots), "blocks", res.Blocks, "bytes", res.Bytes)
+	return res, nil
+}
+
+// importer is one Import's state.
+type importer struct {
+	cfg Config
+	tx  *store.Txn
+	pol *sign.Policy
+	res *ImportResult
+
+	inBundle map[cid.Cid]bool        // every block of the CAR
+	pkgs     map[cid.Cid]bool        // blocks of the CAR that are packages
+	metas    map[cid.Cid][]cid.Cid   // subject -> metadata sets of the CAR naming it
+	sigs     map[cid.Cid][]cid.Cid   // metadata set -> signatures of the CAR naming it
+	done     map[cid.Cid]bool        // packages taken in
+	nodes    map[cid.Cid]bool        // packages, metadata sets and signatures taken in
+	walked   map[cid.Cid]bool        // content blocks checked present
+	logs     map[string][]logs.Block // signer -> log entries of the CAR, checked
+	evidence []sign.Equivocation     // proofs the CAR's log entries revealed
+}
+
+// read streams the CAR's blocks into the transaction, each checked first, and
+// notes the Cairn nodes among them.
+func (im *importer) read(ctx context.Context, rd io.Reader, o Options) error {
+	cr := &limitedReader{r: bufio.NewReaderSize(rd, 1<<20), max: o.MaxBytes}
+	br, err := car.NewBlockReader(cr, car.MaxAllowedHeaderSize(uint64(o.MaxHeaderSize)))
+	if err != nil {
+		return bundleError(cr, "its header", err)
+	}
+	if len(br.Roots) == 0 {
+		return fmt.Errorf("%w: the CAR names no root", ErrInvalidBundle)
+	}
+	im.res.Roots = br.Roots
+	end := cr.n // where the last complete section ended
+	bs := im.tx.Blockstore()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		c, data, n, err := br.NextReader()
+		if errors.Is(err, io.EOF) && cr.err == nil {
+			if cr.n != end {
+				// go-car reports a section cut right after its length as a clean end.
+				return fmt.Errorf("%w: truncated: the CAR ends inside block %d (at byte %d)", ErrInvalidBundle, im.res.Blocks+1, cr.n)
+			}
+			return nil
+		}
+		if err != nil {
+			return bundleError(cr, fmt.Sprintf("block %d (at byte %d)", im.res.Blocks+1, end), err)
+		}
+		if n > uint64(o.MaxBlockSize) {
+			return fmt.Errorf("%w: block too large: %s is %d bytes, more than the %d a block may have", ErrInvalidBundle, c, n, o.MaxBlockSize)
+		}
+		if im.res.Blocks >= o.MaxBlocks {
+			return fmt.Errorf("%w: more than %d blocks", ErrInvalidBundle, o.MaxBlocks)
+		}
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(data, buf); err != nil {
+			return bundleError(cr, fmt.Sprintf("block %d (%s)", im.res.Blocks+1, c), err)
+		}
+		end = cr.n
+		if err := dag.CheckBlock(c, buf); err != nil {
+			return fmt.Errorf("%w: block %d: %w", ErrInvalidBundle, im.res.Blocks+1, err)
+		}
+		im.res.Blocks++
+		im.res.Bytes += int64(n)
+		im.note(c, buf)
+		b, err := blocks.NewBlockWithCid(buf, c)
+		if err != nil {
+			return err
+		}
+		if err := bs.Put(ctx, b); err != nil {
+			return err
+		}
+	}
+}
+
+// note records what a checked block is, if it is a Cairn node.
+func (im *importer) note(c cid.Cid, data []byte) {
+	im.inBundle[c] = true
+	if c.Prefix().Codec != cid.DagCBOR {
+		return
+	}
+	kind, err := dag.Sniff(c, data)
+	if err != nil {
+		return // some other DAG-CBOR: kept as a block, nothing more
+	}
+	switch kind {
+	case dag.NodePackage:
+		if _, err := dag.DecodePackage(data); err == nil {
+			im.pkgs[c] = true
+		}
+	case dag.NodeMetadata:
+		if m, err := dag.DecodeMetadataSet(data); err == nil {
+			im.metas[m.Subject] = append(im.metas[m.Subject], c)
+		}
+	case dag.NodeSignature:
+		if s, err := dag.DecodeSignature(data); err == nil {
+			im.sigs[s.Subject] = append(im.sigs[s.Subject], c)
+		}
+	case dag.NodeLogEntry:
+		if b, err := logs.Check(c, data, ""); err == nil {
+			im.logs[b.Entry.Signer] = append(im.logs[b.Entry.Signer], b)
+		}
+	}
+}
+
+// ingestLogs adds the bundle's log entries of keys the repo follows to its
+// logs, in the import's transaction, each chain checked like a fetched one
+// (docs/logs.md §3); proofs of equivocation they reveal make the packages
+// they dispute invalid, so such an import keeps nothing.
+func (im *importer) ingestLogs(ctx context.Context) error {
+	for _, signer := range slices.Sorted(maps.Keys(im.logs)) {
+		ok, err := im.cfg.Follows(signer)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue // kept as blocks, not as a log: the policy does not name the key
+		}
+		chain := im.logs[signer]
+		slices.SortFunc(chain, func(a, b logs.Block) int { return cmp.Compare(a.Entry.Seq, b.Entry.Seq) })
+		res, err := logs.IngestInto(ctx, im.cfg.Store, im.tx, chain)
+		if err != nil {
+			return fmt.Errorf("%w: the log of %s: %w", ErrInvalidBundle, signer, err)
+		}
+		for _, b := range chain {
+			im.nodes[b.CID] = true
+		}
+		im.res.LogEntries += len(res.Added)
+		im.evidence = append(im.evidence, res.Evidence...)
+	}
+	// Proofs the bundle revealed (those held before are in the verdicts
+	// already: sign.Verify asks the store).
+	for i := range im.res.Packages {
+		p := &im.res.Packages[i]
+		ref, err := dag.ParseRef(p.Name + "@" + p.Version)
+		if err != nil {
+			return err
+		}
+		p.Report.AddEquivocations(trust.Disputing(im.evidence, ref, im.pol))
+	}
+	return nil
+}
+
+// roots takes in each root: a package with its closure, verified; content
+// checked complete.
+func (im *importer) roots(ctx context.Context) error {
+	for _, c := range im.res.Roots {
+		switch c.Prefix().Codec {
+		case cid.Raw, cid.DagProtobuf:
+			if err := im.content(ctx, c); err != nil {
+				return err
+			}
+			im.tx.Pin(c, store.PinContent)
+			im.res.Content = append(im.res.Content, c)
+		case cid.DagCBOR:
+			pkg, err := im.pkg(ctx, c, 0)
+			if err != nil {
+				return err
+			}
+			rep, err := trust.Verify(ctx, trust.TxSource{Store: im.cfg.Store, Tx: im.tx}, im.pol, c, im.cfg.Events)
+			if err != nil {
+				return err
+			}
+			im.res.Packages = append(im.res.Packages, ImportedPackage{Package: c, Name: pkg.Name.String(), Version: pkg.Version, Report: rep})
+		default:
+			return fmt.Errorf("%w: root %s is neither a package nor UnixFS content (codec 0x%x)", ErrInvalidBundle, c, c.Prefix().Codec)
+		}
+	}
+	return nil
+}
+
+// pkg takes in package c: its content must be complete; it, its content, and
+// the bundle's metadata sets and signatures for it are pinned and indexed
+// (written at Commit, if everything verifies); then the inputs its trusted
+// metadata sets name that the bundle holds are taken in the same way.
+func (im *importer) pkg(ctx context.Context, c cid.Cid, depth int) (*dag.Package, error) {
+	data, err := im.cfg.Store.Block(ctx, c)
+	if store.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: incomplete bundle: package %s is neither in the bundle nor in the repo", ErrInvalidBundle, c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p, err := dag.DecodePackage(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: root %s is not a package: %w", ErrInvalidBundle, c, err)
+	}
+	if im.done[c] {
+		return p, nil
+	}
+	im.done[c] = true
+	for _, l := range p.Layers {
+		if err := im.content(ctx, l.Content); err != nil {
+			return nil, fmt.Errorf("layer %q of %s: %w", l.Name, p.Ref(), err)
+		}
+		im.tx.Pin(l.Content, store.PinContent)
+	}
+	im.tx.Pin(c, store.PinPackage)
+	im.nodes[c] = true
+	im.tx.SetVersion(p.Ref(), c) // committed only if every root verifies
+	for _, mc := range im.metas[c] {
+		im.tx.AddReferrer(c, mc, dag.NodeMetadata)
+		im.tx.Pin(mc, store.PinMetadata)
+		im.nodes[mc] = true
+		for _, sc := range im.sigs[mc] {
+			im.tx.AddReferrer(mc, sc, dag.NodeSignature)
+			im.tx.Pin(sc, store.PinSignature)
+			im.nodes[sc] = true
+		}
+	}
+	if depth >= sign.MaxProvenanceDepth {
+		return p, nil
+	}
+	// As a fetch does, follow the inputs of trusted metadata sets only: only
+	// those count in verification.
+	inputs, err := trust.TrustedInputs(ctx, trust.TxSource{Store: im.cfg.Store, Tx: im.tx}, im.pol, c)
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range inputs {
+		if !im.pkgs[in] || im.done[in] {
+			continue // not in the bundle: the verifier reads the repo
+		}
+		if _, err := im.pkg(ctx, in, depth+1); err != nil {
+			return nil, fmt.Errorf("input %s of %s: %w", in, p.Ref(), err)
+		}
+	}
+	return p, nil
+}
+
+// strays counts the blocks of the bundle that no root reaches.
+func (im *importer) strays() int {
+	n := 0
+	for c := range im.inBundle {
+		if !im.walked[c] && !im.nodes[c] {
+			n++
+		}
+	}
+	return n
+}
+
+// content checks that every block of the DAG under root is in the bundle or
+// the repo. dag-pb nodes are read back (checked) for their links; raw leaves
+// of the bundle were checked as they were read.
+func (im *importer) content(ctx context.Context, root cid.Cid) error {
+	err := walkContent(ctx, root, im.walked, func(c cid.Cid) ([]byte, error) {
+		if c.Prefix().Codec == cid.Raw {
+			if im.inBundle[c] {
+				return nil, nil
+			}
+			if ok, err := im.cfg.Store.Has(ctx, c); err != nil || ok {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: block %s", store.ErrNotFound, c)
+		}
+		return im.cfg.Store.Block(ctx, c)
+	})
+	if store.IsNotFound(err) {
+		return fmt.Errorf("%w: incomplete bundle: content %s lacks a block: %w", ErrInvalidBundle, root, err)
+	}
+	if err != nil && !errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("%w: content %s: %w", ErrInvalidBundle, root, err)
+	}
+	return err
+}
+
+// bundleError explains a failure to read the CAR: the byte limit, a
+// truncation, or malformed bytes.
+func bundleError(cr *limitedReader, where string, err error) error {
+	switch {
+	case cr.err != nil:
+		return fmt.Errorf("%w: %s: %w", ErrInvalidBundle, where, cr.err)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%w: truncated: the CAR ends inside %s", ErrInvalidBundle, where)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrInvalidBundle, where, err)
+}
+
+// limitedReader counts the bytes read through it and fails once more than
+// max have been asked for.
+type limitedReader struct {
+	r   *bufio.Reader
+	n   int64
+	max int64
+	err error // the limit error, once hit
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	if room := l.max - l.n; int64(len(p)) > room {
+		if room <= 0 {
+			if _, err := l.r.Peek(1); err != nil {
+				return 0, err // at the end anyway
+			}
+			l.err = fmt.Errorf("the CAR is larger than the %d bytes allowed", l.max)
+			return 0, l.err
+		}
+		p = p[:room]
+	}
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	return n, err
+}
+
+func (l *limitedReader) ReadByte() (byte, error) {
+	var b [1]byte
+	if _, err := io.ReadFull(l, b[:]); err != nil {
+		return 0, err
+	}
+	return b[0], nil
+}

@@ -1,0 +1,30 @@
+package fetch
+
+import (
+	"context"
+	"sync/atomic"
+
+	bstore "github.com/ipfs/boxo/blockstore"
+	blocks "github.com/ipfs/go-block-format"
+)
+
+// countingBlockstore counts the blocks and bytes a fetch writes.
+type countingBlockstore struct {
+	bstore.Blockstore
+	blocks, bytes atomic.Int64
+}
+
+func (c *countingBlockstore) Put(ctx context.Context, b blocks.Block) error {
+	return c.PutMany(ctx, []blocks.Block{b})
+}
+
+func (c *countingBlockstore) PutMany(ctx context.Context, bs []blocks.Block) error {
+	if err := c.Blockstore.PutMany(ctx, bs); err != nil {
+		return err
+	}
+	for _, b := range bs {
+		c.blocks.Add(1)
+		c.bytes.Add(int64(len(b.RawData())))
+	}
+	return nil
+}

@@ -1,0 +1,296 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ipfs/boxo/ipld/merkledag"
+	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/events"
+	"github.com/cairnpkg/cairn/node/internal/lookup"
+	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/cairnpkg/cairn/node/internal/trust"
+	"github.com/cairnpkg/cairn/sign"
+)
+
+// DefaultTimeout bounds a fetch when the caller gives no timeout.
+const DefaultTimeout = 5 * time.Minute
+
+// Store is what a fetch reads and writes of a repo's store.
+type Store interface {
+	trust.Store
+	Begin(ctx context.Context) (*store.Txn, error)
+}
+
+var _ Store = (*store.Store)(nil)
+
+// Config is what a Fetcher works with.
+type Config struct {
+	Store Store
+	Net   Network
+	// Policy reads the trust policy at the start of each fetch.
+	Policy func() (*sign.Policy, error)
+	// Resolve resolves NAME@VERSION in the repo (trust.ResolveRef); a name
+	// it does not know (store.ErrNotFound) is asked of peers.
+	Resolve func(ctx context.Context, ref dag.Ref) (cid.Cid, error)
+	// Events receives Verified for each verdict and Published for each
+	// package or content root kept; nil discards.
+	Events events.Sink
+	// Count, if set, counts each fetch by result: kept, untrusted, failed.
+	Count func(result string)
+	Log   *slog.Logger
+}
+
+// Fetcher fetches packages and content into a repo.
+type Fetcher struct {
+	cfg     Config
+	running sync.Map // id -> *running, for Progress
+	ids     atomic.Int64
+}
+
+// New returns a Fetcher.
+func New(cfg Config) *Fetcher {
+	if cfg.Events == nil {
+		cfg.Events = events.Discard
+	}
+	if cfg.Count == nil {
+		cfg.Count = func(string) {}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Fetcher{cfg: cfg}
+}
+
+// Result says what a fetch brought.
+type Result struct {
+	Package  cid.Cid      `json:"package"`
+	Name     string       `json:"name"`
+	Version  string       `json:"version"`
+	Blocks   int64        `json:"blocks"`
+	Bytes    int64        `json:"bytes"`
+	Peers    []string     `json:"peers"`
+	Seconds  float64      `json:"seconds"`
+	Report   *sign.Report `json:"report"`
+	Warnings []string     `json:"warnings,omitempty"`
+}
+
+// Fetch gets a package, named by CID or NAME@VERSION, with Package; a raw or
+// dag-pb CID is content, fetched with Content. A name is resolved in the
+// repo first, then asked of connected peers (/cairn/names/1.0.0); each
+// candidate they name is fetched and verified in turn, and the first that
+// is trusted and really is NAME@VERSION is kept.
+func (f *Fetcher) Fetch(ctx context.Context, target string, timeout time.Duration, opts ...Option) (*Result, error) {
+	o := newOptions(opts)
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if !strings.Contains(target, "@") {
+		if strings.Contains(target, "/") {
+			return nil, fmt.Errorf("%w: %q: expected a CID or NAME@VERSION (add @VERSION)", dag.ErrInvalidName, target)
+		}
+		c, err := dag.ParseCID(target)
+		if err != nil {
+			return nil, err
+		}
+		if dag.CheckContentLink("content", c) == nil {
+			return f.Content(ctx, c, timeout)
+		}
+		return f.Package(ctx, c, nil, timeout, opts...)
+	}
+	ref, err := dag.ParseRef(target)
+	if err != nil {
+		return nil, err
+	}
+	cands, err := f.candidates(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		errs      []error
+		untrusted *Result // the verdicts to show when every candidate failed
+	)
+	for _, c := range cands {
+		res, err := f.fetchPackage(ctx, c, &ref, timeout, o)
+		if err == nil {
+			return res, nil
+		}
+		if errors.Is(err, trust.ErrUntrusted) && res != nil && untrusted == nil {
+			untrusted = res
+		}
+		errs = append(errs, fmt.Errorf("candidate %s: %w", c, err))
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if len(errs) == 1 {
+		return untrusted, errs[0]
+	}
+	return untrusted, fmt.Errorf("fetch %s: no candidate is a trusted %s: %w", ref, ref, errors.Join(errs...))
+}
+
+// candidates returns the package CIDs the repo, then connected peers, map
+// ref to: the repo's answer alone if it has one.
+func (f *Fetcher) candidates(ctx context.Context, ref dag.Ref) ([]cid.Cid, error) {
+	switch c, err := f.cfg.Resolve(ctx, ref); {
+	case err == nil:
+		return []cid.Cid{c}, nil
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err // an equivocation is never resolved by asking around
+	}
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		cands []cid.Cid
+	)
+	peers := f.cfg.Net.Peers(lookup.NamesID)
+	for _, p := range peers {
+		wg.Go(func() {
+			cs, err := f.cfg.Net.AskName(ctx, p, ref)
+			if err != nil {
+				f.cfg.Log.Debug("name lookup failed", "peer", p, "err", err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range cs {
+				if !slices.ContainsFunc(cands, c.Equals) {
+					cands = append(cands, c)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(cands) == 0 {
+		return nil, fmt.Errorf("%w: neither this repo nor any of %d connected peers knows %s", store.ErrNotFound, len(peers), ref)
+	}
+	return cands, nil
+}
+
+// Package gets the package c and everything that makes it usable: its
+// content (every block, each checked against its CID), the metadata sets
+// and signatures its peers know of, and the packages its metadata names as
+// inputs. It verifies the package against the policy and, if want is set,
+// that it is want; then it pins and indexes it all in one transaction. An
+// untrusted package, a timeout or any error leaves the repo as it was (the
+// blocks of a failed fetch are rolled back with it, so a retry starts
+// over), and an untrusted package's Result holds the verdicts.
+func (f *Fetcher) Package(ctx context.Context, c cid.Cid, want *dag.Ref, timeout time.Duration, opts ...Option) (*Result, error) {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return f.fetchPackage(ctx, c, want, timeout, newOptions(opts))
+}
+
+func (f *Fetcher) fetchPackage(ctx context.Context, c cid.Cid, want *dag.Ref, timeout time.Duration, o options) (res *Result, err error) {
+	pol, err := f.cfg.Policy()
+	if err != nil {
+		return nil, err
+	}
+	s, done, err := f.begin(ctx, c, pol, o.transport)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { done(err) }()
+
+	pkg, err := s.fetchPackage(ctx, c, 0)
+	if err != nil {
+		return nil, f.failed(ctx, s, c, timeout, err)
+	}
+	if want != nil && pkg.Ref() != *want {
+		return nil, fmt.Errorf("%w: a peer named %s as %s, but it is %s", store.ErrNotPackage, c, want, pkg.Ref())
+	}
+	rep, err := trust.Verify(ctx, trust.TxSource{Store: f.cfg.Store, Tx: s.tx}, pol, c, f.cfg.Events)
+	if err != nil {
+		return nil, err
+	}
+	res = &Result{
+		Package: c, Name: pkg.Name.String(), Version: pkg.Version, Report: rep,
+		Blocks: s.counted.blocks.Load(), Bytes: s.counted.bytes.Load(), Peers: s.peers(),
+	}
+	if !rep.Trusted() {
+		return res, fmt.Errorf("%w: %s (%s): %s; nothing was kept", trust.ErrUntrusted, pkg.Ref(), rep.Code, rep.Reason)
+	}
+	fetched := time.Since(s.start)
+	if res.Warnings, err = s.tx.CommitWithWarnings(ctx); err != nil {
+		return nil, err
+	}
+	res.Seconds = time.Since(s.start).Seconds()
+	f.cfg.Log.Debug("fetch timing", "package", c, "fetch_and_verify", fetched, "commit", time.Since(s.start)-fetched)
+	f.cfg.Events.Emit(events.Published{Root: c}) // provided, as a publish is
+	f.cfg.Log.Info("fetched", "package", c, "name", res.Name, "version", res.Version, "blocks", res.Blocks, "bytes", res.Bytes, "seconds", res.Seconds)
+	return res, nil
+}
+
+// Content gets a UnixFS DAG (a raw or dag-pb CID: content, not a package)
+// over bitswap, from any peer that has it, Kubo included, and pins it as
+// content in one transaction. There is nothing to verify beyond the hashes:
+// no package, no signatures.
+func (f *Fetcher) Content(ctx context.Context, c cid.Cid, timeout time.Duration) (res *Result, err error) {
+	s, done, err := f.begin(ctx, c, nil, TransportBitswap)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { done(err) }()
+	if err := merkledag.FetchGraph(ctx, c, s.dags); err != nil {
+		return nil, f.failed(ctx, s, c, timeout, err)
+	}
+	s.tx.Pin(c, store.PinContent)
+	res = &Result{Package: c, Blocks: s.counted.blocks.Load(), Bytes: s.counted.bytes.Load(), Peers: []string{}}
+	if res.Warnings, err = s.tx.CommitWithWarnings(ctx); err != nil {
+		return nil, err
+	}
+	res.Seconds = time.Since(s.start).Seconds()
+	f.cfg.Events.Emit(events.Published{Root: c})
+	f.cfg.Log.Info("fetched content", "cid", c, "blocks", res.Blocks, "bytes", res.Bytes, "seconds", res.Seconds)
+	return res, nil
+}
+
+// begin starts a fetch of c: its Txn, its session, the DHT lookup of its
+// providers and its entry in Progress. done(err) ends it: it counts the
+// result, drops the entry and aborts the Txn unless it committed.
+func (f *Fetcher) begin(ctx context.Context, c cid.Cid, pol *sign.Policy, t Transport) (*session, func(error), error) {
+	tx, err := f.cfg.Store.Begin(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := newSession(f, tx, pol, t)
+	go f.cfg.Net.FindProviders(ctx, c, &s.providers)
+	id := f.ids.Add(1)
+	f.running.Store(id, &running{target: c.String(), s: s})
+	return s, func(err error) {
+		f.running.Delete(id)
+		tx.Abort(context.WithoutCancel(ctx))
+		switch {
+		case err == nil:
+			f.cfg.Count("kept")
+		case errors.Is(err, trust.ErrUntrusted):
+			f.cfg.Count("untrusted")
+		default:
+			f.cfg.Count("failed")
+		}
+	}, nil
+}
+
+// failed explains a fetch that did not complete: at the deadline, with
+// what was tried.
+func (f *Fetcher) failed(ctx context.Context, s *session, c cid.Cid, timeout time.Duration, err error) error {
+	if ctx.Err() == context.DeadlineExceeded {
+		return fmt.Errorf("fetch %s: %w: not complete within %s (%d connected peers, %d providers found in the DHT, %d blocks received)",
+			c, context.DeadlineExceeded, timeout, f.cfg.Net.Connected(), s.providers.Load(), s.counted.blocks.Load())
+	}
+	return fmt.Errorf("fetch %s: %w", c, err)
+}

@@ -1,0 +1,76 @@
+package logsync
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/exchange"
+)
+
+// NetBlocks gets log entries over bitswap: from the store if held, else
+// from the network, connecting first to the peer that told of the head.
+type NetBlocks struct {
+	Host     host.Host
+	Exchange *exchange.Exchange
+	Store    interface {
+		Block(ctx context.Context, c cid.Cid) ([]byte, error)
+	}
+	Log *slog.Logger
+}
+
+var _ Blocks = NetBlocks{}
+
+// GetBlock returns block c, checked against c. It is not stored: the caller
+// checks it and stores it in its own Txn.
+func (n NetBlocks) GetBlock(ctx context.Context, c cid.Cid, from peer.ID, addrs []string) ([]byte, error) {
+	if data, err := n.Store.Block(ctx, c); err == nil {
+		return data, nil
+	}
+	n.connectHint(ctx, from, addrs)
+	b, err := n.Exchange.NewSession(ctx).GetBlock(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := dag.CheckBlock(c, b.RawData()); err != nil {
+		return nil, err
+	}
+	return b.RawData(), nil
+}
+
+// connectHint connects to p, through addrs (multiaddrs with /p2p/ID) if
+// given, unless already connected. Failure is not an error: bitswap asks
+// every connected peer anyway.
+func (n NetBlocks) connectHint(ctx context.Context, p peer.ID, addrs []string) {
+	if p == "" || p == n.Host.ID() || len(n.Host.Network().ConnsToPeer(p)) > 0 {
+		return
+	}
+	var infos []peer.AddrInfo
+	for _, s := range addrs {
+		m, err := ma.NewMultiaddr(s)
+		if err != nil {
+			continue
+		}
+		if ai, err := peer.AddrInfoFromP2pAddr(m); err == nil && ai.ID != n.Host.ID() {
+			infos = append(infos, *ai)
+		}
+	}
+	if len(infos) == 0 {
+		infos = append(infos, peer.AddrInfo{ID: p})
+	}
+	for _, ai := range infos {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := n.Host.Connect(cctx, ai)
+		cancel()
+		if err == nil {
+			return
+		}
+		n.Log.Debug("connect to announcer", "peer", ai.ID, "err", err)
+	}
+}

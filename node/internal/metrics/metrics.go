@@ -1,0 +1,109 @@
+package metrics
+
+import (
+	"net/http"
+
+	"github.com/ipfs/boxo/bitswap"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cairnpkg/cairn/node/internal/events"
+	"github.com/cairnpkg/cairn/node/internal/gossip"
+)
+
+// Counters are the daemon's event counts.
+type Counters struct {
+	Fetches       *prometheus.CounterVec // by result: kept, untrusted, failed
+	Verifications *prometheus.CounterVec // by status: valid, invalid, untrusted
+	Mirrored      *prometheus.CounterVec // by result: mirrored, refused, failed
+	LogEntries    prometheus.Counter     // log entries caught up from peers
+}
+
+// NewCounters returns zeroed counters.
+func NewCounters() *Counters {
+	return &Counters{
+		Fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cairn_fetches_total", Help: "Fetches, by result: kept, untrusted (not kept), failed.",
+		}, []string{"result"}),
+		Verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cairn_verifications_total", Help: "Package verifications, by verdict.",
+		}, []string{"status"}),
+		Mirrored: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cairn_mirror_entries_total", Help: "Log entries a mirror rule dealt with, by result: mirrored, refused (not trusted or disputed), failed (retried).",
+		}, []string{"result"}),
+		LogEntries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cairn_log_entries_caught_up_total", Help: "Publisher-log entries fetched from peers and added to the repo's logs.",
+		}),
+	}
+}
+
+// Count counts what an event says: verdicts and log entries caught up. It
+// is meant as a Bus subscriber.
+func (c *Counters) Count(e events.Event) {
+	switch e := e.(type) {
+	case events.Verified:
+		c.Verifications.WithLabelValues(string(e.Status)).Inc()
+	case events.LogsCaughtUp:
+		c.LogEntries.Add(float64(e.Added))
+	}
+}
+
+// Fetched counts a fetch by result.
+func (c *Counters) Fetched(result string) { c.Fetches.WithLabelValues(result).Inc() }
+
+// MirrorEntry counts a mirror rule's entry by result.
+func (c *Counters) MirrorEntry(result string) { c.Mirrored.WithLabelValues(result).Inc() }
+
+// Sources are the daemon's figures, read at each scrape.
+type Sources struct {
+	Peers   func() int
+	Blocks  func() int64 // counted every minute by the daemon
+	Bitswap func() (*bitswap.Stat, error)
+	Gossip  func() gossip.Stats
+}
+
+// Handler returns the /metrics handler over a registry of its own.
+func Handler(c *Counters, src Sources) http.Handler {
+	reg := prometheus.NewRegistry()
+	bitswapStat := func(f func(*bitswap.Stat) uint64) func() float64 {
+		return func() float64 {
+			s, err := src.Bitswap()
+			if err != nil {
+				return 0
+			}
+			return float64(f(s))
+		}
+	}
+	reg.MustRegister(
+		c.Fetches, c.Verifications, c.Mirrored, c.LogEntries,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_peers", Help: "Connected peers."},
+			func() float64 { return float64(src.Peers()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_blocks_stored", Help: "Blocks in the store, counted every minute."},
+			func() float64 { return float64(src.Blocks()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cairn_bitswap_blocks_received_total", Help: "Blocks received by bitswap."},
+			bitswapStat(func(s *bitswap.Stat) uint64 { return s.BlocksReceived })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cairn_bitswap_data_received_bytes_total", Help: "Bytes of blocks received by bitswap."},
+			bitswapStat(func(s *bitswap.Stat) uint64 { return s.DataReceived })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cairn_bitswap_blocks_sent_total", Help: "Blocks sent by bitswap."},
+			bitswapStat(func(s *bitswap.Stat) uint64 { return s.BlocksSent })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cairn_bitswap_data_sent_bytes_total", Help: "Bytes of blocks sent by bitswap."},
+			bitswapStat(func(s *bitswap.Stat) uint64 { return s.DataSent })),
+	)
+	for _, g := range []struct {
+		result string
+		f      func(s gossip.Stats) uint64
+	}{
+		{"accepted", func(s gossip.Stats) uint64 { return s.Accepted }},
+		{"malformed", func(s gossip.Stats) uint64 { return s.Malformed }},
+		{"bad_signature", func(s gossip.Stats) uint64 { return s.BadSignature }},
+		{"stale", func(s gossip.Stats) uint64 { return s.Stale }},
+		{"rate_limited", func(s gossip.Stats) uint64 { return s.RateLimited }},
+		{"throttled", func(s gossip.Stats) uint64 { return s.Throttled }},
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "cairn_gossip_announcements_total", Help: "Announcements received on gossip, by validation result.",
+			ConstLabels: prometheus.Labels{"result": g.result},
+		}, func() float64 { return float64(g.f(src.Gossip())) }))
+	}
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}

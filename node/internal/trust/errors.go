@@ -1,0 +1,16 @@
+package trust
+
+import (
+	"github.com/cairnpkg/cairn/internal/errkind"
+)
+
+// Errors returned by this package.
+var (
+	// ErrUntrusted: a package is not trusted under the policy, so it was not
+	// kept (fetch, import, mirror); the report says why.
+	ErrUntrusted = errkind.New("package is not trusted", errkind.Untrusted)
+	// ErrEquivocation: signed publisher-log entries of keys the policy trusts
+	// name different packages as one name@version, so the name does not
+	// resolve (docs/logs.md). The evidence is kept.
+	ErrEquivocation = errkind.New("equivocation", errkind.Untrusted)
+)

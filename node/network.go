@@ -1,0 +1,129 @@
+package node
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/node/internal/metrics"
+)
+
+// provideLoop announces the repo's package roots in the DHT at start and
+// every interval after: package roots, not every block, so that providing
+// keeps up however large the packages are.
+func (d *Daemon) provideLoop(ctx context.Context, every time.Duration) {
+	t := time.NewTimer(5 * time.Second) // let bootstrap connect first
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		d.provideAll(ctx)
+		t.Reset(every)
+	}
+}
+
+func (d *Daemon) provideAll(ctx context.Context) {
+	vs, err := d.repo.store.Versions(ctx, "")
+	if err != nil {
+		d.log.Warn("reprovide: list packages", "err", err)
+		return
+	}
+	n, total := 0, 0
+	for _, v := range vs {
+		for _, root := range d.roots(ctx, v.Package) {
+			total++
+			if err := d.Provide(ctx, root); err != nil {
+				d.log.Debug("provide failed", "cid", root, "err", err)
+				continue
+			}
+			n++
+		}
+	}
+	d.log.Info("provided package and content roots", "count", n, "of", total)
+}
+
+// roots returns what the DHT announces for c: c itself and, for a package,
+// the root of each layer's content, so that IPFS tools that know only a
+// content CID (Kubo's `ipfs routing findprovs`, `ipfs cat`) find this node.
+func (d *Daemon) roots(ctx context.Context, c cid.Cid) []cid.Cid {
+	out := []cid.Cid{c}
+	if c.Prefix().Codec != cid.DagCBOR {
+		return out
+	}
+	p, err := d.repo.Package(ctx, c)
+	if err != nil {
+		return out
+	}
+	for _, l := range p.Layers {
+		out = append(out, l.Content)
+	}
+	return out
+}
+
+// Provide announces in the DHT that this node has c.
+func (d *Daemon) Provide(ctx context.Context, c cid.Cid) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	return d.dht.Provide(ctx, c, true)
+}
+
+// metrics builds the Prometheus handler the API serves at /metrics.
+func (d *Daemon) metrics() http.Handler {
+	return metrics.Handler(d.counters, metrics.Sources{
+		Peers:   func() int { return len(d.host.Network().Peers()) },
+		Blocks:  d.blocks.Load,
+		Bitswap: d.x.Stat,
+		Gossip:  d.logs.Stats,
+	})
+}
+
+// Connect dials a peer by a multiaddr with /p2p/ID.
+func (d *Daemon) Connect(ctx context.Context, addr string) error {
+	_, err := apiBackend{d}.Connect(ctx, addr)
+	return err
+}
+
+// storeStatInterval is how often the daemon counts its store's blocks for
+// /metrics: counting walks every key, so it is not done on every scrape.
+const storeStatInterval = time.Minute
+
+func (d *Daemon) storeStatLoop(ctx context.Context) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := d.repo.store.CountBlocks(ctx); err == nil {
+			d.blocks.Store(int64(n))
+		}
+		t.Reset(storeStatInterval)
+	}
+}
+
+// Fetch gets a package, named by CID or NAME@VERSION, from peers, verified
+// and kept in one transaction, or nothing (fetch.Fetcher.Fetch).
+func (d *Daemon) Fetch(ctx context.Context, target string, timeout time.Duration, opts ...FetchOption) (*FetchResult, error) {
+	return d.fetcher.Fetch(ctx, target, timeout, opts...)
+}
+
+// Fetches lists the fetches in progress.
+func (d *Daemon) Fetches() []FetchProgress { return d.fetcher.Progress() }
+
+// MirrorStatus is the repo's MirrorStatus with the heads the daemon did not
+// follow.
+func (d *Daemon) MirrorStatus(ctx context.Context) (*MirrorStatus, error) {
+	st, err := d.repo.MirrorStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st.Rejected = d.logs.Rejections()
+	return st, nil
+}

@@ -1,0 +1,74 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/cairnpkg/cairn/node/internal/bundle"
+	"github.com/cairnpkg/cairn/node/internal/events"
+	"github.com/cairnpkg/cairn/sign"
+)
+
+// Publish imports the paths, builds the package, its metadata set and a
+// signature, appends to the signer's publisher log, and pins and indexes
+// them, all in one store transaction: on any error the repo is left as it
+// was.
+func (r *Repo) Publish(ctx context.Context, req PublishRequest) (*PublishResult, error) {
+	return r.publisher.Publish(ctx, req)
+}
+
+// AddMetadata stores a new metadata set about req.Package, signed by req.Key.
+func (r *Repo) AddMetadata(ctx context.Context, req MetadataRequest) (*SignedResult, error) {
+	return r.publisher.AddMetadata(ctx, req)
+}
+
+// Sign stores key's signature over the metadata set req.Metadata.
+func (r *Repo) Sign(ctx context.Context, req SignRequest) (*SignedResult, error) {
+	return r.publisher.Sign(ctx, req)
+}
+
+// Import reads a bundle (a CARv1, or a CARv2 around one) from rd and keeps
+// it in one store transaction, all or nothing, if every package root is
+// trusted under o.Policy (the repo's policy when nil); docs/bundles.md says
+// how. An untrusted package's error wraps ErrUntrusted, and the result holds
+// the verdicts.
+func (r *Repo) Import(ctx context.Context, rd io.Reader, o ImportOptions) (*ImportResult, error) {
+	if o.Policy == nil {
+		pol, err := r.Policy()
+		if err != nil {
+			return nil, err
+		}
+		o.Policy = pol
+	}
+	return bundle.Import(ctx, bundle.Config{Store: r.store, Follows: r.follows, Events: r.events, Log: r.log}, rd, o)
+}
+
+// AddMirror makes the daemon mirror the packages whose names match pattern.
+func (r *Repo) AddMirror(ctx context.Context, pattern string, countersign bool, key string) (*MirrorRule, error) {
+	p, err := sign.ParsePattern(pattern)
+	if err != nil {
+		return nil, err
+	}
+	if countersign {
+		if _, err := r.key(key); err != nil {
+			return nil, fmt.Errorf("countersign key: %w", err)
+		}
+	}
+	rule := MirrorRule{Pattern: p, Countersign: countersign, Key: key, Added: time.Now().UTC().Truncate(time.Second), Cursors: map[string]uint64{}}
+	if err := r.mirrors.Add(ctx, rule); err != nil {
+		return nil, err
+	}
+	r.events.Emit(events.MirrorsChanged{})
+	return &rule, nil
+}
+
+// RemoveMirror stops mirroring pattern. What was mirrored stays pinned.
+func (r *Repo) RemoveMirror(ctx context.Context, pattern string) error {
+	p, err := sign.ParsePattern(pattern)
+	if err != nil {
+		return err
+	}
+	return r.mirrors.Remove(ctx, p)
+}
