@@ -30,6 +30,7 @@ import (
 	"github.com/cairnpkg/cairn/node/internal/metrics"
 	"github.com/cairnpkg/cairn/node/internal/mirror"
 	"github.com/cairnpkg/cairn/node/internal/p2p"
+	"github.com/cairnpkg/cairn/node/internal/schedule"
 )
 
 // Agent is the libp2p user agent of Cairn nodes.
@@ -235,8 +236,8 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	if err := atomicfile.WriteFile(r.path(DaemonFile), append(data, '\n'), 0o644); err != nil {
 		return nil, err
 	}
-	d.wg.Go(func() { d.provideLoop(ctx, reprovide) })
-	d.wg.Go(func() { d.storeStatLoop(ctx) })
+	d.wg.Go(func() { schedule.Every(ctx, 5*time.Second, reprovide, nil, d.provideAll) }) // bootstrap connects first
+	d.wg.Go(func() { schedule.Every(ctx, 0, storeStatInterval, nil, d.countBlocks) })
 	d.log.Info("daemon ready", "peer", id, "addrs", d.info.Addrs, "api", d.info.API, "gateway", d.info.Gateway)
 	return d, nil
 }

@@ -10,23 +10,9 @@ import (
 	"github.com/cairnpkg/cairn/node/internal/metrics"
 )
 
-// provideLoop announces the repo's package roots in the DHT at start and
-// every interval after: package roots, not every block, so that providing
-// keeps up however large the packages are.
-func (d *Daemon) provideLoop(ctx context.Context, every time.Duration) {
-	t := time.NewTimer(5 * time.Second) // let bootstrap connect first
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		d.provideAll(ctx)
-		t.Reset(every)
-	}
-}
-
+// provideAll announces the repo's package roots in the DHT (at start and
+// every reprovide interval): package roots, not every block, so that
+// providing keeps up however large the packages are.
 func (d *Daemon) provideAll(ctx context.Context) {
 	vs, err := d.repo.store.Versions(ctx, "")
 	if err != nil {
@@ -92,19 +78,10 @@ func (d *Daemon) Connect(ctx context.Context, addr string) error {
 // /metrics: counting walks every key, so it is not done on every scrape.
 const storeStatInterval = time.Minute
 
-func (d *Daemon) storeStatLoop(ctx context.Context) {
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if n, err := d.repo.store.CountBlocks(ctx); err == nil {
-			d.blocks.Store(int64(n))
-		}
-		t.Reset(storeStatInterval)
+// countBlocks counts the store's blocks for /metrics.
+func (d *Daemon) countBlocks(ctx context.Context) {
+	if n, err := d.repo.store.CountBlocks(ctx); err == nil {
+		d.blocks.Store(int64(n))
 	}
 }
 

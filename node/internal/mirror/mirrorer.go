@@ -13,6 +13,7 @@ import (
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node/internal/events"
+	"github.com/cairnpkg/cairn/node/internal/schedule"
 	"github.com/cairnpkg/cairn/node/internal/store"
 	"github.com/cairnpkg/cairn/node/internal/trust"
 	"github.com/cairnpkg/cairn/sign"
@@ -140,20 +141,11 @@ func (m *Mirrorer) Poke() {
 }
 
 func (m *Mirrorer) run(ctx context.Context) {
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-m.wake:
-		case <-t.C:
-		}
+	schedule.Every(ctx, 0, m.cfg.Retry, m.wake, func(ctx context.Context) {
 		if err := m.Pass(ctx); err != nil && ctx.Err() == nil {
 			m.cfg.Log.Warn("mirror pass", "err", err)
 		}
-		t.Reset(m.cfg.Retry)
-	}
+	})
 }
 
 // Pass deals with every entry not yet dealt with, rule by rule.
