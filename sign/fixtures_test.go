@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/dag"
 )
 
 // testKey returns a deterministic key made from a seed of 32 copies of b.
@@ -20,19 +22,41 @@ func testKey(t testing.TB, b byte) *Key {
 	return k
 }
 
-// memSource is an in-memory Source for tests. It stores whatever it is given, even
-// bytes that do not match their CID, so tests can play an attacker.
+// memSource is an in-memory LogSource for tests. It stores whatever it is
+// given, even bytes that do not match their CID, so tests can play an
+// attacker. Every signature counts as logged by its signer unless Unlog
+// says otherwise; it holds no proofs of equivocation.
 type memSource struct {
-	mu     sync.Mutex
-	blocks map[cid.Cid][]byte
-	refs   map[cid.Cid][]cid.Cid
+	mu       sync.Mutex
+	blocks   map[cid.Cid][]byte
+	refs     map[cid.Cid][]cid.Cid
+	unlogged map[cid.Cid]bool
 }
 
-var _ Source = (*memSource)(nil)
+var _ LogSource = (*memSource)(nil)
 
 // newMemSource returns an empty memSource.
 func newMemSource() *memSource {
-	return &memSource{blocks: map[cid.Cid][]byte{}, refs: map[cid.Cid][]cid.Cid{}}
+	return &memSource{blocks: map[cid.Cid][]byte{}, refs: map[cid.Cid][]cid.Cid{}, unlogged: map[cid.Cid]bool{}}
+}
+
+// Unlog makes signature sig not named by its signer's log.
+func (m *memSource) Unlog(sig cid.Cid) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.unlogged[sig] = true
+}
+
+// Logged implements LogSource.
+func (m *memSource) Logged(_ context.Context, _ string, _, sig cid.Cid) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return !m.unlogged[sig], nil
+}
+
+// Disputes implements LogSource: no proofs.
+func (m *memSource) Disputes(context.Context, *Policy, dag.Name, string) (_, _ []Equivocation, _ error) {
+	return nil, nil, nil
 }
 
 // Put stores data under c, unchecked.

@@ -33,13 +33,24 @@ type Policy struct {
 
 // Rule trusts Keys for the packages Pattern selects. A metadata set is trusted
 // when Threshold distinct keys of Keys signed it in one of Roles (any role when
-// Roles is empty).
+// Roles is empty), each signature named by its signer's publisher log unless
+// RequireLog is false. The same threshold decides which publisher-log claims
+// resolve a name and which conflicts dispute it (docs/trust.md §5).
 type Rule struct {
 	Pattern   Pattern  `toml:"pattern" json:"pattern"`
 	Keys      []string `toml:"keys" json:"keys"`
 	Threshold int      `toml:"threshold" json:"threshold"`
 	Roles     []string `toml:"roles,omitempty" json:"roles,omitempty"`
+	// RequireLog, unless false, counts a signature only if its signer's
+	// publisher log names it, so that no key can sign a package its log does
+	// not confess (equivocation is then always detectable). Absent is true;
+	// false is for keys that publish without logs.
+	RequireLog *bool `toml:"require_log,omitempty" json:"requireLog,omitempty"`
 }
+
+// LogRequired reports whether the rule counts only signatures its signers'
+// publisher logs name (require_log, true unless set to false).
+func (r *Rule) LogRequired() bool { return r.RequireLog == nil || *r.RequireLog }
 
 // Validate checks every rule.
 func (p *Policy) Validate() error {

@@ -44,7 +44,8 @@ const (
 	CodeInputUntrusted  Code = "input-untrusted"   // a package in the provenance chain is not trusted
 	CodeCycle           Code = "provenance-cycle"  // the provenance chain loops back on itself
 	CodeTooDeep         Code = "provenance-too-deep"
-	CodeEquivocation    Code = "equivocation" // signed log entries name two packages for this name@version
+	CodeEquivocation    Code = "equivocation" // signed log entries name two packages for this name@version, each with the rule's threshold
+	CodeNotLogged       Code = "not-logged"   // the signer's publisher log does not name the signature (require_log)
 )
 
 // Report is the verdict on a package: every metadata set that names it, with each
@@ -62,10 +63,15 @@ type Report struct {
 	Metadata  []MetadataReport `json:"metadata"`
 	// Inputs are the reports of the packages the trusted metadata sets name as inputs.
 	Inputs []*Report `json:"inputs,omitempty"`
-	// Equivocations are proofs, from publisher logs, that keys trusted for
-	// Name signed entries naming different packages as Name@Version; with
-	// any, the verdict is invalid (CodeEquivocation) whatever the signatures say.
+	// Equivocations are proofs, from publisher logs, that Name@Version is
+	// disputed under the rule: signed entries name different packages, each
+	// claimed by enough trusted keys to meet the threshold. With any, the
+	// verdict is invalid (CodeEquivocation) whatever the signatures say.
 	Equivocations []Equivocation `json:"equivocations,omitempty"`
+	// Evidence are proofs against single keys (a fork, or a rival claim
+	// signed by fewer keys than the threshold): kept and shown, they do not
+	// dispute the name, and the verdict does not depend on them.
+	Evidence []Equivocation `json:"evidence,omitempty"`
 }
 
 // AddEquivocations records proofs of equivocation about the report's

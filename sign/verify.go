@@ -25,15 +25,24 @@ type Source interface {
 	Referrers(ctx context.Context, c cid.Cid) ([]cid.Cid, error)
 }
 
-// EquivocationSource is a Source that also holds proofs of equivocation (a
-// node's publisher logs): Verify asks it about every package of the chain,
-// and a package whose name@version its proofs dispute is invalid
-// (CodeEquivocation), which makes the packages made from it untrusted.
-type EquivocationSource interface {
+// LogSource is a Source that also holds publisher logs and the proofs of
+// equivocation found in them (a node's store). Verify asks it, for every
+// package of the chain, whether the package's name@version is disputed (then
+// the package is invalid, CodeEquivocation, and the packages made from it
+// untrusted), and, where the rule requires log inclusion, whether each
+// signer's log names the signature (else the signature does not count,
+// CodeNotLogged). A plain Source has no logs: under a rule that requires
+// them, no signature it holds counts.
+type LogSource interface {
 	Source
-	// Equivocations returns the proofs about name@version whose signers pol
-	// trusts for name.
-	Equivocations(ctx context.Context, pol *Policy, name dag.Name, version string) ([]Equivocation, error)
+	// Disputes returns the proofs that name@version is disputed under pol
+	// (two packages each claimed by enough trusted keys to meet the rule),
+	// and the other proofs about it against keys pol trusts for name
+	// (evidence that does not dispute it).
+	Disputes(ctx context.Context, pol *Policy, name dag.Name, version string) (disputes, evidence []Equivocation, err error)
+	// Logged reports whether signer's publisher log, as held, has an entry
+	// that names signature sig of package pkg.
+	Logged(ctx context.Context, signer string, pkg, sig cid.Cid) (bool, error)
 }
 
 // Verify judges the package pkg against the policy: every metadata set that names
@@ -112,10 +121,10 @@ func (v *verifier) pkg(ctx context.Context, c cid.Cid, depth int) (*Report, erro
 		r.Metadata = append(r.Metadata, mr)
 	}
 	switch {
-	case len(r.Metadata) == 0:
-		r.fail(Untrusted, CodeNoMetadata, "no metadata set names this package, so nothing is signed")
 	case rule == nil:
 		r.fail(Untrusted, CodeNoRule, fmt.Sprintf("no policy rule selects %s (add one with cairn trust add)", p.Name))
+	case len(r.Metadata) == 0:
+		r.fail(Untrusted, CodeNoMetadata, "no metadata set names this package, so nothing is signed")
 	case trusted == 0:
 		codes := make([]Code, len(r.Metadata))
 		for i, m := range r.Metadata {
@@ -126,12 +135,13 @@ func (v *verifier) pkg(ctx context.Context, c cid.Cid, depth int) (*Report, erro
 	default:
 		r.Status = Valid
 	}
-	if es, ok := v.src.(EquivocationSource); ok {
-		evs, err := es.Equivocations(ctx, v.pol, p.Name, p.Version)
+	if ls, ok := v.src.(LogSource); ok {
+		disputes, evidence, err := ls.Disputes(ctx, v.pol, p.Name, p.Version)
 		if err != nil {
 			return nil, err
 		}
-		r.AddEquivocations(evs)
+		r.Evidence = evidence
+		r.AddEquivocations(disputes)
 	}
 	for _, in := range inputs {
 		ir, err := v.pkg(ctx, in, depth+1)
@@ -170,7 +180,7 @@ func (v *verifier) metadata(ctx context.Context, pkg, c cid.Cid, rule *Rule) (Me
 	}
 	signers := map[string]bool{}
 	for _, sc := range refs {
-		sr, err := v.signature(ctx, c, sc, rule)
+		sr, err := v.signature(ctx, pkg, c, sc, rule)
 		if err != nil {
 			return mr, err
 		}
@@ -203,7 +213,7 @@ func (v *verifier) metadata(ctx context.Context, pkg, c cid.Cid, rule *Rule) (Me
 	return mr, nil
 }
 
-func (v *verifier) signature(ctx context.Context, meta, c cid.Cid, rule *Rule) (SignatureReport, error) {
+func (v *verifier) signature(ctx context.Context, pkg, meta, c cid.Cid, rule *Rule) (SignatureReport, error) {
 	sr := SignatureReport{CID: c}
 	s, code, reason, err := load(ctx, v.src, c, dag.DecodeSignature)
 	if err != nil {
@@ -245,6 +255,19 @@ func (v *verifier) signature(ctx context.Context, meta, c cid.Cid, rule *Rule) (
 	case !roleOK:
 		sr.Status, sr.Code = Untrusted, CodeRoleNotAllowed
 		sr.Reason = fmt.Sprintf("role %q is not one of %s allowed for %s", s.Role, strings.Join(rule.Roles, ", "), rule.Pattern)
+	case rule.LogRequired():
+		logged := false
+		if ls, ok := v.src.(LogSource); ok {
+			if logged, err = ls.Logged(ctx, s.Signer, pkg, c); err != nil {
+				return sr, err
+			}
+		}
+		if !logged {
+			sr.Status, sr.Code = Untrusted, CodeNotLogged
+			sr.Reason = fmt.Sprintf("the signer's publisher log does not name this signature, and the rule for %s requires it (require_log): fetch or import the signer's log", rule.Pattern)
+			return sr, nil
+		}
+		sr.Status = Valid
 	default:
 		sr.Status = Valid
 	}

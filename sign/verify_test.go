@@ -598,9 +598,10 @@ func TestVerifyNoRuleNoMetadata(t *testing.T) {
 		}
 	})
 	t.Run("no metadata and no rule", func(t *testing.T) {
+		// No rule says the most: nothing could make the package trusted.
 		w := newWorld(t)
 		p := w.pkg("acme/hello@1.0.0")
-		pkgVerdict(t, w.verify(p), Untrusted, CodeNoMetadata)
+		pkgVerdict(t, w.verify(p), Untrusted, CodeNoRule)
 	})
 	t.Run("no signature", func(t *testing.T) {
 		w := newWorld(t)
@@ -1031,6 +1032,15 @@ type disputed struct {
 	proofs map[string][]Equivocation
 }
 
-func (d disputed) Equivocations(_ context.Context, _ *Policy, name dag.Name, version string) ([]Equivocation, error) {
-	return d.proofs[name.String()+"@"+version], nil
+func (d disputed) Disputes(_ context.Context, _ *Policy, name dag.Name, version string) (_, _ []Equivocation, _ error) {
+	return d.proofs[name.String()+"@"+version], nil, nil
+}
+
+// Logged and Disputes pass through to the wrapped LogSource.
+func (f *faultySource) Logged(ctx context.Context, signer string, pkg, sig cid.Cid) (bool, error) {
+	return f.Source.(LogSource).Logged(ctx, signer, pkg, sig)
+}
+
+func (f *faultySource) Disputes(ctx context.Context, pol *Policy, name dag.Name, version string) (_, _ []Equivocation, _ error) {
+	return f.Source.(LogSource).Disputes(ctx, pol, name, version)
 }

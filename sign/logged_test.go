@@ -1,0 +1,104 @@
+package sign
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/dag"
+)
+
+// plainSource hides a memSource's logs: a Source with no publisher logs.
+type plainSource struct{ m *memSource }
+
+func (p plainSource) Block(ctx context.Context, c cid.Cid) ([]byte, error) { return p.m.Block(ctx, c) }
+func (p plainSource) Referrers(ctx context.Context, c cid.Cid) ([]cid.Cid, error) {
+	return p.m.Referrers(ctx, c)
+}
+
+// A signature counts only if its signer's publisher log names it, unless the
+// rule says require_log = false (docs/trust.md §5).
+func TestVerifyRequiresLogInclusion(t *testing.T) {
+	k1, k2 := testKey(t, 1), testKey(t, 2)
+	no := false
+	tests := []struct {
+		name      string
+		threshold int
+		noLog     bool // require_log = false
+		plain     bool // a Source without logs
+		unlog     []int
+		status    Status
+		code      Code
+	}{
+		{"both logged", 2, false, false, nil, Valid, CodeOK},
+		{"one of two not logged", 2, false, false, []int{1}, Untrusted, CodeBelowThreshold},
+		{"no signature logged", 1, false, false, []int{0, 1}, Untrusted, CodeNotLogged},
+		{"none logged, require_log = false", 1, true, false, []int{0, 1}, Valid, CodeOK},
+		{"a source with no logs", 1, false, true, nil, Untrusted, CodeNotLogged},
+		{"a source with no logs, require_log = false", 2, true, true, nil, Valid, CodeOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.trust("acme/*", tt.threshold, nil, k1, k2)
+			if tt.noLog {
+				w.pol.Rules[0].RequireLog = &no
+			}
+			p, m := w.signed("acme/app@1.0.0", k1)
+			w.sign(k2, m, dag.RolePublisher)
+			for _, i := range tt.unlog {
+				w.src.Unlog(w.src.refs[m][i])
+			}
+			var src Source = w.src
+			if tt.plain {
+				src = plainSource{w.src}
+			}
+			r, err := Verify(context.Background(), src, w.pol, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pkgVerdict(t, r, tt.status, tt.code)
+			for i, sr := range onlyMeta(t, r).Signatures {
+				unlogged := tt.plain && !tt.noLog
+				for _, j := range tt.unlog {
+					unlogged = unlogged || (i == j && !tt.noLog)
+				}
+				if (sr.Code == CodeNotLogged) != unlogged {
+					t.Errorf("signature %d: code %q, want not-logged = %v", i, sr.Code, unlogged)
+				}
+			}
+		})
+	}
+}
+
+func TestRequireLogInPolicyFile(t *testing.T) {
+	did := testKey(t, 1).DID()
+	p, err := ParsePolicy([]byte("version = 1\n[[rule]]\npattern = \"acme/*\"\nkeys = [\"" + did + "\"]\nthreshold = 1\nrequire_log = false\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Rules[0].LogRequired() {
+		t.Error("require_log = false: LogRequired() = true")
+	}
+	p, err = ParsePolicy([]byte("version = 1\n[[rule]]\npattern = \"acme/*\"\nkeys = [\"" + did + "\"]\nthreshold = 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Rules[0].LogRequired() {
+		t.Error("no require_log: LogRequired() = false, want true (the default)")
+	}
+	// It survives a save: AddKey keeps the rule's other settings.
+	p.Rules[0].RequireLog = new(bool)
+	if err := p.AddKey("acme/*", testKey(t, 2).DID(), 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	data, err := p.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParsePolicy(data)
+	if err != nil || back.Rules[0].LogRequired() {
+		t.Fatalf("round trip of require_log = false: %v, LogRequired %v\n%s", err, back.Rules[0].LogRequired(), data)
+	}
+}
