@@ -175,7 +175,7 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	d.unsubscribe = r.events.Subscribe(func(e events.Event) { d.heard(ctx, e) })
 	d.fetcher = fetch.New(fetch.Config{
 		Store: r.store, Policy: r.Policy, Resolve: r.ResolveRef, Events: r.events, Count: d.counters.Fetched, Log: d.log,
-		Net: fetch.Libp2p{Host: d.host, Routing: d.dht, Bitswap: d.x.Blocks(), Log: d.log},
+		Net: fetch.Libp2p{Host: d.host, Routing: d.dht, Bitswap: d.x.Blocks(), Heads: logsync.HeadsOf(r.store), Log: d.log},
 	})
 	d.logs, err = logsync.Start(ctx, logsync.Config{
 		Host: d.host, Exchange: d.x, Store: r.store, Follows: r.followedKeys, Bus: r.events,

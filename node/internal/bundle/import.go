@@ -66,6 +66,10 @@ type ImportResult struct {
 	// LogEntries counts the publisher-log entries of followed keys the
 	// import added to the repo's logs.
 	LogEntries int `json:"logEntries"`
+	// DroppedMetadata counts the bundle's metadata sets that were not kept:
+	// none of their signatures is a valid one by a key the policy names for
+	// their package (docs/bundles.md).
+	DroppedMetadata int `json:"droppedMetadata,omitempty"`
 	// Kept is true when the import was committed.
 	Kept     bool     `json:"kept"`
 	Warnings []string `json:"warnings,omitempty"`
@@ -114,15 +118,17 @@ func Import(ctx context.Context, cfg Config, rd io.Reader, o Options) (*ImportRe
 		inBundle: map[cid.Cid]bool{}, pkgs: map[cid.Cid]bool{},
 		metas: map[cid.Cid][]cid.Cid{}, sigs: map[cid.Cid][]cid.Cid{},
 		done: map[cid.Cid]bool{}, nodes: map[cid.Cid]bool{}, walked: map[cid.Cid]bool{},
-		logs: map[string][]logs.Block{},
+		logs: map[string][]entryRef{}, follows: map[string]bool{},
 	}
 	if err := im.read(ctx, rd, o); err != nil {
 		return nil, err
 	}
-	if err := im.roots(ctx); err != nil {
+	// The logs first: a signature counts only if its signer's log names it,
+	// and a proof they reveal disputes the packages of the bundle.
+	if err := im.ingestLogs(ctx); err != nil {
 		return nil, err
 	}
-	if err := im.ingestLogs(ctx); err != nil {
+	if err := im.roots(ctx); err != nil {
 		return nil, err
 	}
 	res := im.res
@@ -154,15 +160,22 @@ type importer struct {
 	pol *sign.Policy
 	res *ImportResult
 
-	inBundle map[cid.Cid]bool        // every block of the CAR
-	pkgs     map[cid.Cid]bool        // blocks of the CAR that are packages
-	metas    map[cid.Cid][]cid.Cid   // subject -> metadata sets of the CAR naming it
-	sigs     map[cid.Cid][]cid.Cid   // metadata set -> signatures of the CAR naming it
-	done     map[cid.Cid]bool        // packages taken in
-	nodes    map[cid.Cid]bool        // packages, metadata sets and signatures taken in
-	walked   map[cid.Cid]bool        // content blocks checked present
-	logs     map[string][]logs.Block // signer -> log entries of the CAR, checked
-	evidence []sign.Equivocation     // proofs the CAR's log entries revealed
+	inBundle map[cid.Cid]bool      // every block of the CAR
+	pkgs     map[cid.Cid]bool      // blocks of the CAR that are packages
+	metas    map[cid.Cid][]cid.Cid // subject -> metadata sets of the CAR naming it
+	sigs     map[cid.Cid][]cid.Cid // metadata set -> signatures of the CAR naming it
+	done     map[cid.Cid]bool      // packages taken in
+	nodes    map[cid.Cid]bool      // packages, metadata sets and signatures taken in
+	walked   map[cid.Cid]bool      // content blocks checked present
+	logs     map[string][]entryRef // signer -> the CAR's entries of followed logs
+	follows  map[string]bool       // signer -> whether the repo follows its log
+}
+
+// entryRef is a log entry of the CAR, checked and stored in the Txn: only
+// its place is held in memory; ingestLogs reads it back.
+type entryRef struct {
+	cid cid.Cid
+	seq uint64
 }
 
 // read streams the CAR's blocks into the transaction, each checked first, and
@@ -210,7 +223,9 @@ func (im *importer) read(ctx context.Context, rd io.Reader, o Options) error {
 		}
 		im.res.Blocks++
 		im.res.Bytes += int64(n)
-		im.note(c, buf)
+		if err := im.note(c, buf); err != nil {
+			return err
+		}
 		b, err := blocks.NewBlockWithCid(buf, c)
 		if err != nil {
 			return err
@@ -222,14 +237,14 @@ func (im *importer) read(ctx context.Context, rd io.Reader, o Options) error {
 }
 
 // note records what a checked block is, if it is a Cairn node.
-func (im *importer) note(c cid.Cid, data []byte) {
+func (im *importer) note(c cid.Cid, data []byte) error {
 	im.inBundle[c] = true
 	if c.Prefix().Codec != cid.DagCBOR {
-		return
+		return nil
 	}
 	kind, err := dag.Sniff(c, data)
 	if err != nil {
-		return // some other DAG-CBOR: kept as a block, nothing more
+		return nil // some other DAG-CBOR: kept as a block, nothing more
 	}
 	switch kind {
 	case dag.NodePackage:
@@ -245,46 +260,50 @@ func (im *importer) note(c cid.Cid, data []byte) {
 			im.sigs[s.Subject] = append(im.sigs[s.Subject], c)
 		}
 	case dag.NodeLogEntry:
-		if b, err := logs.Check(c, data, ""); err == nil {
-			im.logs[b.Entry.Signer] = append(im.logs[b.Entry.Signer], b)
+		b, err := logs.Check(c, data, "")
+		if err != nil {
+			return nil
+		}
+		follows, ok := im.follows[b.Entry.Signer]
+		if !ok {
+			if follows, err = im.cfg.Follows(b.Entry.Signer); err != nil {
+				return err
+			}
+			im.follows[b.Entry.Signer] = follows
+		}
+		if follows { // else kept as a block, not as a log: the policy does not name the key
+			im.logs[b.Entry.Signer] = append(im.logs[b.Entry.Signer], entryRef{cid: c, seq: b.Entry.Seq})
 		}
 	}
+	return nil
 }
 
 // ingestLogs adds the bundle's log entries of keys the repo follows to its
 // logs, in the import's transaction, each chain checked like a fetched one
-// (docs/logs.md §3); proofs of equivocation they reveal make the packages
-// they dispute invalid, so such an import keeps nothing.
+// (docs/logs.md §3), one log at a time. Proofs of equivocation they reveal
+// are in the Txn, where the verification of the packages sees them.
 func (im *importer) ingestLogs(ctx context.Context) error {
 	for _, signer := range slices.Sorted(maps.Keys(im.logs)) {
-		ok, err := im.cfg.Follows(signer)
-		if err != nil {
-			return err
+		refs := im.logs[signer]
+		slices.SortFunc(refs, func(a, b entryRef) int { return cmp.Compare(a.seq, b.seq) })
+		chain := make([]logs.Block, 0, len(refs))
+		for _, r := range refs {
+			data, err := im.cfg.Store.Block(ctx, r.cid)
+			if err != nil {
+				return err
+			}
+			b, err := logs.Check(r.cid, data, signer)
+			if err != nil {
+				return fmt.Errorf("%w: the log of %s: %w", ErrInvalidBundle, signer, err)
+			}
+			chain = append(chain, b)
+			im.nodes[r.cid] = true
 		}
-		if !ok {
-			continue // kept as blocks, not as a log: the policy does not name the key
-		}
-		chain := im.logs[signer]
-		slices.SortFunc(chain, func(a, b logs.Block) int { return cmp.Compare(a.Entry.Seq, b.Entry.Seq) })
 		res, err := logs.IngestInto(ctx, im.cfg.Store, im.tx, chain)
 		if err != nil {
 			return fmt.Errorf("%w: the log of %s: %w", ErrInvalidBundle, signer, err)
 		}
-		for _, b := range chain {
-			im.nodes[b.CID] = true
-		}
 		im.res.LogEntries += len(res.Added)
-		im.evidence = append(im.evidence, res.Evidence...)
-	}
-	// Proofs the bundle revealed (those held before are in the verdicts
-	// already: sign.Verify asks the store).
-	for i := range im.res.Packages {
-		p := &im.res.Packages[i]
-		ref, err := dag.ParseRef(p.Name + "@" + p.Version)
-		if err != nil {
-			return err
-		}
-		p.Report.AddEquivocations(trust.Disputing(im.evidence, ref, im.pol))
 	}
 	return nil
 }
@@ -347,6 +366,14 @@ func (im *importer) pkg(ctx context.Context, c cid.Cid, depth int) (*dag.Package
 	im.nodes[c] = true
 	im.tx.SetVersion(p.Ref(), c) // committed only if every root verifies
 	for _, mc := range im.metas[c] {
+		vouched, err := im.vouched(ctx, p.Name, mc)
+		if err != nil {
+			return nil, err
+		}
+		if !vouched {
+			im.res.DroppedMetadata++
+			continue
+		}
 		im.tx.AddReferrer(c, mc, dag.NodeMetadata)
 		im.tx.Pin(mc, store.PinMetadata)
 		im.nodes[mc] = true
@@ -374,6 +401,21 @@ func (im *importer) pkg(ctx context.Context, c cid.Cid, depth int) (*dag.Package
 		}
 	}
 	return p, nil
+}
+
+// vouched reports whether one of the bundle's signatures of metadata set mc
+// vouches for it (trust.Vouches).
+func (im *importer) vouched(ctx context.Context, name dag.Name, mc cid.Cid) (bool, error) {
+	for _, sc := range im.sigs[mc] {
+		data, err := im.cfg.Store.Block(ctx, sc)
+		if err != nil {
+			return false, err
+		}
+		if s, err := dag.DecodeSignature(data); err == nil && trust.Vouches(im.pol, name, mc, s) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // strays counts the blocks of the bundle that no root reaches.

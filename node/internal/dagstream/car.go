@@ -38,6 +38,10 @@ const (
 	MaxRequestSize = 128 << 10
 	// MaxBlockSize bounds a block's data.
 	MaxBlockSize = 2 << 20
+	// MaxDepth bounds how far below a root a walk goes: UnixFS DAGs are a
+	// few levels deep (a 1 TiB file with 1 MiB chunks and 1024 links per
+	// node is four); deeper is a DAG built to exhaust the walker.
+	MaxDepth = 64
 	// maxCIDSize bounds the CID in a block frame.
 	maxCIDSize = 128
 	// IdleTimeout: a stream on which nothing moves this long is reset.
@@ -98,7 +102,9 @@ func serve(ctx context.Context, s network.Stream, bs Blockstore) error {
 		if err := writeBlock(bw, c, b.RawData()); err != nil {
 			return err
 		}
-		w.push(children)
+		if err := w.push(children); err != nil {
+			return err
+		}
 	}
 	if err := frame.Write(bw, nil); err != nil {
 		return err
@@ -240,8 +246,10 @@ func receive(ctx context.Context, s network.Stream, br *bufio.Reader, roots []ci
 		if err != nil {
 			return err
 		}
+		if err := w.push(children); err != nil {
+			return err
+		}
 		jobs <- job{n: n, c: c, data: data, put: have == nil || !have(c)}
-		w.push(children)
 		n++
 	}
 }

@@ -14,10 +14,12 @@ import (
 	"github.com/ipfs/boxo/blockservice"
 	bstore "github.com/ipfs/boxo/blockstore"
 	"github.com/ipfs/boxo/ipld/merkledag"
+	"github.com/ipfs/boxo/ipld/unixfs"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	"github.com/ipfs/go-datastore"
 	dssync "github.com/ipfs/go-datastore/sync"
+	format "github.com/ipfs/go-ipld-format"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	mocknet "github.com/libp2p/go-libp2p/p2p/net/mock"
@@ -397,5 +399,49 @@ func TestRequestLimits(t *testing.T) {
 	got := 0
 	if err := Fetch(ctx, cli, srv.ID(), []cid.Cid{b.Cid()}, func(blocks.Block) error { got++; return nil }, nil); err != nil || got != 1 {
 		t.Fatalf("one leaf: %d blocks, %v", got, err)
+	}
+}
+
+// A DAG deeper than MaxDepth is refused by the walks, the server's, the
+// receiver's and Missing's: a chain built to exhaust walkers.
+func TestTooDeep(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, depth := range []int{MaxDepth, MaxDepth + 1} {
+		sbs := newStore()
+		leaf := blocks.NewBlock([]byte("bottom"))
+		leafC, err := cid.Prefix{Version: 1, Codec: cid.Raw, MhType: 0x12, MhLength: -1}.Sum(leaf.RawData())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := blocks.NewBlockWithCid(leaf.RawData(), leafC)
+		if err := sbs.Put(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		top := leafC
+		for range depth { // depth nodes above the leaf: the leaf is depth levels down
+			n := merkledag.NodeWithData(unixfs.FilePBData(nil, 6))
+			if err := n.AddRawLink("", &format.Link{Cid: top, Size: 6}); err != nil {
+				t.Fatal(err)
+			}
+			n.SetCidBuilder(cid.V1Builder{Codec: cid.DagProtobuf, MhType: 0x12})
+			if err := sbs.Put(ctx, n); err != nil {
+				t.Fatal(err)
+			}
+			top = n.Cid()
+		}
+		srv, cli := hosts(t)
+		Serve(context.Background(), srv, sbs)
+		rec := newRecorder(t, newStore())
+		err = Fetch(ctx, cli, srv.ID(), []cid.Cid{top}, rec.put, nil)
+		_, merr := Missing(ctx, []cid.Cid{top}, func(c cid.Cid) (blocks.Block, error) { return sbs.Get(ctx, c) })
+		if depth <= MaxDepth && (err != nil || merr != nil) {
+			t.Errorf("depth %d: Fetch = %v, Missing = %v; want both to succeed", depth, err, merr)
+		}
+		// Too deep: Missing refuses; the server's walk stops (and resets the
+		// stream) where the receiver's would, before sending that level.
+		if depth > MaxDepth && (err == nil || len(rec.got) > MaxDepth+1 || !errors.Is(merr, ErrTooDeep)) {
+			t.Errorf("depth %d: Fetch = %v after %d blocks, Missing = %v; want both refused", depth, err, len(rec.got), merr)
+		}
 	}
 }

@@ -12,4 +12,6 @@ var (
 	ErrIncomplete = errors.New("dagstream: transfer incomplete")
 	// ErrUnsupported: a block's codec is not one the walk knows how to follow.
 	ErrUnsupported = errors.New("dagstream: unsupported codec")
+	// ErrTooDeep: a DAG deeper than MaxDepth below a root.
+	ErrTooDeep = errors.New("dagstream: DAG too deep")
 )

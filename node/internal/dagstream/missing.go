@@ -32,7 +32,9 @@ func Missing(ctx context.Context, roots []cid.Cid, get func(cid.Cid) (blocks.Blo
 		if err != nil {
 			return nil, err
 		}
-		w.push(children)
+		if err := w.push(children); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

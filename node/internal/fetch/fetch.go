@@ -28,6 +28,7 @@ const DefaultTimeout = 5 * time.Minute
 // Store is what a fetch reads and writes of a repo's store.
 type Store interface {
 	trust.Store
+	LogHead(ctx context.Context, signer string) (store.Head, error)
 	Begin(ctx context.Context) (*store.Txn, error)
 }
 
@@ -73,15 +74,18 @@ func New(cfg Config) *Fetcher {
 
 // Result says what a fetch brought.
 type Result struct {
-	Package  cid.Cid      `json:"package"`
-	Name     string       `json:"name"`
-	Version  string       `json:"version"`
-	Blocks   int64        `json:"blocks"`
-	Bytes    int64        `json:"bytes"`
-	Peers    []string     `json:"peers"`
-	Seconds  float64      `json:"seconds"`
-	Report   *sign.Report `json:"report"`
-	Warnings []string     `json:"warnings,omitempty"`
+	Package cid.Cid      `json:"package"`
+	Name    string       `json:"name"`
+	Version string       `json:"version"`
+	Blocks  int64        `json:"blocks"`
+	Bytes   int64        `json:"bytes"`
+	Peers   []string     `json:"peers"`
+	Seconds float64      `json:"seconds"`
+	Report  *sign.Report `json:"report"`
+	// DroppedMetadata counts the metadata sets peers offered that were not
+	// kept: no signature by a key the policy names vouches for them.
+	DroppedMetadata int64    `json:"droppedMetadata,omitempty"`
+	Warnings        []string `json:"warnings,omitempty"`
 }
 
 // Fetch gets a package, named by CID or NAME@VERSION, with Package; a raw or
@@ -178,14 +182,18 @@ func (f *Fetcher) candidates(ctx context.Context, ref dag.Ref) ([]cid.Cid, error
 	return cands, nil
 }
 
-// Package gets the package c and everything that makes it usable: its
-// content (every block, each checked against its CID), the metadata sets
-// and signatures its peers know of, and the packages its metadata names as
-// inputs. It verifies the package against the policy and, if want is set,
-// that it is want; then it pins and indexes it all in one transaction. An
-// untrusted package, a timeout or any error leaves the repo as it was (the
-// blocks of a failed fetch are rolled back with it, so a retry starts
-// over), and an untrusted package's Result holds the verdicts.
+// Package gets the package c and everything that makes it usable, verified
+// before its content is fetched (docs/network.md §8): first the package
+// node, the metadata sets that a key the policy names vouches for with
+// their signatures, the publisher-log entries of their signers, and the
+// same for the packages its trusted metadata sets name as inputs; then, if
+// the package is want (when set) and trusted, the content of every package
+// taken in, bounded by what their layers declare, each block checked
+// against its CID. It pins and indexes it all in one transaction. An
+// untrusted package, a timeout, content over its budget or any error leaves
+// the repo as it was (the blocks of a failed fetch are rolled back with it,
+// so a retry starts over), and an untrusted package's Result holds the
+// verdicts.
 func (f *Fetcher) Package(ctx context.Context, c cid.Cid, want *dag.Ref, timeout time.Duration, opts ...Option) (*Result, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -206,7 +214,7 @@ func (f *Fetcher) fetchPackage(ctx context.Context, c cid.Cid, want *dag.Ref, ti
 	}
 	defer func() { done(err) }()
 
-	pkg, err := s.fetchPackage(ctx, c, 0)
+	pkg, err := s.nodes(ctx, c, 0)
 	if err != nil {
 		return nil, f.failed(ctx, s, c, timeout, err)
 	}
@@ -217,13 +225,19 @@ func (f *Fetcher) fetchPackage(ctx context.Context, c cid.Cid, want *dag.Ref, ti
 	if err != nil {
 		return nil, err
 	}
-	res = &Result{
-		Package: c, Name: pkg.Name.String(), Version: pkg.Version, Report: rep,
-		Blocks: s.counted.blocks.Load(), Bytes: s.counted.bytes.Load(), Peers: s.peers(),
-	}
+	res = &Result{Package: c, Name: pkg.Name.String(), Version: pkg.Version, Report: rep, DroppedMetadata: s.dropped.Load()}
 	if !rep.Trusted() {
-		return res, fmt.Errorf("%w: %s (%s): %s; nothing was kept", trust.ErrUntrusted, pkg.Ref(), rep.Code, rep.Reason)
+		res.Peers = s.peers()
+		code, reason := rep.Code, rep.Reason
+		if res.DroppedMetadata > 0 && code == sign.CodeNoMetadata {
+			code, reason = sign.CodeUntrustedKey, fmt.Sprintf("peers offered %d metadata set(s), none with a valid signature by a key the policy trusts for %s", res.DroppedMetadata, pkg.Name)
+		}
+		return res, fmt.Errorf("%w: %s (%s): %s; nothing was kept, and none of its content was fetched", trust.ErrUntrusted, pkg.Ref(), code, reason)
 	}
+	if err := s.content(ctx); err != nil {
+		return nil, f.failed(ctx, s, c, timeout, err)
+	}
+	res.Blocks, res.Bytes, res.Peers = s.counted.blocks.Load(), s.counted.bytes.Load(), s.peers()
 	fetched := time.Since(s.start)
 	if res.Warnings, err = s.tx.CommitWithWarnings(ctx); err != nil {
 		return nil, err

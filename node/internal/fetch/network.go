@@ -16,6 +16,7 @@ import (
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node/internal/dagstream"
+	"github.com/cairnpkg/cairn/node/internal/heads"
 	"github.com/cairnpkg/cairn/node/internal/lookup"
 )
 
@@ -36,6 +37,9 @@ type Network interface {
 	StreamDAG(ctx context.Context, p peer.ID, roots []cid.Cid, put func(blocks.Block) error) error
 	// Exchange gets single blocks from any peer (bitswap).
 	Exchange() exchange.Interface
+	// LogHeads exchanges publisher-log heads with p (/cairn/heads/1.0.0)
+	// and returns p's.
+	LogHeads(ctx context.Context, p peer.ID) ([]heads.Head, error)
 	// FindProviders looks c up in the DHT and connects to its providers,
 	// counting them in found, until ctx ends.
 	FindProviders(ctx context.Context, c cid.Cid, found *atomic.Int64)
@@ -51,11 +55,12 @@ const (
 
 // Libp2p is the Network of a daemon: its host, its DHT and bitswap.
 type Libp2p struct {
-	Host     host.Host
-	Routing  routing.ContentRouting
-	Bitswap  exchange.Interface
-	Log      *slog.Logger
-	Disabled bool // no DHT lookups (tests)
+	Host    host.Host
+	Routing routing.ContentRouting
+	Bitswap exchange.Interface
+	// Heads are the repo's own log heads, told to peers in head exchanges.
+	Heads heads.Source
+	Log   *slog.Logger
 }
 
 var _ Network = Libp2p{}
@@ -123,7 +128,7 @@ func (n Libp2p) Exchange() exchange.Interface { return n.Bitswap }
 // FindProviders asks the DHT for up to 8 providers of c and connects to
 // them, so that bitswap can ask them too.
 func (n Libp2p) FindProviders(ctx context.Context, c cid.Cid, found *atomic.Int64) {
-	if n.Disabled || n.Routing == nil {
+	if n.Routing == nil {
 		return
 	}
 	for ai := range n.Routing.FindProvidersAsync(ctx, c, 8) {
@@ -135,6 +140,11 @@ func (n Libp2p) FindProviders(ctx context.Context, c cid.Cid, found *atomic.Int6
 			n.Log.Debug("connect to provider", "peer", ai.ID, "err", err)
 		}
 	}
+}
+
+// LogHeads exchanges heads with p.
+func (n Libp2p) LogHeads(ctx context.Context, p peer.ID) ([]heads.Head, error) {
+	return heads.Exchange(ctx, n.Host, p, n.Heads)
 }
 
 // Connected counts the host's connected peers.

@@ -21,6 +21,11 @@ import (
 	"github.com/cairnpkg/cairn/sign"
 )
 
+// nodeTimeout bounds the fetch of the small nodes a package's verdict needs
+// (its node, metadata sets, signatures, log entries), all asked for at once:
+// what a peer names but nobody serves in that time is passed over.
+const nodeTimeout = 15 * time.Second
+
 // session is one fetch's state: its Txn, where its blocks come from, and
 // what it has done.
 type session struct {
@@ -33,26 +38,32 @@ type session struct {
 	dags      ipld.DAGService
 	start     time.Time
 	providers atomic.Int64 // found in the DHT
+	dropped   atomic.Int64 // metadata sets not kept: nothing vouches for them
 
 	total atomic.Int64 // content bytes of the package, once its node is here
 
 	mu       sync.Mutex
-	done     map[cid.Cid]bool // packages fetched (or being fetched) by this fetch
+	done     map[cid.Cid]bool // packages taken in (or being taken in)
+	pkgs     []*dag.Package   // packages taken in, the root first: their content comes last
 	answered map[peer.ID]bool // peers that answered a lookup or streamed
+	caught   map[string]bool  // signers whose logs this fetch caught up
 }
 
 func newSession(f *Fetcher, tx *store.Txn, pol *sign.Policy, t Transport) *session {
 	s := &session{f: f, tx: tx, pol: pol, transport: t, start: time.Now(),
-		counted: &countingBlockstore{Blockstore: tx.Blockstore()}, done: map[cid.Cid]bool{}, answered: map[peer.ID]bool{}}
+		counted: &countingBlockstore{Blockstore: tx.Blockstore()},
+		done:    map[cid.Cid]bool{}, answered: map[peer.ID]bool{}, caught: map[string]bool{}}
 	s.bsvc = blockservice.New(s.counted, f.cfg.Net.Exchange(), blockservice.WithAllowlist(dag.HashAllowlist()))
 	s.dags = merkledag.NewDAGService(s.bsvc)
 	return s
 }
 
-// fetchPackage fetches package c's node, content and referrers, and (up to
-// sign.MaxProvenanceDepth) the packages its trusted metadata sets name as
-// inputs.
-func (s *session) fetchPackage(ctx context.Context, c cid.Cid, depth int) (*dag.Package, error) {
+// nodes takes in what the verdict on package c reads, and none of its
+// content: its node, the metadata sets a key of the policy vouches for with
+// their signatures, the logs of their signers, and (up to
+// sign.MaxProvenanceDepth) the same for the packages its trusted metadata
+// sets name as inputs.
+func (s *session) nodes(ctx context.Context, c cid.Cid, depth int) (*dag.Package, error) {
 	s.mu.Lock()
 	seen := s.done[c]
 	s.done[c] = true
@@ -63,17 +74,20 @@ func (s *session) fetchPackage(ctx context.Context, c cid.Cid, depth int) (*dag.
 	if err := dag.CheckNodeLink("package", c); err != nil {
 		return nil, err
 	}
-	whole, err := s.streamDAG(ctx, c)
+	got, err := s.small(ctx, []cid.Cid{c})
 	if err != nil {
 		return nil, err
 	}
-	blk, err := s.bsvc.GetBlock(ctx, c)
-	if err != nil {
-		return nil, err
+	data, ok := got[c]
+	if !ok {
+		return nil, fmt.Errorf("%w: no peer served package %s within %s", store.ErrNotFound, c, nodeTimeout)
 	}
-	pkg, err := dag.DecodePackage(blk.RawData())
+	pkg, err := dag.DecodePackage(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a package: %w", c, err)
+	}
+	if err := s.tx.PutNode(ctx, c, data); err != nil {
+		return nil, err
 	}
 	if depth == 0 {
 		var total uint64
@@ -82,85 +96,152 @@ func (s *session) fetchPackage(ctx context.Context, c cid.Cid, depth int) (*dag.
 		}
 		s.total.Store(int64(total))
 	}
-	for _, l := range pkg.Layers {
-		if whole {
-			// every block below the package arrived over the stream, checked
-		} else if err := merkledag.FetchGraph(ctx, l.Content, s.dags); err != nil {
-			return nil, fmt.Errorf("layer %q (%s): %w", l.Name, l.Content, err)
-		}
-		s.tx.Pin(l.Content, store.PinContent)
-	}
+	s.mu.Lock()
+	s.pkgs = append(s.pkgs, pkg)
+	s.mu.Unlock()
 	s.tx.Pin(c, store.PinPackage)
 	s.tx.SetVersion(pkg.Ref(), c) // committed only if the whole chain verifies
-	metas, err := s.fetchReferrers(ctx, c)
+	if err := s.referrers(ctx, c, pkg.Name); err != nil {
+		return nil, err
+	}
+	if depth >= sign.MaxProvenanceDepth {
+		return pkg, nil
+	}
+	inputs, err := trust.TrustedInputs(ctx, trust.TxSource{Store: s.f.cfg.Store, Tx: s.tx}, s.pol, c)
 	if err != nil {
 		return nil, err
 	}
-	if depth < sign.MaxProvenanceDepth && len(metas) > 0 {
-		inputs, err := trust.TrustedInputs(ctx, trust.TxSource{Store: s.f.cfg.Store, Tx: s.tx}, s.pol, c)
-		if err != nil {
-			return nil, err
-		}
-		for _, in := range inputs {
-			if _, err := s.fetchPackage(ctx, in, depth+1); err != nil {
-				return nil, fmt.Errorf("input %s of %s: %w", in, pkg.Ref(), err)
-			}
+	for _, in := range inputs {
+		if _, err := s.nodes(ctx, in, depth+1); err != nil {
+			return nil, fmt.Errorf("input %s of %s: %w", in, pkg.Ref(), err)
 		}
 	}
 	return pkg, nil
 }
 
-// fetchReferrers asks connected peers for the metadata sets of package c and
-// their signatures, fetches them, and keeps those that name what they claim
-// to. A peer's junk (a referrer naming another subject, bytes that are not a
-// metadata set) is dropped, not trusted: signatures decide what counts.
-func (s *session) fetchReferrers(ctx context.Context, c cid.Cid) ([]*dag.MetadataSet, error) {
+// referrers asks connected peers for the metadata sets of package c (named
+// name) and their signatures, and keeps the sets that a signature by a key
+// the policy names for name vouches for (trust.Vouches), with their
+// signatures that verify; the signatures are fetched first, so a set no
+// such signature vouches for is never fetched. The others are anyone's:
+// counted in the result, not kept. The logs of the keys that vouch are
+// caught up, for the verdict's log-inclusion check.
+func (s *session) referrers(ctx context.Context, c cid.Cid, name dag.Name) error {
 	pairs := s.askReferrers(ctx, c)
-	var metas []*dag.MetadataSet
-	metaCIDs := map[cid.Cid]bool{}
+	var metas []cid.Cid
+	sigsOf := map[cid.Cid][]cid.Cid{}
 	for _, p := range pairs {
-		if !p.Subject.Equals(c) || metaCIDs[p.Referrer] || dag.CheckNodeLink("metadata", p.Referrer) != nil {
-			continue
+		if p.Subject.Equals(c) && dag.CheckNodeLink("metadata", p.Referrer) == nil && !slices.ContainsFunc(metas, p.Referrer.Equals) {
+			metas = append(metas, p.Referrer)
 		}
-		blk, err := s.bsvc.GetBlock(ctx, p.Referrer)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			s.f.cfg.Log.Debug("fetch: metadata set unavailable", "cid", p.Referrer, "err", err)
-			continue
-		}
-		m, err := dag.DecodeMetadataSet(blk.RawData())
-		if err != nil || !m.Subject.Equals(c) {
-			s.f.cfg.Log.Debug("fetch: dropped a referrer that is not a metadata set of the package", "cid", p.Referrer, "err", err)
-			continue
-		}
-		metaCIDs[p.Referrer] = true
-		metas = append(metas, m)
-		s.tx.AddReferrer(c, p.Referrer, dag.NodeMetadata)
-		s.tx.Pin(p.Referrer, store.PinMetadata)
 	}
-	seenSig := map[cid.Cid]bool{}
+	var sigs []cid.Cid
 	for _, p := range pairs {
-		if !metaCIDs[p.Subject] || seenSig[p.Referrer] || dag.CheckNodeLink("signature", p.Referrer) != nil {
-			continue
+		if slices.ContainsFunc(metas, p.Subject.Equals) && dag.CheckNodeLink("signature", p.Referrer) == nil && !slices.ContainsFunc(sigsOf[p.Subject], p.Referrer.Equals) {
+			sigsOf[p.Subject] = append(sigsOf[p.Subject], p.Referrer)
+			sigs = append(sigs, p.Referrer)
 		}
-		seenSig[p.Referrer] = true
-		blk, err := s.bsvc.GetBlock(ctx, p.Referrer)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			continue
-		}
-		sig, err := dag.DecodeSignature(blk.RawData())
-		if err != nil || !sig.Subject.Equals(p.Subject) {
-			continue
-		}
-		s.tx.AddReferrer(p.Subject, p.Referrer, dag.NodeSignature)
-		s.tx.Pin(p.Referrer, store.PinSignature)
 	}
-	return metas, nil
+	sigData, err := s.small(ctx, sigs)
+	if err != nil {
+		return err
+	}
+	type signed struct {
+		cid cid.Cid
+		sig *dag.Signature
+	}
+	kept := map[cid.Cid][]signed{}
+	var vouched []cid.Cid
+	for _, m := range metas {
+		ok := false
+		for _, sc := range sigsOf[m] {
+			data, held := sigData[sc]
+			if !held {
+				continue
+			}
+			sig, err := dag.DecodeSignature(data)
+			if err != nil || !sig.Subject.Equals(m) || sign.VerifySignature(sig) != nil {
+				continue
+			}
+			kept[m] = append(kept[m], signed{sc, sig})
+			ok = ok || trust.Vouches(s.pol, name, m, sig)
+		}
+		if ok {
+			vouched = append(vouched, m)
+		} else {
+			s.dropped.Add(1)
+		}
+	}
+	metaData, err := s.small(ctx, vouched)
+	if err != nil {
+		return err
+	}
+	rule := s.pol.RuleFor(name)
+	for _, m := range vouched {
+		data, held := metaData[m]
+		if !held {
+			continue
+		}
+		ms, err := dag.DecodeMetadataSet(data)
+		if err != nil || !ms.Subject.Equals(c) {
+			s.f.cfg.Log.Debug("fetch: dropped a referrer that is not a metadata set of the package", "cid", m, "err", err)
+			s.dropped.Add(1)
+			continue
+		}
+		if err := s.tx.PutNode(ctx, m, data); err != nil {
+			return err
+		}
+		s.tx.AddReferrer(c, m, dag.NodeMetadata)
+		s.tx.Pin(m, store.PinMetadata)
+		for _, sg := range kept[m] {
+			if err := s.tx.PutNode(ctx, sg.cid, sigData[sg.cid]); err != nil {
+				return err
+			}
+			s.tx.AddReferrer(m, sg.cid, dag.NodeSignature)
+			s.tx.Pin(sg.cid, store.PinSignature)
+			if rule != nil && rule.LogRequired() && slices.Contains(rule.Keys, sg.sig.Signer) {
+				if err := s.logOf(ctx, sg.sig.Signer, c, sg.cid); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// small gets the blocks cs (small nodes) at once: those the repo holds from
+// it, the others from peers over bitswap, within nodeTimeout. Each is checked
+// against its CID; none is stored. What does not come in time is missing
+// from the result, not an error; the end of ctx is.
+func (s *session) small(ctx context.Context, cs []cid.Cid) (map[cid.Cid][]byte, error) {
+	out := map[cid.Cid][]byte{}
+	var need []cid.Cid
+	for _, c := range cs {
+		if data, err := s.f.cfg.Store.Block(ctx, c); err == nil {
+			out[c] = data
+		} else if !slices.ContainsFunc(need, c.Equals) {
+			need = append(need, c)
+		}
+	}
+	if len(need) == 0 {
+		return out, nil
+	}
+	nctx, cancel := context.WithTimeout(ctx, nodeTimeout)
+	defer cancel()
+	ch, err := s.f.cfg.Net.Exchange().GetBlocks(nctx, need)
+	if err != nil {
+		return nil, err
+	}
+	for b := range ch {
+		if dag.CheckBlock(b.Cid(), b.RawData()) != nil {
+			continue
+		}
+		out[b.Cid()] = b.RawData()
+		if len(out) == len(cs) {
+			cancel()
+		}
+	}
+	return out, ctx.Err()
 }
 
 // askReferrers asks the peers Network.Peers names, in parallel, for the

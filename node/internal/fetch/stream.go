@@ -13,47 +13,56 @@ import (
 	"github.com/cairnpkg/cairn/node/internal/store"
 )
 
-// streamDAG gets the DAG below package c (its node and its layers' content)
-// over /cairn/car/1.0.0, from the peers that speak it, connected ones first,
-// resuming each time from what is already in the transaction. It reports
-// whether the whole DAG is now here. With TransportAuto a failure is not an
-// error: bitswap gets the rest; with TransportStream it is.
-func (s *session) streamDAG(ctx context.Context, c cid.Cid) (bool, error) {
+// stream gets the DAGs under roots over /cairn/car/1.0.0, from the peers
+// that speak it, connected ones first, resuming each time from what is
+// already in the transaction, each block charged to b. It reports whether
+// the whole DAG is now here. With TransportAuto a peer's failure is not an
+// error (bitswap gets the rest); with TransportStream it is. Going over the
+// budget is always an error: the DAG itself is larger than declared.
+func (s *session) stream(ctx context.Context, roots []cid.Cid, b *budget) (bool, error) {
 	if s.transport == TransportBitswap {
 		return false, nil
 	}
 	get := func(c cid.Cid) (blocks.Block, error) {
-		b, err := s.counted.Get(ctx, c)
+		blk, err := s.counted.Get(ctx, c)
 		if store.IsNotFound(err) {
 			return nil, ipld.ErrNotFound{Cid: c}
 		}
-		return b, err
+		return blk, err
 	}
 	var errs []error
 	for _, p := range s.f.cfg.Net.StreamPeers() {
-		roots, err := dagstream.Missing(ctx, []cid.Cid{c}, get)
+		missing, err := dagstream.Missing(ctx, roots, get)
 		if err != nil {
 			return false, err
 		}
-		if len(roots) == 0 {
+		if len(missing) == 0 {
 			return true, nil
 		}
-		truncated := len(roots) > dagstream.MaxRoots
+		truncated := len(missing) > dagstream.MaxRoots
 		if truncated {
-			roots = roots[:dagstream.MaxRoots]
+			missing = missing[:dagstream.MaxRoots]
 		}
 		w := newBatchWriter(ctx, s.counted.PutMany)
-		err = s.f.cfg.Net.StreamDAG(ctx, p, roots, w.Put)
+		err = s.f.cfg.Net.StreamDAG(ctx, p, missing, func(blk blocks.Block) error {
+			if err := b.take(len(blk.RawData())); err != nil {
+				return err
+			}
+			return w.Put(blk)
+		})
 		if werr := w.Close(); werr != nil && err == nil {
 			return false, werr // the store failed, not the peer
+		}
+		if errors.Is(err, ErrOverBudget) || errors.Is(err, dagstream.ErrTooDeep) {
+			return false, err
 		}
 		if err == nil {
 			s.mu.Lock()
 			s.answered[p] = true
 			s.mu.Unlock()
 			if !truncated {
-				// Fetch returns nil only when its walk of every root ended
-				// exactly: the DAG is whole, no need to read it back.
+				// StreamDAG returns nil only when its walk of every root
+				// ended exactly: the DAG is whole, no need to read it back.
 				return true, nil
 			}
 			continue // Missing finds the roots not asked for yet
@@ -61,19 +70,19 @@ func (s *session) streamDAG(ctx context.Context, c cid.Cid) (bool, error) {
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
-		s.f.cfg.Log.Debug("fetch: DAG stream failed", "peer", p, "cid", c, "err", err)
+		s.f.cfg.Log.Debug("fetch: DAG stream failed", "peer", p, "err", err)
 		errs = append(errs, fmt.Errorf("peer %s: %w", p, err))
 	}
-	roots, err := dagstream.Missing(ctx, []cid.Cid{c}, get)
+	missing, err := dagstream.Missing(ctx, roots, get)
 	if err != nil {
 		return false, err
 	}
-	if len(roots) == 0 {
+	if len(missing) == 0 {
 		return true, nil
 	}
 	if s.transport == TransportStream {
-		return false, fmt.Errorf("%w: %d subtrees of %s missing after streaming from every peer that speaks %s: %w",
-			store.ErrNotFound, len(roots), c, dagstream.ID, errors.Join(errs...))
+		return false, fmt.Errorf("%w: %d subtrees missing after streaming from every peer that speaks %s: %w",
+			store.ErrNotFound, len(missing), dagstream.ID, errors.Join(errs...))
 	}
 	return false, nil
 }

@@ -296,33 +296,11 @@ func (f *Follower) follow(ctx context.Context, n News) (*logs.IngestResult, erro
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	var chain []logs.Block // newest first
-	c, want := n.Head, n.Seq
-	for {
-		ectx, cancel := context.WithTimeout(ctx, f.cfg.EntryTimeout)
-		data, err := f.cfg.Blocks.GetBlock(ectx, c, n.From, n.Addrs)
-		cancel()
-		if err != nil {
-			return nil, fmt.Errorf("entry %d (%s): %w", want, c, err)
-		}
-		b, err := logs.Check(c, data, n.Signer)
-		if err != nil {
-			return nil, err
-		}
-		if b.Entry.Seq != want {
-			return nil, fmt.Errorf("%w: %s is entry %d, expected %d", logs.ErrBadLog, c, b.Entry.Seq, want)
-		}
-		chain = append(chain, b)
-		e := b.Entry
-		if e.Seq == 1 || e.Seq <= held.Seq || (e.Seq-1 == held.Seq && e.Prev.Equals(held.CID)) {
-			break
-		}
-		if len(chain) >= logs.MaxWalk {
-			return nil, fmt.Errorf("%w: more than %d entries of %s beyond what this node holds", logs.ErrBadLog, logs.MaxWalk, n.Signer)
-		}
-		c, want = e.Prev, e.Seq-1
+	get := func(ctx context.Context, c cid.Cid) ([]byte, error) { return f.cfg.Blocks.GetBlock(ctx, c, n.From, n.Addrs) }
+	chain, err := logs.Walk(ctx, get, n.Signer, n.Head, n.Seq, held, f.cfg.EntryTimeout)
+	if err != nil {
+		return nil, err
 	}
-	slices.Reverse(chain)
 	return f.cfg.Ingest(ctx, chain)
 }
 

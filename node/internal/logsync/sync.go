@@ -84,20 +84,7 @@ func Start(ctx context.Context, cfg Config) (_ *Sync, err error) {
 	if err != nil {
 		return nil, err
 	}
-	src := func(ctx context.Context) ([]heads.Head, error) {
-		hs, err := cfg.Store.LogHeads(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if len(hs) > heads.MaxHeads {
-			hs = hs[:heads.MaxHeads]
-		}
-		out := make([]heads.Head, len(hs))
-		for i, h := range hs {
-			out[i] = heads.Head{Signer: h.Signer, Seq: h.Seq, CID: h.CID}
-		}
-		return out, nil
-	}
+	src := HeadsOf(cfg.Store)
 	sink := func(p peer.ID, hs []heads.Head) {
 		for _, h := range hs {
 			s.follower.Tell(News{Signer: h.Signer, Seq: h.Seq, Head: h.CID, From: p})
@@ -146,4 +133,25 @@ func (s *Sync) Close() error {
 		errs = append(errs, s.gossip.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// HeadsOf returns the heads of the logs st holds (at most heads.MaxHeads),
+// as a head exchange tells them.
+func HeadsOf(st interface {
+	LogHeads(ctx context.Context) ([]store.Head, error)
+}) heads.Source {
+	return func(ctx context.Context) ([]heads.Head, error) {
+		hs, err := st.LogHeads(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(hs) > heads.MaxHeads {
+			hs = hs[:heads.MaxHeads]
+		}
+		out := make([]heads.Head, len(hs))
+		for i, h := range hs {
+			out[i] = heads.Head{Signer: h.Signer, Seq: h.Seq, CID: h.CID}
+		}
+		return out, nil
+	}
 }

@@ -264,10 +264,10 @@ func (m *Mirrorer) mirror(ctx context.Context, rule Rule, e *dag.LogEntry) (bool
 	if !trust.TrustsKey(pol, e.Name, e.Signer) {
 		return false, fmt.Errorf("%w: %s is claimed by %s, which the trust policy does not trust for %s", trust.ErrUntrusted, ref, e.Signer, e.Name)
 	}
-	if evs, err := trust.Equivocations(ctx, m.cfg.Store, ref, pol); err != nil {
+	if disputes, _, err := trust.Disputes(ctx, m.cfg.Store, pol, ref); err != nil {
 		return false, err
-	} else if len(evs) > 0 {
-		return false, fmt.Errorf("%w: %s is disputed by %d proof(s) in publisher logs", trust.ErrEquivocation, ref, len(evs))
+	} else if len(disputes) > 0 {
+		return false, fmt.Errorf("%w: %s is disputed by %d proof(s) in publisher logs", trust.ErrEquivocation, ref, len(disputes))
 	}
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.FetchTimeout)
 	defer cancel()

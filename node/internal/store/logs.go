@@ -182,6 +182,45 @@ func (t *Txn) AppendLog(e *dag.LogEntry, c cid.Cid) {
 	t.Pin(c, PinLog)
 }
 
+// PendingClaims returns the claims about name@version (every version of name
+// when version is "") of the log entries this Txn appends.
+func (t *Txn) PendingClaims(name, version string) []Claim {
+	var out []Claim
+	prefix := claimsPrefix.Child(ds.NewKey(name))
+	if version != "" {
+		prefix = claimsKey(name, version)
+	}
+	for k, v := range t.refs {
+		if !prefix.IsAncestorOf(k) {
+			continue
+		}
+		_, pkg, err := cid.CidFromBytes(v)
+		seq, serr := strconv.ParseUint(k.BaseNamespace(), 10, 64)
+		if err != nil || serr != nil {
+			continue
+		}
+		signer := k.Parent()
+		out = append(out, Claim{Name: name, Version: signer.Parent().BaseNamespace(), Signer: signer.BaseNamespace(), Seq: seq, Package: pkg})
+	}
+	return out
+}
+
+// PendingLogEntry returns the CID of entry seq of signer's log if this Txn
+// appends it.
+func (t *Txn) PendingLogEntry(signer string, seq uint64) (cid.Cid, bool) {
+	c, ok := t.logs[logEntryKey(signer, seq)]
+	return c, ok
+}
+
+// PendingEvidence returns the proofs of equivocation this Txn adds.
+func (t *Txn) PendingEvidence() []Evidence {
+	out := make([]Evidence, 0, len(t.evidence))
+	for _, e := range t.evidence {
+		out = append(out, e)
+	}
+	return out
+}
+
 // AddEvidence records a proof of equivocation, written at Commit, and pins
 // both entries.
 func (t *Txn) AddEvidence(e Evidence) {

@@ -3,6 +3,8 @@ package trust
 import (
 	"slices"
 
+	"github.com/ipfs/go-cid"
+
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/sign"
 )
@@ -53,4 +55,14 @@ func FollowedKeys(pol *sign.Policy, own KeyLister) (map[string]bool, error) {
 		}
 	}
 	return set, nil
+}
+
+// Vouches reports whether s is a signature that makes metadata set meta of
+// a package named name worth keeping: it signs meta, verifies, and its
+// signer is a key the policy lists for name. Fetches and imports keep only
+// the metadata sets that have one; the others are anyone's and cost the
+// repo space (docs/network.md §8, docs/bundles.md).
+func Vouches(pol *sign.Policy, name dag.Name, meta cid.Cid, s *dag.Signature) bool {
+	rule := pol.RuleFor(name)
+	return rule != nil && s.Subject.Equals(meta) && slices.Contains(rule.Keys, s.Signer) && sign.VerifySignature(s) == nil
 }

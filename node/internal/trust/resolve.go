@@ -14,23 +14,31 @@ import (
 	"github.com/cairnpkg/cairn/sign"
 )
 
-// Index is what resolution reads of the store.
+// Index is what resolution reads of the store: the claims of publisher
+// logs and their entries, the proofs of equivocation, the name index, pins,
+// and blocks (checked) to read entries and signatures.
 type Index interface {
 	Claims(ctx context.Context, name, version string) ([]store.Claim, error)
+	LogEntry(ctx context.Context, signer string, seq uint64) (cid.Cid, error)
 	AllEvidence(ctx context.Context) ([]store.Evidence, error)
 	Lookup(ctx context.Context, ref dag.Ref) (cid.Cid, error)
 	IsPinned(ctx context.Context, c cid.Cid) (bool, error)
+	Block(ctx context.Context, c cid.Cid) ([]byte, error)
 }
 
 // VersionStatus says how a version of a package resolves in a repo.
 type VersionStatus string
 
 const (
-	// VersionTrusted: logs of keys the policy trusts name one package.
+	// VersionTrusted: the logs of enough keys the rule lists to meet its
+	// threshold name one package.
 	VersionTrusted VersionStatus = "trusted"
-	// VersionEquivocation: trusted logs name different packages; it does not resolve.
+	// VersionEquivocation: two packages are each named by enough keys to
+	// meet the threshold; it does not resolve.
 	VersionEquivocation VersionStatus = "equivocation"
-	// VersionUntrusted: only keys the policy does not trust claim it.
+	// VersionUntrusted: no package is named by enough keys the rule lists
+	// (only untrusted keys claim it, or fewer trusted keys than the
+	// threshold), and the repo's index does not hold it.
 	VersionUntrusted VersionStatus = "untrusted"
 	// VersionLocal: no trusted log names it, but the repo's own index does (a
 	// package imported from a bundle without logs, or fetched by CID).
@@ -42,11 +50,17 @@ type VersionView struct {
 	Version string        `json:"version"`
 	Status  VersionStatus `json:"status"`
 	// Package is what the version resolves to; undefined unless trusted or local.
-	Package       *cid.Cid            `json:"package,omitempty"`
-	Signers       []string            `json:"signers,omitempty"`
-	Pinned        bool                `json:"pinned"`
-	Reason        string              `json:"reason,omitempty"`
+	Package *cid.Cid `json:"package,omitempty"`
+	// Signers are the keys of the rule whose logs name Package.
+	Signers []string `json:"signers,omitempty"`
+	Pinned  bool     `json:"pinned"`
+	Reason  string   `json:"reason,omitempty"`
+	// Equivocations are the proofs that the version is disputed (status
+	// equivocation).
 	Equivocations []sign.Equivocation `json:"equivocations,omitempty"`
+	// Evidence are proofs against single keys that do not dispute the
+	// version: a rival claim by fewer keys than the threshold, a fork.
+	Evidence []sign.Equivocation `json:"evidence,omitempty"`
 }
 
 // Versions lists the versions of name that logs claim or the index holds,
@@ -82,40 +96,24 @@ func Versions(ctx context.Context, st Index, pol *sign.Policy, name dag.Name, in
 	return out, nil
 }
 
-// ResolveVersion decides how ref resolves under pol: from the claims of
-// trusted logs, never past a proof of equivocation, else from the repo's own
-// name index.
+// ResolveVersion decides how ref resolves under pol (docs/trust.md §5): to
+// the one package that enough keys of the rule meet its threshold for;
+// never when two packages do (an equivocation of the rule); else from the
+// repo's own name index.
 func ResolveVersion(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*VersionView, error) {
-	v := &VersionView{Version: ref.Version}
-	claims, err := st.Claims(ctx, ref.Name.String(), ref.Version)
+	d, err := decide(ctx, st, pol, ref)
 	if err != nil {
 		return nil, err
 	}
-	evs, err := Equivocations(ctx, st, ref, pol)
-	if err != nil {
-		return nil, err
-	}
-	var pkgs []cid.Cid
-	var untrusted []string
-	for _, cl := range claims {
-		if !TrustsKey(pol, ref.Name, cl.Signer) {
-			untrusted = append(untrusted, cl.Signer)
-			continue
-		}
-		if !slices.Contains(v.Signers, cl.Signer) {
-			v.Signers = append(v.Signers, cl.Signer)
-		}
-		if !slices.ContainsFunc(pkgs, cl.Package.Equals) {
-			pkgs = append(pkgs, cl.Package)
-		}
-	}
+	v := &VersionView{Version: ref.Version, Evidence: d.evidence}
 	switch {
-	case len(evs) > 0 || len(pkgs) > 1:
-		v.Status, v.Equivocations = VersionEquivocation, evs
-		v.Reason = fmt.Sprintf("signed log entries of trusted keys name %d different packages as %s; it does not resolve until the policy is changed", max(len(pkgs), 2), ref)
+	case len(d.met) > 1:
+		v.Status, v.Equivocations = VersionEquivocation, d.disputes
+		v.Reason = fmt.Sprintf("the logs of enough trusted keys to meet the rule for %s name %d different packages as %s; it does not resolve until the policy is changed",
+			d.rule.Pattern, len(d.met), ref)
 		return v, nil
-	case len(pkgs) == 1:
-		v.Status, v.Package = VersionTrusted, &pkgs[0]
+	case len(d.met) == 1:
+		v.Status, v.Package, v.Signers = VersionTrusted, &d.met[0], d.keys[d.met[0]]
 	default:
 		c, err := st.Lookup(ctx, ref)
 		switch {
@@ -123,9 +121,20 @@ func ResolveVersion(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref
 			v.Status, v.Package = VersionLocal, &c
 		case !errors.Is(err, store.ErrNotFound):
 			return nil, err
-		case len(untrusted) > 0:
+		case len(d.order) > 0:
+			best := d.order[0]
+			for _, p := range d.order {
+				if len(d.keys[p]) > len(d.keys[best]) {
+					best = p
+				}
+			}
 			v.Status = VersionUntrusted
-			v.Reason = fmt.Sprintf("claimed only by %s, which the policy does not trust for %s", strings.Join(untrusted, ", "), ref.Name)
+			v.Reason = fmt.Sprintf("the logs of %d of the %d keys the rule for %s requires name %s (%s)",
+				len(d.keys[best]), d.rule.Threshold, d.rule.Pattern, best, strings.Join(d.keys[best], ", "))
+			return v, nil
+		case len(d.untrusted) > 0:
+			v.Status = VersionUntrusted
+			v.Reason = fmt.Sprintf("claimed only by %s, which the policy does not trust for %s", strings.Join(d.untrusted, ", "), ref.Name)
 			return v, nil
 		default:
 			return v, nil // neither claimed nor indexed
@@ -157,25 +166,13 @@ func ResolveRef(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (c
 	return cid.Undef, fmt.Errorf("%w: no package %s in the repo", store.ErrNotFound, ref)
 }
 
-// Equivocations returns the proofs held about ref whose signers pol trusts
-// for ref's name: only those dispute the name.
-func Equivocations(ctx context.Context, st Index, ref dag.Ref, pol *sign.Policy) ([]sign.Equivocation, error) {
-	all, err := st.AllEvidence(ctx)
+// Disputes returns the proofs that ref is disputed under pol (two packages
+// each meeting the rule's threshold), and the other proofs about it against
+// keys the rule lists.
+func Disputes(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (disputes, evidence []sign.Equivocation, err error) {
+	d, err := decide(ctx, st, pol, ref)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return Disputing(all, ref, pol), nil
-}
-
-// Disputing returns those of evs about ref whose signers pol trusts for
-// ref's name.
-func Disputing(evs []sign.Equivocation, ref dag.Ref, pol *sign.Policy) []sign.Equivocation {
-	var out []sign.Equivocation
-	for _, ev := range evs {
-		if ev.Name == ref.Name.String() && ev.Version == ref.Version &&
-			TrustsKey(pol, ref.Name, ev.Signers[0]) && TrustsKey(pol, ref.Name, ev.Signers[1]) {
-			out = append(out, ev)
-		}
-	}
-	return out
+	return d.disputes, d.evidence, nil
 }

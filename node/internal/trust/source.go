@@ -32,7 +32,7 @@ var _ Store = (*store.Store)(nil)
 // StoreSource lets sign.Verify read what a store has committed.
 type StoreSource struct{ Store Store }
 
-var _ sign.EquivocationSource = StoreSource{}
+var _ sign.LogSource = StoreSource{}
 
 // Block returns c as stored, or an error wrapping sign.ErrNotFound.
 func (s StoreSource) Block(ctx context.Context, c cid.Cid) ([]byte, error) {
@@ -48,20 +48,26 @@ func (s StoreSource) Referrers(ctx context.Context, c cid.Cid) ([]cid.Cid, error
 	return s.Store.Referrers(ctx, c)
 }
 
-// Equivocations returns the proofs the store holds that pol lets dispute
-// name@version.
-func (s StoreSource) Equivocations(ctx context.Context, pol *sign.Policy, name dag.Name, version string) ([]sign.Equivocation, error) {
-	return Equivocations(ctx, s.Store, dag.Ref{Name: name, Version: version}, pol)
+// Disputes returns the proofs the store holds that dispute name@version
+// under pol, and the evidence against single keys.
+func (s StoreSource) Disputes(ctx context.Context, pol *sign.Policy, name dag.Name, version string) (_, _ []sign.Equivocation, _ error) {
+	return Disputes(ctx, s.Store, pol, dag.Ref{Name: name, Version: version})
+}
+
+// Logged reports whether signer's log, as the store holds it, names sig.
+func (s StoreSource) Logged(ctx context.Context, signer string, pkg, sig cid.Cid) (bool, error) {
+	return Logged(ctx, s.Store, signer, pkg, sig)
 }
 
 // TxSource lets sign.Verify see a Txn still running: its blocks are in the
-// store already (journalled), its referrers only at Commit.
+// store already (journalled), its referrers, log entries and proofs only
+// at Commit, so they are added to what the store holds.
 type TxSource struct {
 	Store Store
 	Tx    *store.Txn
 }
 
-var _ sign.EquivocationSource = TxSource{}
+var _ sign.LogSource = TxSource{}
 
 // Block returns c as stored, or an error wrapping sign.ErrNotFound.
 func (t TxSource) Block(ctx context.Context, c cid.Cid) ([]byte, error) {
@@ -82,8 +88,107 @@ func (t TxSource) Referrers(ctx context.Context, c cid.Cid) ([]cid.Cid, error) {
 	return refs, nil
 }
 
-// Equivocations returns the committed proofs that pol lets dispute
-// name@version.
-func (t TxSource) Equivocations(ctx context.Context, pol *sign.Policy, name dag.Name, version string) ([]sign.Equivocation, error) {
-	return StoreSource{t.Store}.Equivocations(ctx, pol, name, version)
+// Disputes is StoreSource's, over what the store and the Txn hold.
+func (t TxSource) Disputes(ctx context.Context, pol *sign.Policy, name dag.Name, version string) (_, _ []sign.Equivocation, _ error) {
+	return Disputes(ctx, TxIndex(t), pol, dag.Ref{Name: name, Version: version})
+}
+
+// Logged is StoreSource's, over what the store and the Txn hold.
+func (t TxSource) Logged(ctx context.Context, signer string, pkg, sig cid.Cid) (bool, error) {
+	return Logged(ctx, TxIndex(t), signer, pkg, sig)
+}
+
+// TxIndex is the Index of a store with a running Txn's log entries, claims
+// and proofs added.
+type TxIndex struct {
+	Store Store
+	Tx    *store.Txn
+}
+
+var _ Index = TxIndex{}
+
+// Claims returns the committed claims and the Txn's.
+func (t TxIndex) Claims(ctx context.Context, name, version string) ([]store.Claim, error) {
+	out, err := t.Store.Claims(ctx, name, version)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range t.Tx.PendingClaims(name, version) {
+		if !slices.ContainsFunc(out, func(o store.Claim) bool { return o.Signer == c.Signer && o.Seq == c.Seq }) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// LogEntry returns entry seq of signer's log, appended by the Txn or held.
+func (t TxIndex) LogEntry(ctx context.Context, signer string, seq uint64) (cid.Cid, error) {
+	if c, ok := t.Tx.PendingLogEntry(signer, seq); ok {
+		return c, nil
+	}
+	return t.Store.LogEntry(ctx, signer, seq)
+}
+
+// AllEvidence returns the committed proofs and the Txn's.
+func (t TxIndex) AllEvidence(ctx context.Context) ([]store.Evidence, error) {
+	out, err := t.Store.AllEvidence(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range t.Tx.PendingEvidence() {
+		if !slices.ContainsFunc(out, func(o store.Evidence) bool { return o.ID() == e.ID() }) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// Lookup reads the committed name index.
+func (t TxIndex) Lookup(ctx context.Context, ref dag.Ref) (cid.Cid, error) { return t.Store.Lookup(ctx, ref) }
+
+// IsPinned reads the committed pins.
+func (t TxIndex) IsPinned(ctx context.Context, c cid.Cid) (bool, error) { return t.Store.IsPinned(ctx, c) }
+
+// Block reads a block, the Txn's included, checked.
+func (t TxIndex) Block(ctx context.Context, c cid.Cid) ([]byte, error) { return t.Store.Block(ctx, c) }
+
+// Logged reports whether signer's publisher log, as st holds it, has an
+// entry that names signature sig of package pkg (docs/trust.md §5).
+func Logged(ctx context.Context, st Index, signer string, pkg, sig cid.Cid) (bool, error) {
+	data, err := st.Block(ctx, pkg)
+	if err != nil {
+		if store.IsNotFound(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	p, err := dag.DecodePackage(data)
+	if err != nil {
+		return false, nil
+	}
+	claims, err := st.Claims(ctx, p.Name.String(), p.Version)
+	if err != nil {
+		return false, err
+	}
+	for _, cl := range claims {
+		if cl.Signer != signer || !cl.Package.Equals(pkg) {
+			continue
+		}
+		ec, err := st.LogEntry(ctx, cl.Signer, cl.Seq)
+		if err != nil {
+			return false, err
+		}
+		data, err := st.Block(ctx, ec)
+		if err != nil {
+			return false, err
+		}
+		e, err := dag.DecodeLogEntry(data)
+		if err != nil {
+			continue
+		}
+		if slices.ContainsFunc(e.Signatures, sig.Equals) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -1,0 +1,79 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/node/internal/heads"
+	"github.com/cairnpkg/cairn/node/internal/logs"
+	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/cairnpkg/cairn/node/internal/trust"
+)
+
+// entryTimeout bounds the fetch of one log entry (a few hundred bytes).
+const entryTimeout = 10 * time.Second
+
+// logOf makes sure the fetch holds the entry of signer's publisher log that
+// names signature sig of package pkg, as verification requires
+// (require_log): if the repo does not hold it, connected peers are asked
+// for their heads (/cairn/heads/1.0.0), and signer's log is walked back
+// from the newest one to what the repo holds, checked, and ingested into
+// the fetch's Txn. Each signer is caught up once per fetch; a log no peer
+// can bring is not an error here: the verdict says not-logged.
+func (s *session) logOf(ctx context.Context, signer string, pkg, sig cid.Cid) error {
+	idx := trust.TxIndex{Store: s.f.cfg.Store, Tx: s.tx}
+	if ok, err := trust.Logged(ctx, idx, signer, pkg, sig); err != nil || ok {
+		return err
+	}
+	s.mu.Lock()
+	caught := s.caught[signer]
+	s.caught[signer] = true
+	s.mu.Unlock()
+	if caught {
+		return nil
+	}
+	held, err := s.f.cfg.Store.LogHead(ctx, signer)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	get := func(ctx context.Context, c cid.Cid) ([]byte, error) {
+		got, err := s.small(ctx, []cid.Cid{c})
+		if data, ok := got[c]; ok {
+			return data, nil
+		}
+		if err == nil {
+			err = store.ErrNotFound
+		}
+		return nil, err
+	}
+	for _, p := range s.f.cfg.Net.Peers(heads.ID) {
+		hctx, cancel := context.WithTimeout(ctx, heads.StreamTimeout)
+		hs, err := s.f.cfg.Net.LogHeads(hctx, p)
+		cancel()
+		if err != nil {
+			s.f.cfg.Log.Debug("fetch: head exchange failed", "peer", p, "err", err)
+			continue
+		}
+		for _, h := range hs {
+			if h.Signer != signer || h.Seq <= held.Seq {
+				continue
+			}
+			chain, err := logs.Walk(ctx, get, signer, h.CID, h.Seq, held, entryTimeout)
+			if err == nil {
+				_, err = logs.IngestInto(ctx, s.f.cfg.Store, s.tx, chain)
+			}
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				s.f.cfg.Log.Debug("fetch: log catch-up failed", "peer", p, "signer", signer, "err", err)
+				continue
+			}
+			return nil
+		}
+	}
+	return nil
+}
