@@ -296,7 +296,9 @@ func (f *Follower) follow(ctx context.Context, n News) (*logs.IngestResult, erro
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	get := func(ctx context.Context, c cid.Cid) ([]byte, error) { return f.cfg.Blocks.GetBlock(ctx, c, n.From, n.Addrs) }
+	get := func(ctx context.Context, c cid.Cid) ([]byte, error) {
+		return f.cfg.Blocks.GetBlock(ctx, c, n.From, n.Addrs)
+	}
 	chain, err := logs.Walk(ctx, get, n.Signer, n.Head, n.Seq, held, f.cfg.EntryTimeout)
 	if err != nil {
 		return nil, err

@@ -144,10 +144,14 @@ func (t TxIndex) AllEvidence(ctx context.Context) ([]store.Evidence, error) {
 }
 
 // Lookup reads the committed name index.
-func (t TxIndex) Lookup(ctx context.Context, ref dag.Ref) (cid.Cid, error) { return t.Store.Lookup(ctx, ref) }
+func (t TxIndex) Lookup(ctx context.Context, ref dag.Ref) (cid.Cid, error) {
+	return t.Store.Lookup(ctx, ref)
+}
 
 // IsPinned reads the committed pins.
-func (t TxIndex) IsPinned(ctx context.Context, c cid.Cid) (bool, error) { return t.Store.IsPinned(ctx, c) }
+func (t TxIndex) IsPinned(ctx context.Context, c cid.Cid) (bool, error) {
+	return t.Store.IsPinned(ctx, c)
+}
 
 // Block reads a block, the Txn's included, checked.
 func (t TxIndex) Block(ctx context.Context, c cid.Cid) ([]byte, error) { return t.Store.Block(ctx, c) }
