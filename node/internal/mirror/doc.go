@@ -8,7 +8,7 @@
 // resumes where it left off; failures are retried with backoff.
 //
 //	rules := mirror.NewRules(st)
-//	m := mirror.New(mirror.Config{Rules: rules, Logs: st, Policy: policy, Fetch: fetch})
+//	m := mirror.New(mirror.Config{Rules: rules, Store: st, Policy: policy, Fetch: fetch})
 //	m.Start(ctx)
 //	defer m.Close()
 package mirror
