@@ -627,3 +627,45 @@ func TestFollowerCatchesUpLogsSeparately(t *testing.T) {
 		t.Errorf("B's events = %+v, want %+v", got, want)
 	}
 }
+
+// TestFollowerKeepsRejectionsOfKeysStillUnfollowed: a policy change that
+// names one key follows its head, and keeps what was found of the heads of
+// the keys it still does not name, without fetching them again.
+func TestFollowerKeepsRejectionsOfKeysStillUnfollowed(t *testing.T) {
+	keys := []*sign.Key{signtest.Key(t, 10), signtest.Key(t, 11), signtest.Key(t, 12)}
+	h := newHarness(t, 0)
+	from := testPeer(t)
+	var heads []logs.Block
+	for i, k := range keys {
+		b := logOf(t, k, fmt.Sprintf("%d.0.0", i+1))[0]
+		heads = append(heads, b)
+		h.blocks.serve(b)
+		// One at a time: a head heard while both probes are busy is
+		// remembered without its claim.
+		h.f.Tell(logsync.News{Signer: k.DID(), Seq: 1, Head: b.CID, From: from})
+		waitFor(t, "the rejection of key "+fmt.Sprint(i), func() bool {
+			return slices.ContainsFunc(h.f.Rejections(), func(rj logsync.Rejection) bool { return rj.Signer == k.DID() && rj.Claim != "" })
+		})
+	}
+	claims := func() map[string]string {
+		out := map[string]string{}
+		for _, rj := range h.f.Rejections() {
+			out[rj.Signer] = rj.Claim
+		}
+		return out
+	}
+	still := map[string]string{keys[1].DID(): "acme/app@2.0.0", keys[2].DID(): "acme/app@3.0.0"}
+
+	h.follows.set(keys[0].DID())
+	h.f.PolicyChanged()
+	if got := claims(); !maps.Equal(got, still) {
+		t.Errorf("right after the policy change, rejections = %v, want %v", got, still)
+	}
+	waitFor(t, "LogsCaughtUp of the key now followed", func() bool { return len(h.caughtUp(keys[0].DID())) > 0 })
+	if got := claims(); !maps.Equal(got, still) {
+		t.Errorf("rejections = %v, want %v", got, still)
+	}
+	if got, want := h.blocks.askedFor(), cids(heads[0], heads[1], heads[2], heads[0]); !slices.Equal(got, want) {
+		t.Errorf("fetched %v, want each head probed once, then the followed head: %v", got, want)
+	}
+}
