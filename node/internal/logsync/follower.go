@@ -347,14 +347,31 @@ func (f *Follower) remember(rj Rejection) {
 
 // PolicyChanged forgets the cached followed keys and looks again at the
 // heads it ignored: a key the policy now names is followed at once, without
-// waiting for the next head exchange.
+// waiting for the next head exchange. The heads of keys it still does not
+// name stay as they were, with what their probe found: they are not fetched
+// again.
 func (f *Follower) PolicyChanged() {
 	f.followedMu.Lock()
 	f.followed = nil
 	f.followedMu.Unlock()
 	f.mu.Lock()
-	again := f.rejections
-	f.rejections = nil
+	ignored := slices.Clone(f.rejections)
+	f.mu.Unlock()
+	var again []Rejection
+	for _, rj := range ignored {
+		ok, err := f.follows(rj.Signer)
+		if err != nil {
+			f.cfg.Log.Warn("read policy", "err", err)
+			return
+		}
+		if ok {
+			again = append(again, rj)
+		}
+	}
+	f.mu.Lock()
+	f.rejections = slices.DeleteFunc(f.rejections, func(o Rejection) bool {
+		return slices.ContainsFunc(again, func(rj Rejection) bool { return o.Signer == rj.Signer && o.Head.Equals(rj.Head) })
+	})
 	f.mu.Unlock()
 	for _, rj := range again {
 		from, _ := peer.Decode(rj.From)
