@@ -251,9 +251,15 @@ func (f *Fetcher) fetchPackage(ctx context.Context, c cid.Cid, want *dag.Ref, ti
 
 // Content gets a UnixFS DAG (a raw or dag-pb CID: content, not a package)
 // over bitswap, from any peer that has it, Kubo included, and pins it as
-// content in one transaction. There is nothing to verify beyond the hashes:
+// content in one transaction, within timeout (DefaultTimeout if not
+// positive), as Package does. There is nothing to verify beyond the hashes:
 // no package, no signatures.
 func (f *Fetcher) Content(ctx context.Context, c cid.Cid, timeout time.Duration) (res *Result, err error) {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	s, done, err := f.begin(ctx, c, nil, TransportBitswap)
 	if err != nil {
 		return nil, err

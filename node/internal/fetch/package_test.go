@@ -1,0 +1,134 @@
+package fetch_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/node/internal/events"
+	"github.com/cairnpkg/cairn/node/internal/fetch"
+	"github.com/cairnpkg/cairn/node/internal/trust"
+	"github.com/cairnpkg/cairn/sign"
+)
+
+// TestPackageByCID fetches a published package by CID over each transport:
+// every block lands in the destination, counted, verified, pinned and
+// indexed, and the fetch is announced; the DAG comes over the stream unless
+// the transport is bitswap.
+func TestPackageByCID(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		transport fetch.Transport
+		viaFetch  bool // Fetch(CID string) rather than Package(CID)
+		streamed  bool // the package's DAG must come over /cairn/car, none of it over bitswap
+	}{
+		{name: "auto", transport: fetch.TransportAuto, streamed: true},
+		{name: "stream", transport: fetch.TransportStream, streamed: true},
+		{name: "bitswap", transport: fetch.TransportBitswap},
+		{name: "Fetch by CID string", transport: fetch.TransportAuto, viaFetch: true, streamed: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			fx := newFixture(t)
+			p := fx.net.addPeer(t, true)
+			info := fx.publish(fx.key, "acme/app@1.0.0")
+
+			var (
+				res *fetch.Result
+				err error
+			)
+			if tc.viaFetch {
+				res, err = fx.f.Fetch(ctx, info.CID.String(), time.Minute, fetch.WithTransport(tc.transport))
+			} else {
+				res, err = fx.f.Package(ctx, info.CID, nil, time.Minute, fetch.WithTransport(tc.transport))
+			}
+			if err != nil {
+				t.Fatalf("fetch: %v", err)
+			}
+			if !res.Package.Equals(info.CID) || res.Name != "acme/app" || res.Version != "1.0.0" {
+				t.Errorf("result names %s %s@%s, want %s acme/app@1.0.0", res.Package, res.Name, res.Version, info.CID)
+			}
+			if res.Report == nil || !res.Report.Trusted() {
+				t.Errorf("report %+v, want trusted", res.Report)
+			}
+			if res.Blocks != int64(len(info.Blocks)) || res.Bytes != info.Bytes {
+				t.Errorf("counted %d blocks, %d bytes; want %d, %d", res.Blocks, res.Bytes, len(info.Blocks), info.Bytes)
+			}
+			if !slices.Contains(res.Peers, p.String()) {
+				t.Errorf("peers %v, want %s among them", res.Peers, p)
+			}
+			fx.checkKept(info)
+			if got := fx.published(); len(got) != 1 || !got[0].Equals(info.CID) {
+				t.Errorf("Published events for %v, want one for %s", got, info.CID)
+			}
+			if !slices.Contains(fx.rec.Events(), events.Event(events.Verified{Status: sign.Valid})) {
+				t.Errorf("events %v: no Verified{valid}", fx.rec.Events())
+			}
+
+			calls := fx.net.streamCalls()
+			overBitswap := slices.ContainsFunc(fx.net.exchangedBlocks(), func(c cid.Cid) bool { return slices.ContainsFunc(info.DAG, c.Equals) })
+			if tc.streamed {
+				if len(calls) != 1 || len(calls[0].roots) != 1 || !calls[0].roots[0].Equals(info.CID) {
+					t.Errorf("stream calls %v, want one for %s", calls, info.CID)
+				}
+				if overBitswap {
+					t.Errorf("blocks of the DAG came over bitswap (%v) though the stream had them all", fx.net.exchangedBlocks())
+				}
+			} else {
+				if len(calls) != 0 {
+					t.Errorf("bitswap transport streamed: %v", calls)
+				}
+				if !overBitswap {
+					t.Error("bitswap transport got no block of the DAG over bitswap")
+				}
+			}
+		})
+	}
+}
+
+// TestUntrusted fetches a package whose only signature is by a key the
+// policy does not name: the error wraps trust.ErrUntrusted, the Result holds
+// the untrusted verdict, and nothing is kept.
+func TestUntrusted(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fetch func(fx *fixture, info pkgInfo) (*fetch.Result, error)
+	}{
+		{name: "Package by CID", fetch: func(fx *fixture, info pkgInfo) (*fetch.Result, error) {
+			return fx.f.Package(context.Background(), info.CID, nil, time.Minute)
+		}},
+		{name: "Fetch by name", fetch: func(fx *fixture, info pkgInfo) (*fetch.Result, error) {
+			fx.net.claim(fx.net.Peers("")[0], info.Ref, info.CID)
+			return fx.f.Fetch(context.Background(), info.Ref.String(), time.Minute)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(t)
+			fx.net.addPeer(t, true)
+			info := fx.publish(fx.stranger, "acme/app@1.0.0")
+			before := fx.stat()
+
+			res, err := tc.fetch(fx, info)
+			if !errors.Is(err, trust.ErrUntrusted) {
+				t.Fatalf("err = %v, want trust.ErrUntrusted", err)
+			}
+			if res == nil || res.Report == nil {
+				t.Fatalf("result %+v: want the verdicts", res)
+			}
+			if res.Report.Status != sign.Untrusted || res.Report.Trusted() {
+				t.Errorf("report status %q (%s), want %q", res.Report.Status, res.Report.Reason, sign.Untrusted)
+			}
+			if after := fx.stat(); after != before {
+				t.Errorf("store changed: %+v, was %+v", after, before)
+			}
+			fx.checkNotKept(info)
+			if got := fx.published(); len(got) != 0 {
+				t.Errorf("Published events for %v after an untrusted fetch", got)
+			}
+		})
+	}
+}
