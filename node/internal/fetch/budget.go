@@ -3,6 +3,8 @@ package fetch
 import (
 	"fmt"
 	"sync"
+
+	"github.com/cairnpkg/cairn/node/internal/dagstream"
 )
 
 // The content budget (docs/network.md §8): a package's content is fetched
@@ -49,6 +51,20 @@ func (b *budget) take(n int) error {
 			ErrOverBudget, b.bytes, b.blocks, b.declared, limit)
 	}
 	return nil
+}
+
+// maxWindow bounds the blocks a bitswap walk asks for at once.
+const maxWindow = 256
+
+// window returns how many blocks a walk may ask for at once: as many as fit
+// in what is left of the budget if each were as large as a block can be
+// (dagstream.MaxBlockSize), at least one and at most maxWindow, so that
+// what is in flight when the budget runs out is at most one block.
+func (b *budget) window() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	left := int64(b.declared) + BudgetSlack + BudgetPerBlock*b.blocks - b.bytes
+	return int(max(1, min(maxWindow, left/dagstream.MaxBlockSize)))
 }
 
 // room reports whether n more blocks fit.

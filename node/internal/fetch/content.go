@@ -90,39 +90,48 @@ func (s *session) bitswap(ctx context.Context, roots []cid.Cid, b *budget) error
 		if err := b.room(len(want)); err != nil {
 			return err
 		}
-		if len(want) == 0 {
-			level = next
-			continue
-		}
-		ch, err := fetcher.GetBlocks(ctx, want)
-		if err != nil {
-			return err
-		}
-		got := 0
-		w := newBatchWriter(ctx, s.counted.PutMany)
-		for blk := range ch {
-			got++
-			if err = b.take(len(blk.RawData())); err == nil {
-				err = follow(blk.Cid(), blk.RawData())
-			}
-			if err != nil {
-				break
-			}
-			w.Put(blocks.Block(blk))
-		}
-		if werr := w.Close(); err == nil {
-			err = werr
-		}
-		if err != nil {
-			return err
-		}
-		if got < len(want) {
-			if err := ctx.Err(); err != nil {
+		for len(want) > 0 {
+			n := min(len(want), b.window())
+			if err := s.getWindow(ctx, fetcher, want[:n], b, follow); err != nil {
 				return err
 			}
-			return fmt.Errorf("%w: %d of %d blocks at depth %d of the content came", store.ErrNotFound, got, len(want), depth)
+			want = want[n:]
 		}
 		level = next
+	}
+	return nil
+}
+
+// getWindow gets the blocks cs over bitswap, charges each to b as it comes,
+// hands it to follow and writes it, and fails if one does not come.
+func (s *session) getWindow(ctx context.Context, fetcher exchange.Fetcher, cs []cid.Cid, b *budget, follow func(cid.Cid, []byte) error) error {
+	ch, err := fetcher.GetBlocks(ctx, cs)
+	if err != nil {
+		return err
+	}
+	got := 0
+	w := newBatchWriter(ctx, s.counted.PutMany)
+	for blk := range ch {
+		got++
+		if err = b.take(len(blk.RawData())); err == nil {
+			err = follow(blk.Cid(), blk.RawData())
+		}
+		if err != nil {
+			break
+		}
+		w.Put(blocks.Block(blk))
+	}
+	if werr := w.Close(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return err
+	}
+	if got < len(cs) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: %d of %d blocks of the content came", store.ErrNotFound, got, len(cs))
 	}
 	return nil
 }

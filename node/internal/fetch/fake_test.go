@@ -23,6 +23,8 @@ import (
 	"github.com/cairnpkg/cairn/node/internal/dagstream"
 	"github.com/cairnpkg/cairn/node/internal/events"
 	"github.com/cairnpkg/cairn/node/internal/fetch"
+	"github.com/cairnpkg/cairn/node/internal/heads"
+	"github.com/cairnpkg/cairn/node/internal/logsync"
 	"github.com/cairnpkg/cairn/node/internal/lookup"
 	"github.com/cairnpkg/cairn/node/internal/publish"
 	"github.com/cairnpkg/cairn/node/internal/store"
@@ -48,6 +50,9 @@ type fakeNet struct {
 	// noBitswap makes the exchange have nothing: it blocks until ctx ends,
 	// as bitswap does when no peer has the block.
 	noBitswap bool
+
+	// logs are the stores whose publisher logs the peers hold and serve.
+	logs []*store.Store
 
 	askNames  atomic.Int64
 	streamed  []streamCall // StreamDAG calls, in order
@@ -214,6 +219,23 @@ func (n *fakeNet) Exchange() exchange.Interface { return fakeExchange{n} }
 
 func (n *fakeNet) FindProviders(context.Context, cid.Cid, *atomic.Int64) {}
 
+// LogHeads answers as a head exchange does: the heads of every log the
+// source stores hold.
+func (n *fakeNet) LogHeads(ctx context.Context, _ peer.ID) ([]heads.Head, error) {
+	n.mu.Lock()
+	srcs := slices.Clone(n.logs)
+	n.mu.Unlock()
+	var out []heads.Head
+	for _, src := range srcs {
+		hs, err := logsync.HeadsOf(src)(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, hs...)
+	}
+	return out, nil
+}
+
 func (n *fakeNet) Connected() int { return len(n.Peers("")) }
 
 // fakeExchange is bitswap over the fakeNet's blocks: it hands out those it
@@ -258,6 +280,17 @@ func (fakeExchange) NotifyNewBlocks(context.Context, ...blocks.Block) error { re
 
 func (fakeExchange) Close() error { return nil }
 
+// nodes returns the blocks its verdict reads: all of info's but its content.
+func (info pkgInfo) nodes() []cid.Cid {
+	var cs []cid.Cid
+	for _, c := range info.Blocks {
+		if !slices.ContainsFunc(info.Below, c.Equals) {
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
 // pkgInfo is a package the fake peers hold.
 type pkgInfo struct {
 	CID     cid.Cid
@@ -266,7 +299,9 @@ type pkgInfo struct {
 	Sig     cid.Cid
 	Content []cid.Cid // the layers' roots
 	DAG     []cid.Cid // the package node and every block below it
-	Blocks  []cid.Cid // DAG, then the metadata set and its signature
+	Below   []cid.Cid // every block below the package node: its content
+	Log     []cid.Cid // the signer's log entries, up to the one naming it
+	Blocks  []cid.Cid // DAG, the metadata set, its signature, the signer's log
 	Bytes   int64     // of Blocks
 	Size    int64     // content bytes, as the package's layers say
 }
@@ -320,6 +355,16 @@ func (fx *fixture) policy() (*sign.Policy, error) {
 // files, with key into that key's source store, and gives the fake peers
 // its DAG, metadata set and signature.
 func (fx *fixture) publish(key *sign.Key, target string) pkgInfo {
+	fx.t.Helper()
+	files := map[string][]byte{}
+	for _, name := range []string{"a.txt", "b.txt", "c.txt"} {
+		files[name] = fmt.Appendf(nil, "%s of %s by %s\n", name, target, key.DID())
+	}
+	return fx.publishFiles(key, target, files)
+}
+
+// publishFiles is publish of a directory holding files.
+func (fx *fixture) publishFiles(key *sign.Key, target string, files map[string][]byte) pkgInfo {
 	t := fx.t
 	t.Helper()
 	ctx := context.Background()
@@ -331,13 +376,15 @@ func (fx *fixture) publish(key *sign.Key, target string) pkgInfo {
 	if src == nil {
 		src = storetest.New(t)
 		fx.sources[key.DID()] = src
+		fx.net.mu.Lock()
+		fx.net.logs = append(fx.net.logs, src)
+		fx.net.mu.Unlock()
 	}
 	dir := filepath.Join(t.TempDir(), "app")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"a.txt", "b.txt", "c.txt"} {
-		data := fmt.Appendf(nil, "%s of %s by %s\n", name, target, key.DID())
+	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -394,6 +441,17 @@ func (fx *fixture) publish(key *sign.Key, target string) pkgInfo {
 	}
 	add(get(res.Metadata))
 	add(get(res.Signature))
+	// The publisher's log, which verification requires (require_log): its
+	// entries are served like any block, outside the package's closure.
+	for seq := uint64(1); seq <= res.Log.Seq; seq++ {
+		c, err := src.LogEntry(ctx, key.DID(), seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		add(get(c))
+		info.Log = append(info.Log, c)
+	}
+	info.Below = info.DAG[1:]
 	fx.net.refs[res.Package] = append(fx.net.refs[res.Package], res.Metadata)
 	fx.net.refs[res.Metadata] = append(fx.net.refs[res.Metadata], res.Signature)
 	return info
@@ -458,10 +516,15 @@ func (fx *fixture) checkKept(info pkgInfo) {
 }
 
 // checkNotKept fails if any block of info is in the destination.
+// checkNotKept fails if the destination holds a block of info's package
+// (its log entries, the publisher's log, may be held for another package).
 func (fx *fixture) checkNotKept(info pkgInfo) {
 	t := fx.t
 	t.Helper()
 	for _, c := range info.Blocks {
+		if slices.ContainsFunc(info.Log, c.Equals) {
+			continue
+		}
 		if ok, err := fx.dst.Has(context.Background(), c); err != nil || ok {
 			t.Errorf("block %s of %s kept (%v)", c, info.Ref, err)
 		}

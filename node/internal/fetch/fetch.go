@@ -288,10 +288,14 @@ func (f *Fetcher) begin(ctx context.Context, c cid.Cid, pol *sign.Policy, t Tran
 		return nil, nil, err
 	}
 	s := newSession(f, tx, pol, t)
-	go f.cfg.Net.FindProviders(ctx, c, &s.providers)
+	pctx, stopProviders := context.WithCancel(ctx)
+	var providers sync.WaitGroup
+	providers.Go(func() { f.cfg.Net.FindProviders(pctx, c, &s.providers) })
 	id := f.ids.Add(1)
 	f.running.Store(id, &running{target: c.String(), s: s})
 	return s, func(err error) {
+		stopProviders()
+		providers.Wait()
 		f.running.Delete(id)
 		tx.Abort(context.WithoutCancel(ctx))
 		switch {

@@ -25,8 +25,13 @@ func TestProgress(t *testing.T) {
 			p := fx.net.addPeer(t, false)
 			info := fx.publish(fx.key, "acme/app@1.0.0")
 			fx.net.claim(p, info.Ref, info.CID)
-			node, _ := fx.net.block(info.CID)
-			fx.net.drop(info.DAG[1:]...) // the package node alone is left
+			nodes := info.nodes()
+			nodeBytes := 0
+			for _, c := range nodes {
+				b, _ := fx.net.block(c)
+				nodeBytes += len(b.RawData())
+			}
+			fx.net.drop(info.Below...) // what its verdict reads is left, not its content
 
 			if got := fx.f.Progress(); len(got) != 0 {
 				t.Fatalf("Progress before any fetch: %+v", got)
@@ -58,8 +63,8 @@ func TestProgress(t *testing.T) {
 			if pr.Target != info.CID.String() {
 				t.Errorf("target %q, want %q", pr.Target, info.CID)
 			}
-			if pr.Blocks != 1 || pr.Bytes != int64(len(node.RawData())) {
-				t.Errorf("%d blocks, %d bytes arrived; want the package node's 1, %d", pr.Blocks, pr.Bytes, len(node.RawData()))
+			if pr.Blocks != int64(len(nodes)) || pr.Bytes != int64(nodeBytes) {
+				t.Errorf("%d blocks, %d bytes arrived; want the %d, %d of the nodes its verdict reads", pr.Blocks, pr.Bytes, len(nodes), nodeBytes)
 			}
 			if pr.Total != info.Size {
 				t.Errorf("total %d, want the package's %d", pr.Total, info.Size)

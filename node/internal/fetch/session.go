@@ -210,9 +210,10 @@ func (s *session) referrers(ctx context.Context, c cid.Cid, name dag.Name) error
 }
 
 // small gets the blocks cs (small nodes) at once: those the repo holds from
-// it, the others from peers over bitswap, within nodeTimeout. Each is checked
-// against its CID; none is stored. What does not come in time is missing
-// from the result, not an error; the end of ctx is.
+// it, the others from peers over bitswap, within nodeTimeout, counted as
+// received. Each is checked against its CID; none is stored (the caller
+// stores what it keeps). What does not come in time is missing from the
+// result, not an error; the end of ctx is.
 func (s *session) small(ctx context.Context, cs []cid.Cid) (map[cid.Cid][]byte, error) {
 	out := map[cid.Cid][]byte{}
 	var need []cid.Cid
@@ -233,6 +234,8 @@ func (s *session) small(ctx context.Context, cs []cid.Cid) (map[cid.Cid][]byte, 
 		return nil, err
 	}
 	for b := range ch {
+		s.counted.blocks.Add(1) // received, as every block a fetch gets
+		s.counted.bytes.Add(int64(len(b.RawData())))
 		if dag.CheckBlock(b.Cid(), b.RawData()) != nil {
 			continue
 		}
@@ -248,7 +251,6 @@ func (s *session) small(ctx context.Context, cs []cid.Cid) (map[cid.Cid][]byte, 
 // referrers of c, and returns every pair any of them gave.
 func (s *session) askReferrers(ctx context.Context, c cid.Cid) []lookup.Ref {
 	var (
-		mu  sync.Mutex
 		out []lookup.Ref
 		wg  sync.WaitGroup
 	)
@@ -259,8 +261,8 @@ func (s *session) askReferrers(ctx context.Context, c cid.Cid) []lookup.Ref {
 				s.f.cfg.Log.Debug("referrers lookup failed", "peer", p, "err", err)
 				return
 			}
-			mu.Lock()
-			defer mu.Unlock()
+			s.mu.Lock()
+			defer s.mu.Unlock()
 			out = append(out, refs...)
 			if len(refs) > 0 {
 				s.answered[p] = true

@@ -51,9 +51,9 @@ func TestTransport(t *testing.T) {
 			res, _, err := within(t, 20*time.Second, func() (*fetch.Result, error) {
 				return fx.f.Package(context.Background(), info.CID, nil, time.Minute, fetch.WithTransport(tc.transport))
 			})
-			dagOverBitswap := slices.ContainsFunc(fx.net.exchangedBlocks(), func(c cid.Cid) bool { return slices.ContainsFunc(info.DAG, c.Equals) })
-			if dagOverBitswap != tc.overBitswap {
-				t.Errorf("DAG blocks over bitswap: %v, want %v", dagOverBitswap, tc.overBitswap)
+			contentOverBitswap := slices.ContainsFunc(fx.net.exchangedBlocks(), func(c cid.Cid) bool { return slices.ContainsFunc(info.Below, c.Equals) })
+			if contentOverBitswap != tc.overBitswap {
+				t.Errorf("content blocks over bitswap: %v, want %v", contentOverBitswap, tc.overBitswap)
 			}
 			calls := fx.net.streamCalls()
 			if len(calls) != len(tc.failAfter) {

@@ -1,0 +1,219 @@
+package fetch_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/dagtest"
+	"github.com/cairnpkg/cairn/node/internal/fetch"
+	"github.com/cairnpkg/cairn/node/internal/logs"
+	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/cairnpkg/cairn/node/internal/trust"
+	"github.com/cairnpkg/cairn/sign"
+)
+
+// craft publishes, signed by key into key's source store and served by the
+// fake peers, a package named target whose one layer is content with the
+// declared size: what a lying (or compromised) publisher can sign.
+func (fx *fixture) craft(key *sign.Key, target string, content cid.Cid, size uint64) pkgInfo {
+	t := fx.t
+	t.Helper()
+	ctx := context.Background()
+	ref, err := dag.ParseRef(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := fx.sources[key.DID()]
+	p := &dag.Package{Name: ref.Name, Version: ref.Version, Layers: []dag.Layer{{
+		Name: "app", MediaType: dag.DirectoryMediaType, Size: size, Content: content,
+	}}}
+	pdata, pc := dagtest.MustEncode(t, p)
+	m := &dag.MetadataSet{Subject: pc, Kind: dag.KindBuild, Created: dagtest.Time()}
+	mdata, mc := dagtest.MustEncode(t, m)
+	sig, err := sign.Sign(key, mc, dag.RolePublisher, dagtest.Time())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdata, sc := dagtest.MustEncode(t, sig)
+	tx, err := src.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Abort(ctx)
+	for c, data := range map[cid.Cid][]byte{pc: pdata, mc: mdata, sc: sdata} {
+		if err := tx.PutNode(ctx, c, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app, err := logs.Append(ctx, src, tx, key, ref, pc, []cid.Cid{mc}, []cid.Cid{sc}, dagtest.Time())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	info := pkgInfo{CID: pc, Ref: ref, Meta: mc, Sig: sc, Content: []cid.Cid{content}}
+	fx.serve(info.CID, pdata, nil)
+	fx.serve(mc, mdata, &pc)
+	fx.serve(sc, sdata, &mc)
+	for seq := uint64(1); seq <= app.Entry.Seq; seq++ {
+		c, err := src.LogEntry(ctx, key.DID(), seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := src.Block(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fx.serve(c, data, nil)
+		info.Log = append(info.Log, c)
+	}
+	info.DAG, info.Blocks = []cid.Cid{pc}, []cid.Cid{pc, mc, sc}
+	return info
+}
+
+// serve gives the fake peers a block, as a referrer of subject if given.
+func (fx *fixture) serve(c cid.Cid, data []byte, subject *cid.Cid) {
+	fx.t.Helper()
+	b, err := blockOf(c, data)
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	fx.net.mu.Lock()
+	defer fx.net.mu.Unlock()
+	fx.net.blocks[c] = b
+	if subject != nil {
+		fx.net.refs[*subject] = append(fx.net.refs[*subject], c)
+	}
+}
+
+func randomBytes(n int, seed uint64) []byte {
+	b := make([]byte, n)
+	r := rand.NewChaCha8([32]byte{byte(seed), 7})
+	r.Read(b)
+	return b
+}
+
+// TestContentOverBudget: a trusted package whose content is larger than its
+// layers declare is cut off within the declared size plus the allowance,
+// over either transport, and nothing of it is kept.
+func TestContentOverBudget(t *testing.T) {
+	for _, tr := range []fetch.Transport{fetch.TransportStream, fetch.TransportBitswap} {
+		t.Run(string(tr), func(t *testing.T) {
+			fx := newFixture(t)
+			fx.net.addPeer(t, true)
+			// 3 MiB of content, in other blocks than the declared 1 KiB's worth.
+			big := fx.publishFiles(fx.key, "acme/big@1.0.0", map[string][]byte{"big.bin": randomBytes(3<<20, 1)})
+			bomb := fx.craft(fx.key, "acme/bomb@1.0.0", big.Content[0], 1024)
+			before := fx.stat()
+			res, err := fx.f.Package(context.Background(), bomb.CID, nil, time.Minute, fetch.WithTransport(tr))
+			if !errors.Is(err, fetch.ErrOverBudget) {
+				t.Fatalf("Package = %+v, %v; want ErrOverBudget", res, err)
+			}
+			if after := fx.stat(); after != before {
+				t.Errorf("the store changed: %+v, was %+v", after, before)
+			}
+			// Cut off early: at most the declared size, the slack and one
+			// block's worth (2 MiB) over, not the 3 MiB of the DAG.
+			var got int
+			for _, c := range fx.net.exchangedBlocks() {
+				if b, ok := fx.net.block(c); ok && slices.ContainsFunc(big.Below, c.Equals) {
+					got += len(b.RawData())
+				}
+			}
+			if got > 1024+fetch.BudgetSlack+(1<<20) {
+				t.Errorf("%d content bytes came over bitswap before the cut", got)
+			}
+		})
+	}
+}
+
+// TestUntrustedFetchesNoContent: a package its verdict refuses never has its
+// content asked for.
+func TestUntrustedFetchesNoContent(t *testing.T) {
+	fx := newFixture(t)
+	fx.net.addPeer(t, true)
+	info := fx.publish(fx.stranger, "acme/app@1.0.0")
+	_, err := fx.f.Package(context.Background(), info.CID, nil, time.Minute)
+	if !errors.Is(err, trust.ErrUntrusted) {
+		t.Fatalf("err = %v, want ErrUntrusted", err)
+	}
+	if calls := fx.net.streamCalls(); len(calls) != 0 {
+		t.Errorf("content streamed for an untrusted package: %v", calls)
+	}
+	if slices.ContainsFunc(fx.net.exchangedBlocks(), func(c cid.Cid) bool { return slices.ContainsFunc(info.Below, c.Equals) }) {
+		t.Error("content fetched over bitswap for an untrusted package")
+	}
+}
+
+// TestUnvouchedMetadataIsNeitherFetchedNorKept: metadata sets that no
+// signature by a key of the policy vouches for (unsigned, or signed by a
+// stranger) are counted, not fetched, not kept.
+func TestUnvouchedMetadataIsNeitherFetchedNorKept(t *testing.T) {
+	fx := newFixture(t)
+	fx.net.addPeer(t, true)
+	info := fx.publish(fx.key, "acme/app@1.0.0")
+	var junk []cid.Cid
+	for i := range 200 {
+		m := &dag.MetadataSet{Subject: info.CID, Kind: dag.KindReview, Created: dagtest.Time().Add(time.Duration(i) * time.Second)}
+		data, c := dagtest.MustEncode(t, m)
+		fx.serve(c, data, &info.CID)
+		junk = append(junk, c)
+		if i%2 == 1 { // half signed by a key the policy does not name
+			s, err := sign.Sign(fx.stranger, c, dag.RoleAuditor, dagtest.Time())
+			if err != nil {
+				t.Fatal(err)
+			}
+			sdata, sc := dagtest.MustEncode(t, s)
+			fx.serve(sc, sdata, &c)
+		}
+	}
+	res, err := fx.f.Package(context.Background(), info.CID, nil, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.DroppedMetadata != int64(len(junk)) {
+		t.Errorf("DroppedMetadata = %d, want %d", res.DroppedMetadata, len(junk))
+	}
+	for _, c := range junk {
+		if ok, _ := fx.dst.Has(context.Background(), c); ok {
+			t.Fatalf("unvouched metadata set %s kept", c)
+		}
+		if slices.ContainsFunc(fx.net.exchangedBlocks(), c.Equals) {
+			t.Fatalf("unvouched metadata set %s fetched", c)
+		}
+	}
+	fx.checkKept(info)
+}
+
+// TestSignerLogRequired: peers that cannot bring the signer's log make the
+// package not-logged, hence untrusted; nothing is kept.
+func TestSignerLogRequired(t *testing.T) {
+	fx := newFixture(t)
+	fx.net.addPeer(t, true)
+	info := fx.publish(fx.key, "acme/app@1.0.0")
+	fx.net.mu.Lock()
+	fx.net.logs = nil // peers hold the package, not the log
+	fx.net.mu.Unlock()
+	before := fx.stat()
+	res, err := fx.f.Package(context.Background(), info.CID, nil, time.Minute)
+	if !errors.Is(err, trust.ErrUntrusted) || res == nil || res.Report.Code != sign.CodeNotLogged {
+		t.Fatalf("Package = %+v, %v; want untrusted, not-logged", res, err)
+	}
+	if after := fx.stat(); after != before {
+		t.Errorf("the store changed: %+v, was %+v", after, before)
+	}
+	if _, err := fx.dst.LogHead(context.Background(), fx.key.DID()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a log head was kept: %v", err)
+	}
+}
+
+func blockOf(c cid.Cid, data []byte) (blocks.Block, error) { return blocks.NewBlockWithCid(data, c) }
