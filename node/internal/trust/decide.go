@@ -33,11 +33,12 @@ type decision struct {
 	// met are the packages whose keys meet the rule's threshold: one
 	// resolves the name; two or more are an equivocation of the rule.
 	met []cid.Cid
-	// untrusted are the signers of claims the rule does not list.
-	untrusted []string
+	// untrusted are the signers of claims the rule does not list; refused
+	// those of claims signed only in roles the rule does not allow.
+	untrusted, refused []string
 	// disputes are proofs between packages that both meet the threshold;
-	// evidence the other proofs about the name@version with a key the rule
-	// lists (against that key alone).
+	// evidence the other proofs about the name@version between keys the
+	// rule lists (against the key of the side below the threshold).
 	disputes, evidence []sign.Equivocation
 }
 
@@ -86,6 +87,9 @@ func decide(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*deci
 			return nil, err
 		}
 		if !ok {
+			if !slices.Contains(d.refused, c.signer) {
+				d.refused = append(d.refused, c.signer)
+			}
 			continue
 		}
 		if _, seen := d.keys[c.pkg]; !seen {
@@ -104,7 +108,7 @@ func decide(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*deci
 		switch {
 		case len(d.met) > 1 && slices.ContainsFunc(d.met, ev.Packages[0].Equals) && slices.ContainsFunc(d.met, ev.Packages[1].Equals) && !ev.Packages[0].Equals(ev.Packages[1]):
 			d.disputes = append(d.disputes, ev)
-		case d.rule != nil && (slices.Contains(d.rule.Keys, ev.Signers[0]) || slices.Contains(d.rule.Keys, ev.Signers[1])):
+		case d.rule != nil && slices.Contains(d.rule.Keys, ev.Signers[0]) && slices.Contains(d.rule.Keys, ev.Signers[1]):
 			d.evidence = append(d.evidence, ev)
 		}
 	}
