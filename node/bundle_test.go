@@ -41,7 +41,7 @@ func newBundleFixture(t *testing.T) *bundleFixture {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	res, err := f.a.Export(ctx, f.app.Package, &buf)
+	res, err := f.a.Export(ctx, f.app.Package, &buf, node.ExportOptions{})
 	if err != nil {
 		t.Fatalf("Export: %v", err)
 	}
@@ -296,7 +296,7 @@ func TestBundleContentOnly(t *testing.T) {
 	f := newBundleFixture(t)
 	root := f.base.Layers[0].Content
 	var buf bytes.Buffer
-	res, err := f.a.Export(ctx, root, &buf)
+	res, err := f.a.Export(ctx, root, &buf, node.ExportOptions{})
 	if err != nil {
 		t.Fatalf("Export content: %v", err)
 	}
@@ -325,13 +325,13 @@ func TestExportRefuses(t *testing.T) {
 	ctx := context.Background()
 	f := newBundleFixture(t)
 	var buf bytes.Buffer
-	_, err := f.a.Export(ctx, f.app.Metadata, &buf)
+	_, err := f.a.Export(ctx, f.app.Metadata, &buf, node.ExportOptions{})
 	wantErrIs(t, err, node.ErrNotPackage)
 	absent, err := cid.V1Builder{Codec: cid.DagCBOR, MhType: mh.SHA2_256}.Sum([]byte("absent"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.a.Export(ctx, absent, &buf)
+	_, err = f.a.Export(ctx, absent, &buf, node.ExportOptions{})
 	wantErrIs(t, err, node.ErrNotFound)
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/cairnpkg/cairn/dag/content"
 	"github.com/cairnpkg/cairn/node/internal/publish"
 	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/cairnpkg/cairn/sign"
 )
 
 // GetOptions says how to write content out.
@@ -22,6 +23,10 @@ type GetOptions struct {
 	Layer string
 	// Overwrite lets Get replace an existing path.
 	Overwrite bool
+	// Unverified writes a package out without checking it against the
+	// policy first. Content CIDs are never verified (there is nothing to
+	// verify but hashes).
+	Unverified bool
 }
 
 // GetResult says what was written.
@@ -29,12 +34,18 @@ type GetResult struct {
 	Path   string      `json:"path"`
 	Layers []LayerView `json:"layers,omitempty"`
 	Size   uint64      `json:"size"`
+	// Report is the verdict the package was written out on; nil for
+	// content and with Unverified.
+	Report *sign.Report `json:"report,omitempty"`
 }
 
 // Get writes content out byte for byte: a package's layer (or, for several
 // layers, a directory with one entry per layer), or a UnixFS file or directory
-// by its CID. Every block is checked against its CID as it is read, and a file
-// layer against the package's SHA-256; on a mismatch nothing is left at out.
+// by its CID. A package is first verified against the policy, as Verify does,
+// unless o.Unverified: untrusted, it is an error wrapping ErrUntrusted and
+// nothing is written. Every block is checked against its CID as it is read,
+// and a file layer against the package's SHA-256; on a mismatch nothing is
+// left at out.
 func (r *Repo) Get(ctx context.Context, c cid.Cid, out string, o GetOptions) (*GetResult, error) {
 	var exportOpts []content.ExportOption
 	if o.Overwrite {
@@ -51,6 +62,12 @@ func (r *Repo) Get(ctx context.Context, c cid.Cid, out string, o GetOptions) (*G
 	if err != nil {
 		return nil, err
 	}
+	var rep *sign.Report
+	if !o.Unverified {
+		if rep, err = r.trusted(ctx, c, "written"); err != nil {
+			return nil, err
+		}
+	}
 	layers := p.Layers
 	if o.Layer != "" {
 		layers = nil
@@ -63,7 +80,7 @@ func (r *Repo) Get(ctx context.Context, c cid.Cid, out string, o GetOptions) (*G
 			return nil, fmt.Errorf("%w: package %s has no layer %q", ErrNotFound, p.Ref(), o.Layer)
 		}
 	}
-	res := &GetResult{Path: out, Layers: publish.LayerViews(layers)}
+	res := &GetResult{Path: out, Layers: publish.LayerViews(layers), Report: rep}
 	if len(layers) == 1 {
 		n, err := r.exportLayer(ctx, layers[0], out, exportOpts)
 		res.Size = n

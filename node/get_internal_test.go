@@ -101,7 +101,14 @@ func TestGetRejectsLayersThatDoNotMatchThePackage(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			_, err := r.Get(ctx, c, out, tc.opts)
+			// Unsigned, these forgeries are refused by the verdict first; the
+			// layer check is the second defence, for a package signed wrong.
+			if _, err := r.Get(ctx, c, out, tc.opts); !errors.Is(err, ErrUntrusted) {
+				t.Fatalf("Get of an unsigned package: err = %v, want ErrUntrusted", err)
+			}
+			opts := tc.opts
+			opts.Unverified = true
+			_, err := r.Get(ctx, c, out, opts)
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("Get: err = %v, want one wrapping %v", err, tc.wantErr)
 			}

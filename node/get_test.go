@@ -1,7 +1,10 @@
 package node_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +14,7 @@ import (
 	"github.com/cairnpkg/cairn/dag/content"
 	"github.com/cairnpkg/cairn/dag/dagtest"
 	"github.com/cairnpkg/cairn/node"
+	"github.com/cairnpkg/cairn/sign"
 )
 
 func TestGet(t *testing.T) {
@@ -236,5 +240,46 @@ func TestList(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGetAndExportVerify: once the policy no longer trusts a package, get
+// and export refuse it and write nothing, unless told to skip the check.
+func TestGetAndExportVerify(t *testing.T) {
+	ctx := context.Background()
+	r := newRepo(t)
+	src := filepath.Join(t.TempDir(), "a.bin")
+	writeFile(t, src, []byte("payload"))
+	pub := publish(t, r, node.PublishRequest{Paths: []string{src}, Name: mustName(t, "acme/a"), Version: "1.0.0"})
+	out := filepath.Join(t.TempDir(), "out")
+	res, err := r.Get(ctx, pub.Package, out, node.GetOptions{})
+	if err != nil || res.Report == nil || !res.Report.Trusted() {
+		t.Fatalf("Get of a trusted package = %+v, %v", res, err)
+	}
+	if err := os.Remove(out); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.UpdatePolicy(func(p *sign.Policy) error { return p.RemoveKey("acme/*", "") }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Get(ctx, pub.Package, out, node.GetOptions{}); !errors.Is(err, node.ErrUntrusted) {
+		t.Fatalf("Get after the rule went: %v, want ErrUntrusted", err)
+	}
+	var buf bytes.Buffer
+	if _, err := r.Export(ctx, pub.Package, &buf, node.ExportOptions{}); !errors.Is(err, node.ErrUntrusted) || buf.Len() != 0 {
+		t.Fatalf("Export after the rule went: %v with %d bytes written, want ErrUntrusted and none", err, buf.Len())
+	}
+	if _, err := os.Lstat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a refused Get left %s: %v", out, err)
+	}
+	if res, err := r.Get(ctx, pub.Package, out, node.GetOptions{Unverified: true}); err != nil || res.Report != nil {
+		t.Fatalf("Get --unverified = %+v, %v", res, err)
+	}
+	if _, err := r.Export(ctx, pub.Package, &buf, node.ExportOptions{Unverified: true}); err != nil || buf.Len() == 0 {
+		t.Fatalf("Export --unverified: %v, %d bytes", err, buf.Len())
+	}
+	// Content by CID has nothing to verify: it is written as it is.
+	if _, err := r.Get(ctx, pub.Layers[0].Content, filepath.Join(t.TempDir(), "c"), node.GetOptions{}); err != nil {
+		t.Fatalf("Get of content by CID: %v", err)
 	}
 }

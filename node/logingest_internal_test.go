@@ -230,7 +230,7 @@ func TestImportRevealsEquivocation(t *testing.T) {
 	trustKey(t, b, "acme/*", key.DID())
 	exportImport := func(from *Repo, c cid.Cid) (*ImportResult, error) {
 		var buf bytes.Buffer
-		if _, err := from.Export(ctx, c, &buf); err != nil {
+		if _, err := from.Export(ctx, c, &buf, ExportOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		return b.Import(ctx, &buf, ImportOptions{})

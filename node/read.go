@@ -64,6 +64,20 @@ func (r *Repo) Verify(ctx context.Context, c cid.Cid, pol *sign.Policy) (*sign.R
 	return trust.Verify(ctx, trust.StoreSource{Store: r.store}, pol, c, r.events)
 }
 
+// trusted verifies package c against the policy and fails with an error
+// wrapping ErrUntrusted, saying why and that nothing was done (what), when
+// the policy does not trust it.
+func (r *Repo) trusted(ctx context.Context, c cid.Cid, what string) (*sign.Report, error) {
+	rep, err := r.Verify(ctx, c, nil)
+	if err != nil {
+		return nil, err
+	}
+	if !rep.Trusted() {
+		return rep, fmt.Errorf("%w: %s@%s (%s): %s; nothing was %s (--unverified to skip the check)", trust.ErrUntrusted, rep.Name, rep.Version, rep.Code, rep.Reason, what)
+	}
+	return rep, nil
+}
+
 // Inspect returns the package c with its layers, every metadata set with its
 // entries and signatures, and their verdicts under the repo's policy.
 func (r *Repo) Inspect(ctx context.Context, c cid.Cid) (*PackageView, error) {
@@ -177,11 +191,29 @@ func (r *Repo) InspectLogEntry(ctx context.Context, c cid.Cid) (*LogEntryInspect
 	return logs.Inspect(ctx, r.store, c)
 }
 
+// ExportOptions says how to export.
+type ExportOptions struct {
+	// Unverified exports a package without checking it against the policy
+	// first. Content CIDs are never verified.
+	Unverified bool
+}
+
 // Export writes a bundle to w: a CARv1 whose one root is c and whose blocks
-// are c's closure (docs/bundles.md). A block missing from the repo is an
+// are c's closure (docs/bundles.md). A package is first verified against
+// the policy, unless o.Unverified: untrusted, it is an error wrapping
+// ErrUntrusted and nothing is written. A block missing from the repo is an
 // error; w then holds a partial CAR, which Import refuses.
-func (r *Repo) Export(ctx context.Context, c cid.Cid, w io.Writer) (ExportResult, error) {
-	return bundle.Export(ctx, r.store, c, w)
+func (r *Repo) Export(ctx context.Context, c cid.Cid, w io.Writer, o ExportOptions) (ExportResult, error) {
+	var rep *sign.Report
+	if c.Prefix().Codec == cid.DagCBOR && !o.Unverified {
+		var err error
+		if rep, err = r.trusted(ctx, c, "exported"); err != nil {
+			return ExportResult{Root: c}, err
+		}
+	}
+	res, err := bundle.Export(ctx, r.store, c, w)
+	res.Report = rep
+	return res, err
 }
 
 // Mirrors returns the mirror rules.

@@ -8,15 +8,17 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/cairnpkg/cairn/dag/content"
-	"github.com/cairnpkg/cairn/node"
 	"github.com/ipfs/go-cid"
 	"github.com/spf13/cobra"
+
+	"github.com/cairnpkg/cairn/dag/content"
+	"github.com/cairnpkg/cairn/node"
 )
 
 type exportOptions struct {
-	output string
-	force  bool
+	output     string
+	force      bool
+	unverified bool
 }
 
 func newExportCmd(g *globalOptions) *cobra.Command {
@@ -33,6 +35,10 @@ no network, verifies it all against that repo's policy before keeping anything.
 A CID of UnixFS content exports just that DAG. The file is a plain CARv1, so
 ipfs dag import (Kubo) reads it too (docs/bundles.md).
 
+A package is verified against the policy first, as cairn verify does: one
+the policy does not trust is not exported (exit 3, with the reason), unless
+--unverified. A content CID has nothing to verify but its hashes.
+
 The CAR is written beside FILE and renamed into place at the end, so a failure
 leaves nothing at FILE. An existing FILE is an error unless --force.`,
 		Example: `  cairn export acme/hello@1.2.0 -o hello.car
@@ -47,6 +53,7 @@ leaves nothing at FILE. An existing FILE is an error unless --force.`,
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "the CAR file to write (required)")
 	cmd.Flags().BoolVar(&o.force, "force", false, "replace FILE if it exists")
+	cmd.Flags().BoolVar(&o.unverified, "unverified", false, "export a package the policy does not trust (skips the check)")
 	markPaths(cmd, "output")
 	return cmd
 }
@@ -66,10 +73,11 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions, arg stri
 		if err != nil {
 			return err
 		}
-		res, err := exportTo(ctx, r, c, o.output, o.force)
+		res, err := exportTo(ctx, r, c, o.output, o.force, node.ExportOptions{Unverified: o.unverified})
 		if err != nil {
 			return err
 		}
+		warnUnverified(g, c, o.unverified)
 		g.warn(res.Warnings)
 		if g.json {
 			return g.printJSON(exportJSON{Path: o.output, ExportResult: res})
@@ -86,7 +94,7 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions, arg stri
 // exportTo writes the bundle of c to a temporary file beside out, syncs it,
 // and moves it to out: replacing out only when force, else failing if out
 // appeared meanwhile.
-func exportTo(ctx context.Context, r *node.Repo, c cid.Cid, out string, force bool) (res node.ExportResult, err error) {
+func exportTo(ctx context.Context, r *node.Repo, c cid.Cid, out string, force bool, eo node.ExportOptions) (res node.ExportResult, err error) {
 	f, err := os.CreateTemp(filepath.Dir(out), ".cairn-export-*.car")
 	if err != nil {
 		return res, err
@@ -98,7 +106,7 @@ func exportTo(ctx context.Context, r *node.Repo, c cid.Cid, out string, force bo
 		}
 		os.Remove(tmp) // gone already after a rename; still there after a link or a failure
 	}()
-	if res, err = r.Export(ctx, c, f); err != nil {
+	if res, err = r.Export(ctx, c, f, eo); err != nil {
 		return res, err
 	}
 	if err := f.Chmod(0o644); err != nil {

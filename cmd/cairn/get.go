@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/cairnpkg/cairn/node"
+	"github.com/ipfs/go-cid"
 	"github.com/spf13/cobra"
+
+	"github.com/cairnpkg/cairn/node"
 )
 
 type getOptions struct {
-	output string
-	layer  string
-	force  bool
+	output     string
+	layer      string
+	force      bool
+	unverified bool
 }
 
 func newGetCmd(g *globalOptions) *cobra.Command {
@@ -31,8 +34,10 @@ against the SHA-256 its package records. The output is written beside PATH and
 renamed into place at the end, so a failure leaves nothing at PATH. An
 existing PATH is an error unless --force.
 
-get does not verify signatures: run cairn verify first, or use the exit
-status of both: cairn verify X && cairn get X -o out.`,
+A package is verified against the policy first, as cairn verify does: one
+the policy does not trust (revoked from the policy, disputed, signed by too
+few keys) is not written (exit 3, with the reason), unless --unverified.
+A content CID has nothing to verify but its hashes.`,
 		Example: `  cairn get acme/hello@1.2.0 -o hello.wasm
   cairn get acme/site@2.0.0 --layer dist -o ./site
   cairn get bafybei... -o tree/`,
@@ -47,18 +52,20 @@ status of both: cairn verify X && cairn get X -o out.`,
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "where to write (required)")
 	cmd.Flags().StringVar(&o.layer, "layer", "", "write only this layer")
 	cmd.Flags().BoolVar(&o.force, "force", false, "replace PATH if it exists")
+	cmd.Flags().BoolVar(&o.unverified, "unverified", false, "write a package the policy does not trust (skips the check)")
 	markPaths(cmd, "output")
 	return cmd
 }
 
 func runGet(ctx context.Context, g *globalOptions, o *getOptions, arg string) error {
 	return g.withRepo(ctx, func(r *node.Repo) error {
+		var c cid.Cid
 		get := func() (*node.GetResult, error) {
-			c, err := r.Resolve(ctx, arg)
-			if err != nil {
+			var err error
+			if c, err = r.Resolve(ctx, arg); err != nil {
 				return nil, err
 			}
-			return r.Get(ctx, c, o.output, node.GetOptions{Layer: o.layer, Overwrite: o.force})
+			return r.Get(ctx, c, o.output, node.GetOptions{Layer: o.layer, Overwrite: o.force, Unverified: o.unverified})
 		}
 		res, err := get()
 		if errors.Is(err, node.ErrNotFound) && g.node != nil {
@@ -72,10 +79,22 @@ func runGet(ctx context.Context, g *globalOptions, o *getOptions, arg string) er
 		if err != nil {
 			return err
 		}
+		warnUnverified(g, c, o.unverified)
 		if g.json {
 			return g.printJSON(res)
 		}
 		g.printf("wrote %s (%s)\n", res.Path, humanBytes(int64(res.Size)))
 		return nil
 	})
+}
+
+// warnUnverified says on stderr when bytes went out without a verdict: a
+// content CID (nothing to verify but hashes), or --unverified.
+func warnUnverified(g *globalOptions, c cid.Cid, unverified bool) {
+	switch {
+	case c.Prefix().Codec != cid.DagCBOR:
+		g.warn([]string{fmt.Sprintf("%s is content, not a package: its blocks were checked against their CIDs, but no signature vouches for it", c)})
+	case unverified:
+		g.warn([]string{"--unverified: the package was not checked against the policy"})
+	}
 }

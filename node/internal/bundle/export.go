@@ -39,8 +39,11 @@ type ExportResult struct {
 	// LogEntries counts the publisher-log entries in the bundle.
 	LogEntries int `json:"logEntries"`
 	// Bytes is the size of the CAR written.
-	Bytes    int64    `json:"bytes"`
-	Warnings []string `json:"warnings,omitempty"`
+	Bytes int64 `json:"bytes"`
+	// Report is the verdict the package was exported on (set by the repo);
+	// nil for content and for an unverified export.
+	Report   *sign.Report `json:"report,omitempty"`
+	Warnings []string     `json:"warnings,omitempty"`
 }
 
 // Export writes a bundle to w: a CARv1 whose one root is c and whose blocks
