@@ -21,9 +21,11 @@ type versionJSON struct {
 	Version       string             `json:"version"`
 	Status        string             `json:"status"`
 	Package       *cidJSON           `json:"package"`
+	Signers       []string           `json:"signers"`
 	Pinned        bool               `json:"pinned"`
 	Reason        string             `json:"reason"`
 	Equivocations []equivocationJSON `json:"equivocations"`
+	Evidence      []equivocationJSON `json:"evidence"`
 }
 
 type equivocationJSON struct {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -167,4 +169,109 @@ func TestRogueAnnouncements(t *testing.T) {
 			t.Errorf("B's log shows %q", p)
 		}
 	}
+}
+
+// rogueStopTimeout bounds how long a serving rogue takes to stop on SIGTERM.
+const rogueStopTimeout = 10 * time.Second
+
+// rogueServer is a running `rogue --mode referrers`, which serves until it is
+// stopped.
+type rogueServer struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	id     string
+	lines  chan string // its stdout, a line at a time; closed at its end
+	stderr syncBuffer
+	exited chan struct{}
+	err    error // of Wait, once exited is closed
+}
+
+// rogueServing and rogueServed are the lines of `rogue --mode referrers`
+// once connected and once stopped.
+var (
+	rogueServing = regexp.MustCompile(`^rogue (\S+) referrers: offering (\d+) metadata sets`)
+	rogueServed  = regexp.MustCompile(`^rogue (\S+) referrers: answered (\d+), served (\d+) metadata sets, (\d+) signatures$`)
+)
+
+// startRogueReferrers starts the rogue in referrers mode against the daemon
+// at addr, offering count metadata sets naming pkg, and waits until it says
+// it is connected. It is killed at the end of the test if still running.
+func startRogueReferrers(t *testing.T, addr, pkg string, count int) *rogueServer {
+	t.Helper()
+	if f, err := os.Open(filepath.Join("rogue", "referrers.go")); err == nil {
+		f.Close() // so go test's cache sees edits to the rogue (see touchSources)
+	}
+	r := &rogueServer{t: t, lines: make(chan string, 16), exited: make(chan struct{})}
+	r.cmd = exec.Command(rogueBin, "--connect", addr, "--mode", "referrers", "--package", pkg, "--count", fmt.Sprint(count))
+	r.cmd.Stderr = &r.stderr
+	stdout, err := r.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.cmd.Start(); err != nil {
+		t.Fatalf("start rogue: %v", err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			r.lines <- sc.Text()
+		}
+		close(r.lines)
+		r.err = r.cmd.Wait()
+		close(r.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-r.exited:
+		default:
+			r.cmd.Process.Kill()
+			<-r.exited
+		}
+	})
+	select {
+	case l, ok := <-r.lines:
+		m := rogueServing.FindStringSubmatch(l)
+		if !ok || m == nil {
+			<-r.exited
+			t.Fatalf("rogue --mode referrers: unexpected first line %q (%v)\nstderr:\n%s", l, r.err, r.stderr.String())
+		}
+		r.id = m[1]
+		t.Log(l)
+	case <-time.After(rogueTimeout):
+		t.Fatalf("rogue --mode referrers not connected within %s\nstderr:\n%s", rogueTimeout, r.stderr.String())
+	}
+	return r
+}
+
+// stop stops the rogue with SIGTERM and returns how many answers it gave
+// for its package, and how many metadata sets and signatures bitswap sent.
+func (r *rogueServer) stop() (answered, metas, sigs int) {
+	r.t.Helper()
+	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		r.t.Fatalf("signal rogue: %v", err)
+	}
+	var last string
+	deadline := time.After(rogueStopTimeout)
+	for done := false; !done; {
+		select {
+		case l, ok := <-r.lines:
+			if !ok {
+				done = true
+				break
+			}
+			last = l
+		case <-deadline:
+			r.t.Fatalf("rogue still running %s after SIGTERM", rogueStopTimeout)
+		}
+	}
+	<-r.exited
+	m := rogueServed.FindStringSubmatch(last)
+	if r.err != nil || m == nil {
+		r.t.Fatalf("rogue --mode referrers: %v, last line %q\nstderr:\n%s", r.err, last, r.stderr.String())
+	}
+	r.t.Log(last)
+	fmt.Sscan(m[2], &answered)
+	fmt.Sscan(m[3], &metas)
+	fmt.Sscan(m[4], &sigs)
+	return answered, metas, sigs
 }

@@ -22,7 +22,8 @@ type verifyReport struct {
 			Code   string `json:"code"`
 		} `json:"signatures"`
 	} `json:"metadata"`
-	Inputs []*verifyReport `json:"inputs"`
+	Inputs   []*verifyReport    `json:"inputs"`
+	Evidence []equivocationJSON `json:"evidence"`
 }
 
 // verify runs `cairn verify --json` and returns the report and exit code.

@@ -7,6 +7,9 @@
 // It prints one line, "rogue PEER_ID MODE: published N, sent S", once the
 // messages have been written to the connection and a ping has come back over
 // it, and exits 0. Setup errors exit 1.
+//
+// With --mode referrers it is instead a peer that offers metadata sets
+// nobody trusted signed (referrers.go): it serves them until SIGTERM.
 package main
 
 import (
@@ -39,10 +42,18 @@ const setupTimeout = 10 * time.Second
 
 func main() {
 	connect := flag.String("connect", "", "full /p2p/ multiaddr of the daemon to attack")
-	mode := flag.String("mode", "", "malformed, badsig, flood or fresh-keys")
+	mode := flag.String("mode", "", "malformed, badsig, flood, fresh-keys or referrers")
 	as := flag.String("as", "", "badsig: name this did:key as signer (default: a fresh key)")
+	pkg := flag.String("package", "", "referrers: the package CID the metadata sets name")
+	count := flag.Int("count", 0, "referrers: how many metadata sets to offer")
 	flag.Parse()
-	if err := run(*connect, *mode, *as); err != nil {
+	var err error
+	if *mode == "referrers" {
+		err = runReferrers(*connect, *pkg, *count)
+	} else {
+		err = run(*connect, *mode, *as)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "rogue:", err)
 		os.Exit(1)
 	}
