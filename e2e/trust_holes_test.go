@@ -270,6 +270,9 @@ func TestFetchCutsOffOversizedContent(t *testing.T) {
 // answers a fetch once.
 const rogueMetadataSets = 4096 * 2 / 3
 
+// rogues10k rogues offer more than 10,000 sets together.
+const rogues10k = 4
+
 // TestUnsignedMetadataFromAPeerNotPinned: a peer answers C's referrers lookup
 // for a trusted package with thousands of metadata sets nobody C trusts has
 // signed (half of them signed by a fresh key). C fetches the package, drops
@@ -283,10 +286,20 @@ func TestUnsignedMetadataFromAPeerNotPinned(t *testing.T) {
 	c.ok("trust", "add", "acme/*", a.did("default"))
 	da, dc := startDaemon(t, a), startDaemon(t, c)
 	connect(t, dc, da)
-	rogue := startRogueReferrers(t, dc.addr("/tcp/"), pub.Package.S, rogueMetadataSets)
+	// Four rogues, each offering as many sets as one answer holds: over
+	// 10,000 unvouched metadata sets in all.
+	var rogues []*rogueServer
+	for range rogues10k {
+		rogues = append(rogues, startRogueReferrers(t, dc.addr("/tcp/"), pub.Package.S, rogueMetadataSets))
+	}
 	eventually(t, 10*time.Second, func() (bool, string) {
 		ps := peerSet(dc.peers(t))
-		return slices.Contains(ps, rogue.id), fmt.Sprintf("C lists %v, not the rogue %s", ps, rogue.id)
+		for _, r := range rogues {
+			if !slices.Contains(ps, r.id) {
+				return false, fmt.Sprintf("C lists %v, not the rogue %s", ps, r.id)
+			}
+		}
+		return true, ""
 	})
 
 	var got struct {
@@ -302,17 +315,19 @@ func TestUnsignedMetadataFromAPeerNotPinned(t *testing.T) {
 	if !got.Kept || got.Result.Package != pub.Package {
 		t.Fatalf("fetch: %+v, want %s kept", got, pub.Package)
 	}
-	if got.Result.DroppedMetadata < rogueMetadataSets {
-		t.Fatalf("fetch dropped %d metadata sets, want at least the rogue's %d", got.Result.DroppedMetadata, rogueMetadataSets)
+	if got.Result.DroppedMetadata < rogues10k*rogueMetadataSets {
+		t.Fatalf("fetch dropped %d metadata sets, want at least the rogues' %d", got.Result.DroppedMetadata, rogues10k*rogueMetadataSets)
 	}
-	answered, metas, sigs := rogue.stop()
-	if answered == 0 {
-		t.Fatal("C never asked the rogue for the package's referrers")
-	}
-	// C may read the signatures (to see who signed), never a set that no
-	// key it trusts vouches for.
-	if metas != 0 || sigs > (rogueMetadataSets+1)/2 {
-		t.Fatalf("the rogue served C %d metadata sets and %d signatures, want none and at most %d", metas, sigs, (rogueMetadataSets+1)/2)
+	for _, rogue := range rogues {
+		answered, metas, sigs := rogue.stop()
+		if answered == 0 {
+			t.Fatal("C never asked a rogue for the package's referrers")
+		}
+		// C may read the signatures (to see who signed), never a set that no
+		// key it trusts vouches for.
+		if metas != 0 || sigs > (rogueMetadataSets+1)/2 {
+			t.Fatalf("a rogue served C %d metadata sets and %d signatures, want none and at most %d", metas, sigs, (rogueMetadataSets+1)/2)
+		}
 	}
 
 	var view struct {

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"os"
 	"os/signal"
 	"sync"
@@ -167,7 +168,8 @@ func offer(ctx context.Context, bs *servedCounter, pkg cid.Cid, count int) ([][2
 	if err != nil {
 		return nil, 0, err
 	}
-	base := time.Now().UTC().Truncate(time.Second)
+	// A random start, so that several rogues offer different sets.
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(mrand.Int64N(300e6)) * time.Second)
 	var refs, sigRefs [][2]cid.Cid
 	for i := range count {
 		m := &dag.MetadataSet{Subject: pkg, Kind: dag.KindReview, Created: base.Add(time.Duration(i) * time.Second)}

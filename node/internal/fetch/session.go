@@ -127,19 +127,48 @@ func (s *session) nodes(ctx context.Context, c cid.Cid, depth int) (*dag.Package
 // counted in the result, not kept. The logs of the keys that vouch are
 // caught up, for the verdict's log-inclusion check.
 func (s *session) referrers(ctx context.Context, c cid.Cid, name dag.Name) error {
-	pairs := s.askReferrers(ctx, c)
-	var metas []cid.Cid
-	sigsOf := map[cid.Cid][]cid.Cid{}
-	for _, p := range pairs {
-		if p.Subject.Equals(c) && dag.CheckNodeLink("metadata", p.Referrer) == nil && !slices.ContainsFunc(metas, p.Referrer.Equals) {
-			metas = append(metas, p.Referrer)
+	answers := s.askReferrers(ctx, c)
+	metaOK := map[cid.Cid]bool{}
+	for _, refs := range answers {
+		for _, p := range refs {
+			if p.Subject.Equals(c) && dag.CheckNodeLink("metadata", p.Referrer) == nil {
+				metaOK[p.Referrer] = true
+			}
 		}
 	}
-	var sigs []cid.Cid
-	for _, p := range pairs {
-		if slices.ContainsFunc(metas, p.Subject.Equals) && dag.CheckNodeLink("signature", p.Referrer) == nil && !slices.ContainsFunc(sigsOf[p.Subject], p.Referrer.Equals) {
-			sigsOf[p.Subject] = append(sigsOf[p.Subject], p.Referrer)
-			sigs = append(sigs, p.Referrer)
+	// The signatures to read, at most maxReferrerSigs, taken from the
+	// peers' answers in turn, so that peers offering thousands cannot crowd
+	// out the few an honest peer has.
+	var (
+		metas  []cid.Cid
+		sigs   []cid.Cid
+		sigsOf = map[cid.Cid][]cid.Cid{}
+		seen   = map[cid.Cid]bool{}
+	)
+	next := make([]int, len(answers)) // each peer's next pair to look at
+	for more := true; more && len(sigs) < maxReferrerSigs; {
+		more = false
+		for j, refs := range answers {
+			for next[j] < len(refs) && len(sigs) < maxReferrerSigs {
+				p := refs[next[j]]
+				next[j]++
+				if !metaOK[p.Subject] || dag.CheckNodeLink("signature", p.Referrer) != nil || seen[p.Referrer] {
+					continue
+				}
+				seen[p.Referrer] = true
+				if len(sigsOf[p.Subject]) == 0 {
+					metas = append(metas, p.Subject)
+				}
+				sigsOf[p.Subject] = append(sigsOf[p.Subject], p.Referrer)
+				sigs = append(sigs, p.Referrer)
+				more = true
+				break // one signature of this peer per round
+			}
+		}
+	}
+	for m := range metaOK {
+		if len(sigsOf[m]) == 0 {
+			s.dropped.Add(1) // unsigned, or its signatures not read: nothing vouches for it
 		}
 	}
 	sigData, err := s.small(ctx, sigs)
@@ -247,11 +276,14 @@ func (s *session) small(ctx context.Context, cs []cid.Cid) (map[cid.Cid][]byte, 
 	return out, ctx.Err()
 }
 
+// maxReferrerSigs bounds the signatures one package's fetch reads.
+const maxReferrerSigs = 1024
+
 // askReferrers asks the peers Network.Peers names, in parallel, for the
-// referrers of c, and returns every pair any of them gave.
-func (s *session) askReferrers(ctx context.Context, c cid.Cid) []lookup.Ref {
+// referrers of c, and returns each peer's answer.
+func (s *session) askReferrers(ctx context.Context, c cid.Cid) [][]lookup.Ref {
 	var (
-		out []lookup.Ref
+		out [][]lookup.Ref
 		wg  sync.WaitGroup
 	)
 	for _, p := range s.f.cfg.Net.Peers(lookup.ReferrersID) {
@@ -263,7 +295,7 @@ func (s *session) askReferrers(ctx context.Context, c cid.Cid) []lookup.Ref {
 			}
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			out = append(out, refs...)
+			out = append(out, refs)
 			if len(refs) > 0 {
 				s.answered[p] = true
 			}
