@@ -9,7 +9,10 @@ import (
 	"testing"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/dagtest"
 	"github.com/cairnpkg/cairn/node"
+	"github.com/cairnpkg/cairn/sign"
+	"github.com/cairnpkg/cairn/sign/signtest"
 	"github.com/ipfs/go-cid"
 	car "github.com/ipld/go-car/v2"
 	"github.com/ipld/go-car/v2/storage"
@@ -369,4 +372,81 @@ func FuzzImport(f *testing.F) {
 		}
 		before = repoStat(t, r)
 	})
+}
+
+// TestImportKeepsOnlyVouchedMetadata: metadata sets a bundle adds to a
+// package that no signature by a key the policy names vouches for (one
+// unsigned, one signed by a stranger) are counted, and neither pinned nor
+// indexed; the package is kept as a bundle without them would be.
+func TestImportKeepsOnlyVouchedMetadata(t *testing.T) {
+	ctx := context.Background()
+	a := newRepo(t)
+	src := filepath.Join(t.TempDir(), "app.bin")
+	writeFile(t, src, []byte("payload"))
+	pub := publish(t, a, node.PublishRequest{Paths: []string{src}, Name: mustName(t, "acme/app"), Version: "1.0.0", Now: fixedNow})
+	var plain bytes.Buffer
+	if _, err := a.Export(ctx, pub.Package, &plain, node.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	unsigned, uc := dagtest.MustEncode(t, &dag.MetadataSet{Subject: pub.Package, Kind: dag.KindReview, Created: dagtest.Time()})
+	signed, sc := dagtest.MustEncode(t, &dag.MetadataSet{Subject: pub.Package, Kind: dag.KindLicense, Created: dagtest.Time()})
+	s, err := sign.Sign(signtest.Key(t, 42), sc, dag.RoleAuditor, dagtest.Time())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, sigc := dagtest.MustEncode(t, s)
+	junk := withBlocks(t, plain.Bytes(), pub.Package, map[cid.Cid][]byte{uc: unsigned, sc: signed, sigc: sig})
+
+	want, b := newRepo(t), newRepo(t)
+	trust(t, a, want, "acme/*")
+	trust(t, a, b, "acme/*")
+	if _, err := want.Import(ctx, bytes.NewReader(plain.Bytes()), node.ImportOptions{}); err != nil {
+		t.Fatalf("Import of the bundle alone: %v", err)
+	}
+	res, err := b.Import(ctx, bytes.NewReader(junk), node.ImportOptions{})
+	if err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	if !res.Kept || res.DroppedMetadata != 2 {
+		t.Errorf("import result %+v, want kept with 2 metadata sets dropped", res)
+	}
+	if got, w := repoStat(t, b), repoStat(t, want); got.Pins != w.Pins || got.Refs != w.Refs {
+		t.Errorf("pins %d, refs %d; want %d and %d, as without the unvouched sets", got.Pins, got.Refs, w.Pins, w.Refs)
+	}
+	rep, err := b.Verify(ctx, pub.Package, nil)
+	if err != nil || !rep.Trusted() || len(rep.Metadata) != 1 {
+		t.Errorf("verify after import: %+v, %v; want trusted, with its one metadata set", rep, err)
+	}
+}
+
+// withBlocks returns a CARv1 rooted at root holding data's blocks and extra.
+func withBlocks(t *testing.T, data []byte, root cid.Cid, extra map[cid.Cid][]byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := storage.NewWritable(&buf, []cid.Cid{root}, car.WriteAsCarV1(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	br, err := car.NewBlockReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		b, err := br.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Put(context.Background(), b.Cid().KeyString(), b.RawData()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for c, d := range extra {
+		if err := w.Put(context.Background(), c.KeyString(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return buf.Bytes()
 }

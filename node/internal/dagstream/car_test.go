@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -337,21 +339,48 @@ func TestResume(t *testing.T) {
 	}
 }
 
+// TestOversizedFrame: a block frame longer than the limit is refused from its
+// length alone (frame.ErrTooLarge), and a block larger than MaxBlockSize is
+// refused even in a frame within the limit, with its true CID and nothing
+// else wrong with it; put is never called.
 func TestOversizedFrame(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	srv, cli := hosts(t)
-	root := rawBlock(t, []byte("x")).Cid()
-	lie(srv, func(w io.Writer) {
-		frame.Write(w, make([]byte, maxCIDSize+MaxBlockSize+1))
-	})
-	called := false
-	err := Fetch(ctx, cli, srv.ID(), []cid.Cid{root}, func(blocks.Block) error { called = true; return nil }, nil)
-	if !errors.Is(err, ErrUnexpected) {
-		t.Fatalf("err = %v, expected ErrUnexpected", err)
+	big := make([]byte, MaxBlockSize+1)
+	if _, err := rand.Read(big); err != nil {
+		t.Fatal(err)
 	}
-	if called {
-		t.Fatal("put was called")
+	bigBlock := rawBlock(t, big)
+	for _, tc := range []struct {
+		name string
+		root cid.Cid
+		send func(w io.Writer)
+		want error
+	}{
+		{"frame over the limit", rawBlock(t, []byte("x")).Cid(), func(w io.Writer) {
+			frame.Write(w, make([]byte, maxCIDSize+MaxBlockSize+1))
+		}, frame.ErrTooLarge},
+		{"block over the limit", bigBlock.Cid(), func(w io.Writer) {
+			writeBlock(w, bigBlock.Cid(), bigBlock.RawData())
+			frame.Write(w, nil)
+		}, ErrUnexpected},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			srv, cli := hosts(t)
+			lie(srv, func(w io.Writer) {
+				bw := bufio.NewWriter(w)
+				tc.send(bw)
+				bw.Flush()
+			})
+			called := false
+			err := Fetch(ctx, cli, srv.ID(), []cid.Cid{tc.root}, func(blocks.Block) error { called = true; return nil }, nil)
+			if !errors.Is(err, ErrUnexpected) || !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, expected ErrUnexpected wrapping %v", err, tc.want)
+			}
+			if called {
+				t.Fatal("put was called")
+			}
+		})
 	}
 }
 
@@ -395,6 +424,26 @@ func TestRequestLimits(t *testing.T) {
 			}
 		})
 	}
+	// A request whose length is over the limit is refused from its length:
+	// the server resets the stream without waiting for the bytes.
+	t.Run("too large, refused from its length", func(t *testing.T) {
+		s, err := cli.NewStream(ctx, srv.ID(), ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var hdr [binary.MaxVarintLen64]byte
+		if _, err := s.Write(hdr[:binary.PutUvarint(hdr[:], MaxRequestSize+1)]); err != nil {
+			t.Fatal(err)
+		}
+		var waited atomic.Bool
+		timer := time.AfterFunc(5*time.Second, func() { waited.Store(true); s.Reset() })
+		defer timer.Stop()
+		_, err = io.ReadAll(s)
+		if waited.Load() || err == nil {
+			t.Fatalf("err = %v after waiting %v; expected a reset before the request's bytes came", err, waited.Load())
+		}
+	})
 	// One root, the real thing: a single block then the end.
 	got := 0
 	if err := Fetch(ctx, cli, srv.ID(), []cid.Cid{b.Cid()}, func(blocks.Block) error { got++; return nil }, nil); err != nil || got != 1 {

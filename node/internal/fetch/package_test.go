@@ -11,6 +11,7 @@ import (
 
 	"github.com/cairnpkg/cairn/node/internal/events"
 	"github.com/cairnpkg/cairn/node/internal/fetch"
+	"github.com/cairnpkg/cairn/node/internal/store"
 	"github.com/cairnpkg/cairn/node/internal/trust"
 	"github.com/cairnpkg/cairn/sign"
 )
@@ -132,5 +133,33 @@ func TestUntrusted(t *testing.T) {
 				t.Errorf("Published events for %v after an untrusted fetch", got)
 			}
 		})
+	}
+}
+
+// TestNodeBytesMustMatchTheirCID: a peer that answers a want for the
+// package's node with other bytes (here a well-formed package that the
+// policy trusts, acme/app@2.0.0) is not believed: what does not hash to the
+// CID asked for counts as not served, and nothing is kept.
+func TestNodeBytesMustMatchTheirCID(t *testing.T) {
+	fx := newFixture(t)
+	fx.net.addPeer(t, true)
+	info := fx.publish(fx.key, "acme/app@1.0.0")
+	other := fx.publish(fx.key, "acme/app@2.0.0")
+	ob, _ := fx.net.block(other.CID)
+	forged, err := blockOf(info.CID, ob.RawData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.net.mu.Lock()
+	fx.net.blocks[info.CID] = forged
+	fx.net.mu.Unlock()
+	before := fx.stat()
+
+	res, err := fx.f.Package(context.Background(), info.CID, nil, time.Minute)
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Package = %+v, %v; want store.ErrNotFound: no peer served the package's bytes", res, err)
+	}
+	if after := fx.stat(); after != before {
+		t.Errorf("store changed: %+v, was %+v", after, before)
 	}
 }

@@ -8,11 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipfs/boxo/ipld/merkledag"
+	"github.com/ipfs/boxo/ipld/unixfs"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
+	format "github.com/ipfs/go-ipld-format"
+	"github.com/multiformats/go-multihash"
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/dag/dagtest"
+	"github.com/cairnpkg/cairn/node/internal/dagstream"
 	"github.com/cairnpkg/cairn/node/internal/fetch"
 	"github.com/cairnpkg/cairn/node/internal/logs"
 	"github.com/cairnpkg/cairn/node/internal/store"
@@ -133,6 +138,40 @@ func TestContentOverBudget(t *testing.T) {
 				t.Errorf("%d content bytes came over bitswap before the cut", got)
 			}
 		})
+	}
+}
+
+// TestContentTooDeep: a trusted package whose content is a chain of nodes
+// deeper than dagstream.MaxDepth (small enough for the budget) is refused
+// over bitswap, level by level, and nothing of it is kept. (Over the stream,
+// dagstream's own walk refuses it: dagstream.TestTooDeep.)
+func TestContentTooDeep(t *testing.T) {
+	fx := newFixture(t)
+	fx.net.addPeer(t, true)
+	fx.publish(fx.key, "acme/app@1.0.0") // the key's log and store, which craft appends to
+	leaf := []byte("bottom")
+	top, err := cid.V1Builder{Codec: cid.Raw, MhType: multihash.SHA2_256}.Sum(leaf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.serve(top, leaf, nil)
+	for range dagstream.MaxDepth + 1 { // the leaf is MaxDepth+1 levels below the root
+		n := merkledag.NodeWithData(unixfs.FilePBData(nil, uint64(len(leaf))))
+		if err := n.AddRawLink("", &format.Link{Cid: top, Size: uint64(len(leaf))}); err != nil {
+			t.Fatal(err)
+		}
+		n.SetCidBuilder(cid.V1Builder{Codec: cid.DagProtobuf, MhType: multihash.SHA2_256})
+		fx.serve(n.Cid(), n.RawData(), nil)
+		top = n.Cid()
+	}
+	deep := fx.craft(fx.key, "acme/deep@1.0.0", top, uint64(len(leaf)))
+	before := fx.stat()
+	res, err := fx.f.Package(context.Background(), deep.CID, nil, time.Minute, fetch.WithTransport(fetch.TransportBitswap))
+	if !errors.Is(err, dagstream.ErrTooDeep) {
+		t.Fatalf("Package = %+v, %v; want dagstream.ErrTooDeep", res, err)
+	}
+	if after := fx.stat(); after != before {
+		t.Errorf("the store changed: %+v, was %+v", after, before)
 	}
 }
 

@@ -425,6 +425,39 @@ func TestFollowerRefusesAGap(t *testing.T) {
 	}
 }
 
+// TestWalkRefusesMoreThanMaxWalk: a catch-up's walk back from a head more
+// than logs.MaxWalk entries beyond what the repo holds is refused once it has
+// fetched that many. (Signing and checking 10,001 entries takes seconds.)
+func TestWalkRefusesMoreThanMaxWalk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,001 signed entries")
+	}
+	ctx := context.Background()
+	key := signtest.Key(t, 7)
+	did := key.DID()
+	chain := logN(t, key, logs.MaxWalk+1)
+	byCID := map[cid.Cid][]byte{}
+	for _, b := range chain {
+		byCID[b.CID] = b.Data
+	}
+	fetched := 0
+	get := func(_ context.Context, c cid.Cid) ([]byte, error) {
+		fetched++
+		if d, ok := byCID[c]; ok {
+			return d, nil
+		}
+		return nil, store.ErrNotFound
+	}
+	head := chain[len(chain)-1]
+	got, err := logs.Walk(ctx, get, did, head.CID, head.Entry.Seq, store.Head{}, time.Second)
+	if !errors.Is(err, logs.ErrBadLog) || got != nil {
+		t.Errorf("walk of %d entries = %d entries, %v; want ErrBadLog", len(chain), len(got), err)
+	}
+	if fetched != logs.MaxWalk {
+		t.Errorf("fetched %d entries, want %d", fetched, logs.MaxWalk)
+	}
+}
+
 // TestFollowerRecordsAFork: news of another entry at a seq held, signed by
 // the log's key, leaves a fork proof and the log as it was.
 func TestFollowerRecordsAFork(t *testing.T) {

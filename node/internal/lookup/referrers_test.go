@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -11,9 +13,12 @@ import (
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
 	mocknet "github.com/libp2p/go-libp2p/p2p/net/mock"
 	mh "github.com/multiformats/go-multihash"
 
+	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node/internal/frame"
 )
 
@@ -129,6 +134,63 @@ func TestServerRefusesBadRequests(t *testing.T) {
 			}
 			if err != nil && !strings.Contains(err.Error(), "reset") {
 				t.Logf("read: %v", err)
+			}
+		})
+	}
+}
+
+// TestAnswersBounded: an asker refuses an answer over the protocol's limits,
+// whatever a lying peer sends: more referrers than MaxReferrers, more
+// candidates than MaxCandidates, a frame longer than MaxResponseSize (refused
+// from its length, before its bytes are read).
+func TestAnswersBounded(t *testing.T) {
+	refs := func(n int) []byte {
+		rs := make([]Ref, n)
+		for i := range rs {
+			rs[i] = Ref{Subject: testCID(t, "pkg"), Referrer: testCID(t, fmt.Sprint(i))}
+		}
+		data, err := encodeRefs(rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	tooMany, tooManyNames := refs(MaxReferrers+1), refs(MaxCandidates+1)
+	ref, err := dag.ParseRef("acme/app@1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	askRefs := func(client host.Host, p peer.ID) error {
+		_, err := AskReferrers(context.Background(), client, p, testCID(t, "pkg"))
+		return err
+	}
+	askName := func(client host.Host, p peer.ID) error {
+		_, err := AskName(context.Background(), client, p, ref)
+		return err
+	}
+	for _, tc := range []struct {
+		name   string
+		proto  protocol.ID
+		answer func(s network.Stream)
+		ask    func(host.Host, peer.ID) error
+		want   error
+	}{
+		{"referrers over MaxReferrers", ReferrersID, func(s network.Stream) { frame.Write(s, tooMany) }, askRefs, errBadResponse},
+		{"names over MaxCandidates", NamesID, func(s network.Stream) { frame.Write(s, tooManyNames) }, askName, errBadResponse},
+		{"a frame over MaxResponseSize", ReferrersID, func(s network.Stream) {
+			s.Write(binary.AppendUvarint(nil, MaxResponseSize+1))
+			s.Write(tooMany)
+		}, askRefs, frame.ErrTooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			server, client := twoHosts(t)
+			server.SetStreamHandler(tc.proto, func(s network.Stream) {
+				frame.Read(bufio.NewReader(s), maxRequestSize)
+				tc.answer(s)
+				s.Close()
+			})
+			if err := tc.ask(client, server.ID()); !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
 		})
 	}

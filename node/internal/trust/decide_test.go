@@ -208,6 +208,47 @@ func TestThresholdsBindResolution(t *testing.T) {
 	}
 }
 
+// TestDisputeWithoutAProofBetweenThem: two packages that each meet the rule
+// dispute the name even when no stored proof pairs them (each was recorded
+// against a claim of a key outside the rule): Disputes, which verification
+// reads, still returns a proof between them.
+func TestDisputeWithoutAProofBetweenThem(t *testing.T) {
+	ctx := context.Background()
+	ref, _ := dag.ParseRef("acme/app@1.0.0")
+	p, q, r := dagtest.NodeCID(t, "honest"), dagtest.NodeCID(t, "rival"), dagtest.NodeCID(t, "outsider's")
+	w := newWorld(t)
+	// Key 8's DID sorts before key 1's: the claim of q is recorded against
+	// the outsider's claim of r, the first held, not against p.
+	w.claim(8, ref, r, dag.RolePublisher, true)
+	w.claim(1, ref, p, dag.RolePublisher, true)
+	w.claim(2, ref, q, dag.RolePublisher, true)
+	pol := w.policy(1, nil, 1, 2)
+
+	evs, err := w.st.AllEvidence(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if pq := []cid.Cid{ev.Packages[0], ev.Packages[1]}; (pq[0].Equals(p) || pq[1].Equals(p)) && (pq[0].Equals(q) || pq[1].Equals(q)) {
+			t.Fatalf("setup: a stored proof pairs p and q: %+v", ev)
+		}
+	}
+	v, err := trust.ResolveVersion(ctx, w.st, pol, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != trust.VersionEquivocation || v.Package != nil {
+		t.Fatalf("status %s, package %v; want an equivocation that resolves to nothing", v.Status, v.Package)
+	}
+	disputes, _, err := trust.Disputes(ctx, w.st, pol, ref)
+	if err != nil || len(disputes) != 1 {
+		t.Fatalf("Disputes = %+v, %v; want one proof between p and q", disputes, err)
+	}
+	if got := disputes[0].Packages; got != [2]cid.Cid{p, q} && got != [2]cid.Cid{q, p} {
+		t.Errorf("dispute between %v, want %s and %s", got, p, q)
+	}
+}
+
 // TestLogged: a signature counts as logged only if its signer's log, as
 // held, names it for that package.
 func TestLogged(t *testing.T) {
