@@ -102,3 +102,19 @@ func TestRequireLogInPolicyFile(t *testing.T) {
 		t.Fatalf("round trip of require_log = false: %v, LogRequired %v\n%s", err, back.Rules[0].LogRequired(), data)
 	}
 }
+
+func TestSetRequireLog(t *testing.T) {
+	p := &Policy{Version: PolicyVersion}
+	if err := p.SetRequireLog("acme/*", false); err == nil {
+		t.Fatal("SetRequireLog on a pattern with no rule succeeded")
+	}
+	if err := p.AddKey("acme/*", testKey(t, 1).DID(), 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetRequireLog("acme/*", false); err != nil || p.Rules[0].LogRequired() {
+		t.Fatalf("SetRequireLog(false): %v, LogRequired %v", err, p.Rules[0].LogRequired())
+	}
+	if err := p.SetRequireLog("acme/*", true); err != nil || !p.Rules[0].LogRequired() || p.Rules[0].RequireLog != nil {
+		t.Fatalf("SetRequireLog(true): %v, %+v; want the default (absent)", err, p.Rules[0].RequireLog)
+	}
+}

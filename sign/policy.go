@@ -140,6 +140,20 @@ func (p *Policy) AddKey(pattern Pattern, did string, threshold int, roles []stri
 	return nil
 }
 
+// SetRequireLog sets the require_log of pattern's rule (docs/trust.md §5).
+func (p *Policy) SetRequireLog(pattern Pattern, require bool) error {
+	i := slices.IndexFunc(p.Rules, func(r Rule) bool { return r.Pattern == pattern })
+	if i < 0 {
+		return fmt.Errorf("%w: no rule for pattern %q", ErrInvalidPolicy, pattern)
+	}
+	if require {
+		p.Rules[i].RequireLog = nil // the default
+	} else {
+		p.Rules[i].RequireLog = &require
+	}
+	return nil
+}
+
 // RemoveKey stops trusting did for pattern, or removes the whole rule when did is
 // empty. The threshold is lowered if it would exceed the keys left.
 func (p *Policy) RemoveKey(pattern Pattern, did string) error {

@@ -10,8 +10,9 @@ import (
 )
 
 type trustAddOptions struct {
-	threshold int
-	roles     []string
+	threshold  int
+	roles      []string
+	requireLog bool
 }
 
 func newTrustCmd(g *globalOptions) *cobra.Command {
@@ -19,21 +20,26 @@ func newTrustCmd(g *globalOptions) *cobra.Command {
 "*" (every package), "acme/*" (a namespace) or "acme/hello" (one package). The
 most specific rule that selects a package applies. A rule lists keys (did:key),
 a threshold k (that many distinct listed keys must sign a metadata set) and,
-optionally, the roles that count.`)
+optionally, the roles that count. By default a signature counts only if its
+signer's publisher log names it (require_log): then a key cannot sign a
+release it does not log, where a second package for one version is a proof
+everyone sees.`)
 	o := &trustAddOptions{}
 	add := &cobra.Command{
 		Use:   "add PATTERN DID",
 		Short: "Trust a key for a pattern (creating the rule if needed)",
 		Example: `  cairn trust add 'acme/*' did:key:z6Mk...
   cairn trust add 'acme/*' "$(cairn key export release-2)" --threshold 2
-  cairn trust add acme/hello did:key:z6Mk... --role publisher --role builder`,
+  cairn trust add acme/hello did:key:z6Mk... --role publisher --role builder
+  cairn trust add 'legacy/*' did:key:z6Mk... --require-log=false`,
 		Args: exactArgs(2, "a pattern and a did:key"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTrustAdd(cmd.Context(), g, o, args[0], args[1])
+			return runTrustAdd(cmd.Context(), g, o, cmd.Flags().Changed("require-log"), args[0], args[1])
 		},
 	}
 	add.Flags().IntVar(&o.threshold, "threshold", 0, "signatures needed from distinct keys of the rule (default: keep, or 1 for a new rule)")
 	add.Flags().StringArrayVar(&o.roles, "role", nil, "role that counts toward the threshold (repeatable; default: any role)")
+	add.Flags().BoolVar(&o.requireLog, "require-log", true, "count a signature only if its signer's publisher log names it; false for keys that publish without logs (default: keep, or true for a new rule)")
 	cmd.AddCommand(
 		add,
 		&cobra.Command{
@@ -58,7 +64,7 @@ optionally, the roles that count.`)
 	return cmd
 }
 
-func runTrustAdd(ctx context.Context, g *globalOptions, o *trustAddOptions, pattern, did string) error {
+func runTrustAdd(ctx context.Context, g *globalOptions, o *trustAddOptions, setRequireLog bool, pattern, did string) error {
 	p, err := sign.ParsePattern(pattern)
 	if err != nil {
 		return err
@@ -70,7 +76,13 @@ func runTrustAdd(ctx context.Context, g *globalOptions, o *trustAddOptions, patt
 		return usageErrorf("--threshold %d: expected a positive number", o.threshold)
 	}
 	return g.withRepo(ctx, func(r *node.Repo) error {
-		if err := r.UpdatePolicy(func(pol *sign.Policy) error { return pol.AddKey(p, did, o.threshold, o.roles) }); err != nil {
+		err := r.UpdatePolicy(func(pol *sign.Policy) error {
+			if err := pol.AddKey(p, did, o.threshold, o.roles); err != nil || !setRequireLog {
+				return err
+			}
+			return pol.SetRequireLog(p, o.requireLog)
+		})
+		if err != nil {
 			return err
 		}
 		return printPolicy(g, r)
@@ -106,7 +118,11 @@ func printPolicy(g *globalOptions, r *node.Repo) error {
 		if len(rule.Roles) > 0 {
 			roles = "roles " + strings.Join(rule.Roles, ", ")
 		}
-		g.printf("%s  %d of %d, %s\n", rule.Pattern, rule.Threshold, len(rule.Keys), roles)
+		logs := ""
+		if !rule.LogRequired() {
+			logs = ", no publisher log required"
+		}
+		g.printf("%s  %d of %d, %s%s\n", rule.Pattern, rule.Threshold, len(rule.Keys), roles, logs)
 		for _, k := range rule.Keys {
 			g.printf("  %s\n", k)
 		}
