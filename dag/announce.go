@@ -8,7 +8,7 @@ import (
 )
 
 // AnnouncementType is the "type" field of an Announcement.
-const AnnouncementType = "cairn/announce@1"
+const AnnouncementType = "cairn/announce@2"
 
 // AnnounceSigningDomain prefixes the bytes an announcement's signature covers.
 const AnnounceSigningDomain = "cairn-announce@1\x00"
@@ -21,15 +21,19 @@ const (
 	MaxAnnounceAddrs = 8
 )
 
-// Announcement is the gossip message that says a log has a new head: the
-// log's key, the head's sequence number and CID, and where to fetch the
-// entries. It carries CIDs, never payloads, and is signed by the log's key.
+// Announcement is the gossip message that says a log has a head: the log's
+// key, the head's sequence number and CID, where to fetch the entries, and
+// when the key said so. It carries CIDs, never payloads, and is signed by the
+// log's key. A publisher says it again on a schedule even without news, so
+// that its followers can tell a quiet publisher from a withheld one
+// (docs/gossip.md, docs/trust.md §7); Expires bounds how long it is relayed.
 type Announcement struct {
 	Signer  string
 	Seq     uint64
 	Head    cid.Cid
 	Addrs   []string
 	Created time.Time
+	Expires time.Time
 	Sig     []byte
 }
 
@@ -40,6 +44,7 @@ type announceWire struct {
 	Head    cid.Cid
 	Addrs   []string
 	Created string
+	Expires string
 	Sig     []byte
 }
 
@@ -50,6 +55,7 @@ type announcePayloadWire struct {
 	Head    cid.Cid
 	Addrs   []string
 	Created string
+	Expires string
 }
 
 var (
@@ -79,6 +85,9 @@ func (a *Announcement) Validate() error {
 			return err
 		}
 	}
+	if !a.Expires.After(a.Created) {
+		return fmt.Errorf("%w: announcement expires at %s, not after it was made (%s)", ErrInvalidField, FormatTime(a.Expires), FormatTime(a.Created))
+	}
 	if len(a.Sig) > 512 {
 		return fmt.Errorf("%w: sig is %d bytes", ErrTooLarge, len(a.Sig))
 	}
@@ -92,7 +101,7 @@ func (a *Announcement) payloadWire() *announcePayloadWire {
 	}
 	return &announcePayloadWire{
 		Type: AnnouncementType, Signer: a.Signer, Seq: int64(a.Seq), Head: a.Head,
-		Addrs: addrs, Created: FormatTime(a.Created),
+		Addrs: addrs, Created: FormatTime(a.Created), Expires: FormatTime(a.Expires),
 	}
 }
 
@@ -118,7 +127,7 @@ func (a *Announcement) Encode() ([]byte, error) {
 		return nil, fmt.Errorf("%w: announcement is not signed", ErrInvalidField)
 	}
 	p := a.payloadWire()
-	w := &announceWire{Type: p.Type, Signer: p.Signer, Seq: p.Seq, Head: p.Head, Addrs: p.Addrs, Created: p.Created, Sig: a.Sig}
+	w := &announceWire{Type: p.Type, Signer: p.Signer, Seq: p.Seq, Head: p.Head, Addrs: p.Addrs, Created: p.Created, Expires: p.Expires, Sig: a.Sig}
 	b, _, err := encode(w, announceProto)
 	if err != nil {
 		return nil, err
@@ -150,7 +159,11 @@ func DecodeAnnouncement(data []byte) (*Announcement, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Announcement{Signer: w.Signer, Seq: uint64(w.Seq), Head: w.Head, Addrs: w.Addrs, Created: created, Sig: w.Sig}
+	expires, err := ParseTime(w.Expires)
+	if err != nil {
+		return nil, err
+	}
+	a := &Announcement{Signer: w.Signer, Seq: uint64(w.Seq), Head: w.Head, Addrs: w.Addrs, Created: created, Expires: expires, Sig: w.Sig}
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}

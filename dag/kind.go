@@ -22,6 +22,7 @@ const (
 	NodeSignature
 	NodeContent // a UnixFS (dag-pb) or raw block
 	NodeLogEntry
+	NodeRevocation
 )
 
 func (k NodeKind) String() string {
@@ -36,6 +37,8 @@ func (k NodeKind) String() string {
 		return "content"
 	case NodeLogEntry:
 		return "log"
+	case NodeRevocation:
+		return "revocation"
 	}
 	return "unknown"
 }
@@ -76,8 +79,10 @@ func Sniff(c cid.Cid, data []byte) (NodeKind, error) {
 		return NodeMetadata, nil
 	case SignatureType:
 		return NodeSignature, nil
-	case LogEntryType:
+	case LogEntryType, LogEventType:
 		return NodeLogEntry, nil
+	case RevocationType:
+		return NodeRevocation, nil
 	}
 	return NodeUnknown, fmt.Errorf("%w: type %q", ErrWrongKind, s)
 }

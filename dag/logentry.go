@@ -18,12 +18,15 @@ const LogSigningDomain = "cairn-log@1\x00"
 // log entry names.
 const MaxEntryLinks = 1024
 
-// LogEntry is one entry of a signing key's publisher log: the key says it
-// published Name@Version as Package, with these metadata sets and signatures.
-// Entries are numbered from 1 and each links the one before, so a log's head
-// commits to the whole log, and two entries with one Seq prove that the key
-// equivocated.
+// LogEntry is one entry of a signing key's publisher log. A release (Kind
+// KindRelease, the type cairn/log@1) says the key published Name@Version as
+// Package, with these metadata sets and signatures; the other kinds
+// (cairn/log@2) are the key's corrections: a rotation to Key, a revocation,
+// the yank or unyank of Name@Version. Entries are numbered from 1 and each
+// links the one before, so a log's head commits to the whole log, and two
+// entries with one Seq prove that the key equivocated.
 type LogEntry struct {
+	Kind    string // KindRelease when ""
 	Signer  string
 	Seq     uint64
 	Prev    cid.Cid // cid.Undef exactly when Seq is 1
@@ -31,6 +34,13 @@ type LogEntry struct {
 	Name    Name
 	Version string
 	Package cid.Cid
+	// Key is a rotation's new key, KeySig its signature over the entry.
+	Key    string
+	KeySig []byte
+	// Revocation is a revoke entry's Revocation node.
+	Revocation cid.Cid
+	// Reason says why, for a revoke, yank or unyank.
+	Reason string
 	// Metadata and Signatures are what this entry publishes: for a publish, the
 	// package's first metadata set and signature; for `meta add`, a new set and
 	// its signature; for `sign`, one signature (Metadata names the set it signs).
@@ -41,6 +51,9 @@ type LogEntry struct {
 
 // Ref returns the entry's name@version.
 func (e *LogEntry) Ref() Ref { return Ref{Name: e.Name, Version: e.Version} }
+
+// IsRelease reports whether e is a release: it claims Package as Name@Version.
+func (e *LogEntry) IsRelease() bool { return e.Kind == "" || e.Kind == KindRelease }
 
 type logEntryWire struct {
 	Type       string
@@ -77,6 +90,17 @@ var (
 // Validate checks the rules of docs/logs.md that the schema alone does not.
 // It does not check the signature: that is the sign package's job.
 func (e *LogEntry) Validate() error {
+	if !e.IsRelease() {
+		return e.validateEvent()
+	}
+	if e.Key != "" || e.KeySig != nil || e.Revocation.Defined() || e.Reason != "" {
+		return fmt.Errorf("%w: a release entry has no key, revocation or reason", ErrInvalidField)
+	}
+	return e.validateRelease()
+}
+
+// validateRelease checks a release entry.
+func (e *LogEntry) validateRelease() error {
 	if err := checkField("signer", e.Signer, true); err != nil {
 		return err
 	}
@@ -139,16 +163,27 @@ func (e *LogEntry) payloadWire() *logPayloadWire {
 }
 
 // SigningPayload returns the bytes the log's key signs: LogSigningDomain
-// followed by the DAG-CBOR encoding of every field of the entry but sig.
+// followed by the DAG-CBOR encoding of every field of the entry but sig (and
+// a rotation's keySig).
 func (e *LogEntry) SigningPayload() ([]byte, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	b, _, err := encode(e.payloadWire(), logPayloadProto)
+	b, err := e.payloadBody()
 	if err != nil {
 		return nil, err
 	}
 	return append([]byte(LogSigningDomain), b...), nil
+}
+
+// payloadBody is the DAG-CBOR of every field but sig and keySig.
+func (e *LogEntry) payloadBody() ([]byte, error) {
+	if !e.IsRelease() {
+		b, _, err := encode(e.eventPayloadWire(), logEventPayloadProto)
+		return b, err
+	}
+	b, _, err := encode(e.payloadWire(), logPayloadProto)
+	return b, err
 }
 
 // Encode validates e and returns its canonical bytes and CID.
@@ -159,6 +194,12 @@ func (e *LogEntry) Encode() ([]byte, cid.Cid, error) {
 	if len(e.Sig) == 0 {
 		return nil, cid.Undef, fmt.Errorf("%w: log entry is not signed", ErrInvalidField)
 	}
+	if !e.IsRelease() {
+		if e.Kind == KindRotate && len(e.KeySig) == 0 {
+			return nil, cid.Undef, fmt.Errorf("%w: a rotate entry is not countersigned by its new key", ErrInvalidField)
+		}
+		return encode(e.eventWire(), logEventProto)
+	}
 	p := e.payloadWire()
 	w := &logEntryWire{
 		Type: p.Type, Signer: p.Signer, Seq: p.Seq, Prev: p.Prev, Created: p.Created,
@@ -168,8 +209,12 @@ func (e *LogEntry) Encode() ([]byte, cid.Cid, error) {
 	return encode(w, logEntryProto)
 }
 
-// DecodeLogEntry parses and validates untrusted bytes as a LogEntry.
+// DecodeLogEntry parses and validates untrusted bytes as a LogEntry of
+// either type.
 func DecodeLogEntry(data []byte) (*LogEntry, error) {
+	if t, ok := typeField(data); ok && t == LogEventType {
+		return decodeLogEvent(data)
+	}
 	v, err := decode(data, logEntryProto, LogEntryType)
 	if err != nil {
 		return nil, fmt.Errorf("log entry: %w", err)

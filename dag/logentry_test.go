@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipfs/go-cid"
 )
@@ -27,7 +28,7 @@ func testLogEntry(t testing.TB, seq uint64) *LogEntry {
 
 func testAnnouncement(t testing.TB) *Announcement {
 	t.Helper()
-	return &Announcement{Signer: testSigner, Seq: 2, Head: testNodeCID(t, "head"), Created: testTime,
+	return &Announcement{Signer: testSigner, Seq: 2, Head: testNodeCID(t, "head"), Created: testTime, Expires: testTime.Add(24 * time.Hour),
 		Addrs: []string{"/ip4/192.0.2.1/tcp/4501/p2p/12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf"}, Sig: testSig()}
 }
 

@@ -4,19 +4,20 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/dag/dagtest"
 )
 
-// The three things a key signs (docs/formats.md §6, docs/logs.md,
+// The things a key signs (docs/formats.md §6, docs/logs.md,
 // docs/gossip.md) each start their payload with a domain of their own, so a
 // signature made in one domain never verifies in another: a key tricked
 // into signing a log entry has not signed a metadata set or an
 // announcement, and the other way round.
 func TestSignatureDomainsAreSeparate(t *testing.T) {
 	k := testKey(t, 1)
-	domains := []string{dag.SigningDomain, dag.LogSigningDomain, dag.AnnounceSigningDomain}
+	domains := []string{dag.SigningDomain, dag.LogSigningDomain, dag.AnnounceSigningDomain, dag.RotateSigningDomain, dag.RevocationSigningDomain}
 	for i, a := range domains {
 		if !strings.HasSuffix(a, "\x00") {
 			t.Errorf("domain %q does not end with a NUL: one could be a prefix of a payload", a)
@@ -37,8 +38,16 @@ func TestSignatureDomainsAreSeparate(t *testing.T) {
 	sig := &dag.Signature{Subject: dagtest.NodeCID(t, "meta"), Signer: k.DID(), Alg: dag.AlgEd25519, Created: dagtest.Time(), Role: dag.RolePublisher}
 	entry := &dag.LogEntry{Seq: 1, Signer: k.DID(), Created: dagtest.Time(), Name: dag.Name{Namespace: "acme", Short: "app"}, Version: "1.0.0",
 		Package: dagtest.NodeCID(t, "pkg"), Metadata: nil, Signatures: nil}
-	ann := &dag.Announcement{Signer: k.DID(), Seq: 1, Head: dagtest.NodeCID(t, "head"), Created: dagtest.Time()}
+	ann := &dag.Announcement{Signer: k.DID(), Seq: 1, Head: dagtest.NodeCID(t, "head"), Created: dagtest.Time(), Expires: dagtest.Time().Add(time.Hour)}
+	rev := &dag.Revocation{Signer: k.DID(), Since: 1, Created: dagtest.Time()}
+	// A rotation from another key to k: k's part is the countersignature.
+	rot := &dag.LogEntry{Kind: dag.KindRotate, Seq: 2, Prev: dagtest.NodeCID(t, "prev"), Created: dagtest.Time(), Key: k.DID()}
+	if err := SignLogEntry(testKey(t, 2), rot); err != nil {
+		t.Fatal(err)
+	}
 	nodes := []node{
+		{dag.RotateSigningDomain, rot.RotatePayload, func(b []byte) { rot.KeySig = b }, func() error { return VerifyLogEntry(rot) }},
+		{dag.RevocationSigningDomain, rev.SigningPayload, func(b []byte) { rev.Sig = b }, func() error { return VerifyRevocation(rev) }},
 		{dag.SigningDomain, sig.SigningPayload, func(b []byte) { sig.Sig = b }, func() error { return VerifySignature(sig) }},
 		{dag.LogSigningDomain, entry.SigningPayload, func(b []byte) { entry.Sig = b }, func() error { return VerifyLogEntry(entry) }},
 		{dag.AnnounceSigningDomain, ann.SigningPayload, func(b []byte) { ann.Sig = b }, func() error { return VerifyAnnouncement(ann) }},

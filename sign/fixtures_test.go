@@ -31,13 +31,14 @@ type memSource struct {
 	blocks   map[cid.Cid][]byte
 	refs     map[cid.Cid][]cid.Cid
 	unlogged map[cid.Cid]bool
+	revoked  map[cid.Cid]bool
 }
 
 var _ LogSource = (*memSource)(nil)
 
 // newMemSource returns an empty memSource.
 func newMemSource() *memSource {
-	return &memSource{blocks: map[cid.Cid][]byte{}, refs: map[cid.Cid][]cid.Cid{}, unlogged: map[cid.Cid]bool{}}
+	return &memSource{blocks: map[cid.Cid][]byte{}, refs: map[cid.Cid][]cid.Cid{}, unlogged: map[cid.Cid]bool{}, revoked: map[cid.Cid]bool{}}
 }
 
 // Unlog makes signature sig not named by its signer's log.
@@ -48,10 +49,24 @@ func (m *memSource) Unlog(sig cid.Cid) {
 }
 
 // Logged implements LogSource.
-func (m *memSource) Logged(_ context.Context, _ string, _, sig cid.Cid) (bool, error) {
+func (m *memSource) Logged(_ context.Context, _ string, _, sig cid.Cid) (LogState, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return !m.unlogged[sig], nil
+	switch {
+	case m.unlogged[sig]:
+		return NotLogged, nil
+	case m.revoked[sig]:
+		return Revoked, nil
+	}
+	return Logged, nil
+}
+
+// Revoke makes signature sig named only by entries after its key's
+// revocation.
+func (m *memSource) Revoke(sig cid.Cid) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.revoked[sig] = true
 }
 
 // Disputes implements LogSource: no proofs.

@@ -118,3 +118,31 @@ func TestSetRequireLog(t *testing.T) {
 		t.Fatalf("SetRequireLog(true): %v, %+v; want the default (absent)", err, p.Rules[0].RequireLog)
 	}
 }
+
+// A signature whose only log entry comes at or after its key's revocation
+// is revoked-key, and a package that loses its threshold that way is too.
+func TestVerifyRevokedKey(t *testing.T) {
+	k1, k2 := testKey(t, 1), testKey(t, 2)
+	w := newWorld(t)
+	w.trust("acme/*", 1, nil, k1, k2)
+	p, m := w.signed("acme/app@1.0.0", k1)
+	w.src.Revoke(w.src.refs[m][0])
+	r := w.verify(p)
+	pkgVerdict(t, r, Untrusted, CodeRevokedKey)
+	// A second key's signature keeps it trusted.
+	w.sign(k2, m, dag.RolePublisher)
+	pkgVerdict(t, w.verify(p), Valid, CodeOK)
+}
+
+func TestMaxAgeInPolicy(t *testing.T) {
+	did := testKey(t, 1).DID()
+	for _, tc := range []struct {
+		maxAge string
+		ok     bool
+	}{{"48h", true}, {"3s", true}, {"0s", false}, {"-1h", false}, {"soon", false}} {
+		_, err := ParsePolicy([]byte("version = 1\n[[rule]]\npattern = \"acme/*\"\nkeys = [\"" + did + "\"]\nthreshold = 1\nmax_age = \"" + tc.maxAge + "\"\n"))
+		if (err == nil) != tc.ok {
+			t.Errorf("max_age %q: %v, want ok = %v", tc.maxAge, err, tc.ok)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/cairnpkg/cairn/dag"
@@ -46,6 +47,16 @@ type Rule struct {
 	// not confess (equivocation is then always detectable). Absent is true;
 	// false is for keys that publish without logs.
 	RequireLog *bool `toml:"require_log,omitempty" json:"requireLog,omitempty"`
+	// MaxAge, if set (a duration such as "48h"), is how long the node may go
+	// without a signed statement from any of the rule's keys before names
+	// under the rule no longer resolve: they are stale (docs/trust.md §7).
+	MaxAge string `toml:"max_age,omitempty" json:"maxAge,omitempty"`
+}
+
+// MaxAgeDuration returns MaxAge as a duration; 0 when unset.
+func (r *Rule) MaxAgeDuration() time.Duration {
+	d, _ := time.ParseDuration(r.MaxAge) // checked by Validate
+	return d
 }
 
 // LogRequired reports whether the rule counts only signatures its signers'
@@ -80,6 +91,11 @@ func (p *Policy) Validate() error {
 				return fmt.Errorf("%w: rule %q lists key %s twice", ErrInvalidPolicy, r.Pattern, k)
 			}
 			keys[k] = true
+		}
+		if r.MaxAge != "" {
+			if d, err := time.ParseDuration(r.MaxAge); err != nil || d <= 0 {
+				return fmt.Errorf("%w: rule %q: max_age %q: expected a positive duration, like 48h", ErrInvalidPolicy, r.Pattern, r.MaxAge)
+			}
 		}
 		if r.Threshold < 1 || r.Threshold > len(r.Keys) {
 			return fmt.Errorf("%w: rule %q: threshold %d, expected 1 to %d (its number of keys)", ErrInvalidPolicy, r.Pattern, r.Threshold, len(r.Keys))

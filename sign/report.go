@@ -46,6 +46,7 @@ const (
 	CodeTooDeep         Code = "provenance-too-deep"
 	CodeEquivocation    Code = "equivocation" // signed log entries name two packages for this name@version, each with the rule's threshold
 	CodeNotLogged       Code = "not-logged"   // the signer's publisher log does not name the signature (require_log)
+	CodeRevokedKey      Code = "revoked-key"  // the key was revoked from the entry that names the signature on
 )
 
 // Report is the verdict on a package: every metadata set that names it, with each

@@ -40,10 +40,23 @@ type LogSource interface {
 	// and the other proofs about it against keys pol trusts for name
 	// (evidence that does not dispute it).
 	Disputes(ctx context.Context, pol *Policy, name dag.Name, version string) (disputes, evidence []Equivocation, err error)
-	// Logged reports whether signer's publisher log, as held, has an entry
-	// that names signature sig of package pkg.
-	Logged(ctx context.Context, signer string, pkg, sig cid.Cid) (bool, error)
+	// Logged says whether signer's publisher log, as held, has an entry that
+	// names signature sig of package pkg, and whether the key was revoked
+	// from that entry on.
+	Logged(ctx context.Context, signer string, pkg, sig cid.Cid) (LogState, error)
 }
+
+// LogState is what a signer's publisher log says of a signature.
+type LogState int
+
+const (
+	// NotLogged: no entry of the signer's log names the signature.
+	NotLogged LogState = iota
+	// Logged: an entry names it, before any revocation of the key.
+	Logged
+	// Revoked: only entries at or after the key's revocation name it.
+	Revoked
+)
 
 // Verify judges the package pkg against the policy: every metadata set that names
 // it, every signature on each, and, following the inputs of trusted metadata sets,
@@ -256,18 +269,22 @@ func (v *verifier) signature(ctx context.Context, pkg, meta, c cid.Cid, rule *Ru
 		sr.Status, sr.Code = Untrusted, CodeRoleNotAllowed
 		sr.Reason = fmt.Sprintf("role %q is not one of %s allowed for %s", s.Role, strings.Join(rule.Roles, ", "), rule.Pattern)
 	case rule.LogRequired():
-		logged := false
+		state := NotLogged
 		if ls, ok := v.src.(LogSource); ok {
-			if logged, err = ls.Logged(ctx, s.Signer, pkg, c); err != nil {
+			if state, err = ls.Logged(ctx, s.Signer, pkg, c); err != nil {
 				return sr, err
 			}
 		}
-		if !logged {
+		switch state {
+		case NotLogged:
 			sr.Status, sr.Code = Untrusted, CodeNotLogged
 			sr.Reason = fmt.Sprintf("the signer's publisher log does not name this signature, and the rule for %s requires it (require_log): fetch or import the signer's log", rule.Pattern)
-			return sr, nil
+		case Revoked:
+			sr.Status, sr.Code = Untrusted, CodeRevokedKey
+			sr.Reason = "the key was revoked from the log entry that names this signature on"
+		default:
+			sr.Status = Valid
 		}
-		sr.Status = Valid
 	default:
 		sr.Status = Valid
 	}

@@ -1037,7 +1037,7 @@ func (d disputed) Disputes(_ context.Context, _ *Policy, name dag.Name, version 
 }
 
 // Logged and Disputes pass through to the wrapped LogSource.
-func (f *faultySource) Logged(ctx context.Context, signer string, pkg, sig cid.Cid) (bool, error) {
+func (f *faultySource) Logged(ctx context.Context, signer string, pkg, sig cid.Cid) (LogState, error) {
 	return f.Source.(LogSource).Logged(ctx, signer, pkg, sig)
 }
 

@@ -164,7 +164,7 @@ func messages(mode, as string) ([][]byte, error) {
 			}
 			seq = 1
 		}
-		a := &dag.Announcement{Seq: seq, Created: time.Now()}
+		a := &dag.Announcement{Seq: seq, Created: time.Now(), Expires: time.Now().Add(time.Hour)}
 		if a.Head, err = dag.Prefix.Sum(random(32)); err != nil {
 			return nil, err
 		}

@@ -22,6 +22,9 @@ var (
 	Untrusted = errors.New("not trusted")
 	// Timeout: the work did not finish in its time.
 	Timeout = errors.New("timed out")
+	// Stale: the node has not heard from the keys that decide a name for
+	// longer than its policy allows, so it will not resolve the name.
+	Stale = errors.New("stale")
 )
 
 // New returns a sentinel error with message msg that errors.Is matches to

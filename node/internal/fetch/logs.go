@@ -11,6 +11,7 @@ import (
 	"github.com/cairnpkg/cairn/node/internal/logs"
 	"github.com/cairnpkg/cairn/node/internal/store"
 	"github.com/cairnpkg/cairn/node/internal/trust"
+	"github.com/cairnpkg/cairn/sign"
 )
 
 // entryTimeout bounds the fetch of one log entry (a few hundred bytes).
@@ -25,7 +26,7 @@ const entryTimeout = 10 * time.Second
 // can bring is not an error here: the verdict says not-logged.
 func (s *session) logOf(ctx context.Context, signer string, pkg, sig cid.Cid) error {
 	idx := trust.TxIndex{Store: s.f.cfg.Store, Tx: s.tx}
-	if ok, err := trust.Logged(ctx, idx, signer, pkg, sig); err != nil || ok {
+	if state, err := trust.Logged(ctx, idx, signer, pkg, sig); err != nil || state != sign.NotLogged {
 		return err
 	}
 	s.mu.Lock()

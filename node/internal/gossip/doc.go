@@ -19,7 +19,7 @@
 //	}
 //	defer g.Close()
 //
-//	a := &dag.Announcement{Seq: head.Seq, Head: headCID, Addrs: myAddrs, Created: time.Now()}
+//	a := &dag.Announcement{Seq: head.Seq, Head: headCID, Addrs: myAddrs, Created: now, Expires: now.Add(24 * time.Hour)}
 //	if err := sign.SignAnnouncement(key, a); err != nil {
 //		return err
 //	}

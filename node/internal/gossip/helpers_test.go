@@ -152,7 +152,8 @@ func announcement(t testing.TB, k byte, seq uint64) *dag.Announcement {
 		Seq:     seq,
 		Head:    dagtest.NodeCID(t, fmt.Sprintf("head %d/%d", k, seq)),
 		Addrs:   []string{"/ip4/192.0.2.1/tcp/4501/p2p/12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf"},
-		Created: dagtest.Time(),
+		Created: time.Now(),
+		Expires: time.Now().Add(24 * time.Hour),
 	}
 	if err := sign.SignAnnouncement(signtest.Key(t, k), a); err != nil {
 		t.Fatal(err)

@@ -45,7 +45,19 @@ func Append(ctx context.Context, st Store, tx *store.Txn, key *sign.Key, ref dag
 				store.ErrVersionExists, cl.Signer, cl.Package, ref, cl.Seq, pkg)
 		}
 	}
-	e := &dag.LogEntry{Seq: 1, Created: now, Name: ref.Name, Version: ref.Version, Package: pkg, Metadata: metas, Signatures: sigs}
+	e := &dag.LogEntry{Created: now, Name: ref.Name, Version: ref.Version, Package: pkg, Metadata: metas, Signatures: sigs}
+	return AppendEvent(ctx, st, tx, key, nil, e)
+}
+
+// AppendEvent appends e (any kind, its seq, prev and signer filled in here)
+// to key's log in tx, signed by key and, for a rotation, countersigned by
+// next. It refuses (ErrKeyRetired) an entry of a key that rotated away or
+// that the repo holds a revocation of: such a key says nothing more.
+func AppendEvent(ctx context.Context, st Store, tx *store.Txn, key, next *sign.Key, e *dag.LogEntry) (*Appended, error) {
+	if err := Retired(ctx, st, key.DID()); err != nil {
+		return nil, err
+	}
+	e.Seq, e.Prev = 1, cid.Undef
 	head, err := st.LogHead(ctx, key.DID())
 	switch {
 	case err == nil:
@@ -56,6 +68,11 @@ func Append(ctx context.Context, st Store, tx *store.Txn, key *sign.Key, ref dag
 	if err := sign.SignLogEntry(key, e); err != nil {
 		return nil, err
 	}
+	if e.Kind == dag.KindRotate {
+		if err := sign.CountersignRotation(next, e); err != nil {
+			return nil, err
+		}
+	}
 	data, c, err := e.Encode()
 	if err != nil {
 		return nil, err
@@ -65,4 +82,22 @@ func Append(ctx context.Context, st Store, tx *store.Txn, key *sign.Key, ref dag
 	}
 	tx.AppendLog(e, c)
 	return &Appended{Entry: e, CID: c, Key: key}, nil
+}
+
+// Retired fails with ErrKeyRetired if did's log ends in a rotation or the
+// store holds a revocation of did.
+func Retired(ctx context.Context, st Store, did string) error {
+	if r, err := st.Rotation(ctx, did); err == nil {
+		return fmt.Errorf("%w: %s rotated to %s (entry %d of its log); sign with the new key", ErrKeyRetired, did, r.Key, r.Seq)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	revs, err := st.Revocations(ctx, did)
+	if err != nil {
+		return err
+	}
+	if len(revs) > 0 {
+		return fmt.Errorf("%w: %s is revoked (from entry %d of its log on)", ErrKeyRetired, did, revs[0].Since)
+	}
+	return nil
 }

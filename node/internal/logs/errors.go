@@ -1,6 +1,10 @@
 package logs
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/cairnpkg/cairn/internal/errkind"
+)
 
 // ErrBadLog: a publisher-log entry that does not decode, is not signed by
 // its log's key, or does not follow the entry before it.
@@ -10,3 +14,7 @@ var ErrBadLog = errors.New("bad publisher log entry")
 // node holds (docs/logs.md): a longer gap fails with a clear error rather
 // than holding an unbounded chain in memory.
 const MaxWalk = 10000
+
+// ErrKeyRetired: a key that rotated to another or was revoked signs nothing
+// more (errkind.Invalid).
+var ErrKeyRetired = errkind.New("key is rotated or revoked", errkind.Invalid)

@@ -67,6 +67,14 @@ func IngestInto(ctx context.Context, st Store, tx *store.Txn, chain []Block) (*I
 	now := time.Now().UTC()
 	pending := map[string][]Block{} // name@version -> entries this chain adds
 	prev := head
+	rotated, err := st.Rotation(ctx, signer)
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrNotFound):
+		rotated = store.Rotation{}
+	default:
+		return nil, err
+	}
 	for _, b := range chain {
 		e := b.Entry
 		if e.Signer != signer {
@@ -91,19 +99,32 @@ func IngestInto(ctx context.Context, st Store, tx *store.Txn, chain []Block) (*I
 		if e.Seq != prev.Seq+1 || (e.Seq > 1 && !e.Prev.Equals(prev.CID)) {
 			return nil, fmt.Errorf("%w: entry %d (%s) does not follow entry %d (%s) of %s", ErrBadLog, e.Seq, b.CID, prev.Seq, prev.CID, signer)
 		}
+		if rotated.Seq != 0 && e.Seq > rotated.Seq {
+			return nil, fmt.Errorf("%w: entry %d of %s comes after the key rotated to %s (entry %d): a rotated key's log ends there", ErrBadLog, e.Seq, signer, rotated.Key, rotated.Seq)
+		}
 		if err := tx.PutNode(ctx, b.CID, b.Data); err != nil {
 			return nil, err
 		}
 		tx.AppendLog(e, b.CID)
-		evs, err := conflicts(ctx, st, b, pending[e.Ref().String()], now)
-		if err != nil {
-			return nil, err
+		switch e.Kind {
+		case dag.KindRotate:
+			rotated = store.Rotation{Signer: signer, Seq: e.Seq, Key: e.Key, Entry: b.CID}
+		case dag.KindRevoke:
+			if err := putRevocation(ctx, st, tx, b); err != nil {
+				return nil, err
+			}
 		}
-		for _, ev := range evs {
-			tx.AddEvidence(ev)
+		if e.IsRelease() {
+			evs, err := conflicts(ctx, st, b, pending[e.Ref().String()], now)
+			if err != nil {
+				return nil, err
+			}
+			for _, ev := range evs {
+				tx.AddEvidence(ev)
+			}
+			res.Evidence = append(res.Evidence, evs...)
+			pending[e.Ref().String()] = append(pending[e.Ref().String()], b)
 		}
-		res.Evidence = append(res.Evidence, evs...)
-		pending[e.Ref().String()] = append(pending[e.Ref().String()], b)
 		res.Added = append(res.Added, Ref{Signer: signer, Seq: e.Seq, Entry: b.CID})
 		prev = store.Head{Signer: signer, Seq: e.Seq, CID: b.CID}
 	}
@@ -163,4 +184,25 @@ func conflicts(ctx context.Context, st Store, b Block, pending []Block, now time
 		return proof(cl.Signer, cl.Seq, ec, cl.Package), nil
 	}
 	return nil, nil
+}
+
+// putRevocation stores, in tx, the revocation revoke entry b publishes: from
+// b, or the store if b does not carry it.
+func putRevocation(ctx context.Context, st Store, tx *store.Txn, b Block) error {
+	data := b.Revocation
+	if data == nil {
+		var err error
+		if data, err = st.Block(ctx, b.Entry.Revocation); err != nil {
+			return fmt.Errorf("%w: revoke entry %d of %s without its revocation %s: %w", ErrBadLog, b.Entry.Seq, b.Entry.Signer, b.Entry.Revocation, err)
+		}
+	}
+	r, err := CheckRevocation(b.Entry.Revocation, data, b.Entry.Signer)
+	if err != nil {
+		return err
+	}
+	if err := tx.PutNode(ctx, b.Entry.Revocation, data); err != nil {
+		return err
+	}
+	tx.AddRevocation(r, b.Entry.Revocation)
+	return nil
 }

@@ -15,6 +15,8 @@ type Store interface {
 	LogEntry(ctx context.Context, signer string, seq uint64) (cid.Cid, error)
 	Claims(ctx context.Context, name, version string) ([]store.Claim, error)
 	AllEvidence(ctx context.Context) ([]store.Evidence, error)
+	Rotation(ctx context.Context, signer string) (store.Rotation, error)
+	Revocations(ctx context.Context, signer string) ([]store.RevocationRecord, error)
 }
 
 var _ Store = (*store.Store)(nil)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node/internal/store"
 )
 
@@ -33,6 +34,18 @@ func Walk(ctx context.Context, get func(context.Context, cid.Cid) ([]byte, error
 		}
 		if b.Entry.Seq != want {
 			return nil, fmt.Errorf("%w: %s is entry %d, expected %d", ErrBadLog, c, b.Entry.Seq, want)
+		}
+		if b.Entry.Kind == dag.KindRevoke {
+			ectx, cancel := context.WithTimeout(ctx, entryTimeout)
+			data, err := get(ectx, b.Entry.Revocation)
+			cancel()
+			if err != nil {
+				return nil, fmt.Errorf("the revocation %s of entry %d: %w", b.Entry.Revocation, b.Entry.Seq, err)
+			}
+			if _, err := CheckRevocation(b.Entry.Revocation, data, signer); err != nil {
+				return nil, err
+			}
+			b.Revocation = data
 		}
 		chain = append(chain, b)
 		e := b.Entry

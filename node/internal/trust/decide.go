@@ -36,6 +36,8 @@ type decision struct {
 	// untrusted are the signers of claims the rule does not list; refused
 	// those of claims signed only in roles the rule does not allow.
 	untrusted, refused []string
+	// revoked are the rule's keys with claims after their revocation.
+	revoked []string
 	// disputes are proofs between packages that both meet the threshold;
 	// evidence the other proofs about the name@version between keys the
 	// rule lists (against the key of the side below the threshold).
@@ -75,12 +77,26 @@ func decide(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*deci
 			}
 		}
 	}
+	revokedFrom := map[string]uint64{}
 	for _, c := range claims {
 		if d.rule == nil || !slices.Contains(d.rule.Keys, c.signer) {
 			if !slices.Contains(d.untrusted, c.signer) {
 				d.untrusted = append(d.untrusted, c.signer)
 			}
 			continue
+		}
+		from, seen := revokedFrom[c.signer]
+		if !seen {
+			if from, err = RevokedFrom(ctx, st, c.signer); err != nil {
+				return nil, err
+			}
+			revokedFrom[c.signer] = from
+		}
+		if from != 0 && c.seq >= from {
+			if !slices.Contains(d.revoked, c.signer) {
+				d.revoked = append(d.revoked, c.signer)
+			}
+			continue // said after the key was revoked
 		}
 		ok, err := roleCounts(ctx, st, d.rule, c)
 		if err != nil {

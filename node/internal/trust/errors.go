@@ -13,4 +13,7 @@ var (
 	// name different packages as one name@version, so the name does not
 	// resolve (docs/logs.md). The evidence is kept.
 	ErrEquivocation = errkind.New("equivocation", errkind.Untrusted)
+	// ErrStale: the rule that decides a name has a max_age, and the node
+	// has heard nothing from its keys for longer (docs/trust.md §7).
+	ErrStale = errkind.New("stale", errkind.Stale)
 )

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ipfs/go-cid"
 
@@ -18,6 +19,9 @@ import (
 // logs and their entries, the proofs of equivocation, the name index, pins,
 // and blocks (checked) to read entries and signatures.
 type Index interface {
+	Keys
+	Yanks(ctx context.Context, name, version string) ([]store.Yank, error)
+	Statement(ctx context.Context, signer string) ([]byte, error)
 	Claims(ctx context.Context, name, version string) ([]store.Claim, error)
 	LogEntry(ctx context.Context, signer string, seq uint64) (cid.Cid, error)
 	AllEvidence(ctx context.Context) ([]store.Evidence, error)
@@ -43,6 +47,9 @@ const (
 	// VersionLocal: no trusted log names it, but the repo's own index does (a
 	// package imported from a bundle without logs, or fetched by CID).
 	VersionLocal VersionStatus = "local"
+	// VersionStale: the rule's keys have been quiet longer than its
+	// max_age; it does not resolve until the node hears from them.
+	VersionStale VersionStatus = "stale"
 )
 
 // VersionView is one version of a package name.
@@ -61,6 +68,11 @@ type VersionView struct {
 	// Evidence are proofs against single keys that do not dispute the
 	// version: a rival claim by fewer keys than the threshold, a fork.
 	Evidence []sign.Equivocation `json:"evidence,omitempty"`
+	// Yank says whether keys of the rule withdrew the version.
+	Yank *YankView `json:"yank,omitempty"`
+	// Freshness, for a rule with a max_age, says when its keys were last
+	// heard from.
+	Freshness *Freshness `json:"freshness,omitempty"`
 }
 
 // Versions lists the versions of name that logs claim or the index holds,
@@ -101,6 +113,23 @@ func Versions(ctx context.Context, st Index, pol *sign.Policy, name dag.Name, in
 // never when two packages do (an equivocation of the rule); else from the
 // repo's own name index.
 func ResolveVersion(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*VersionView, error) {
+	v, err := resolveVersion(ctx, st, pol, ref)
+	if err != nil {
+		return nil, err
+	}
+	if v.Yank, err = YankState(ctx, st, pol, ref); err != nil {
+		return nil, err
+	}
+	if v.Freshness, err = Fresh(ctx, st, pol, ref.Name, time.Now()); err != nil {
+		return nil, err
+	}
+	if v.Freshness != nil && v.Freshness.Stale && v.Status != VersionEquivocation {
+		v.Status, v.Reason = VersionStale, v.Freshness.Reason()
+	}
+	return v, nil
+}
+
+func resolveVersion(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*VersionView, error) {
 	d, err := decide(ctx, st, pol, ref)
 	if err != nil {
 		return nil, err
@@ -132,6 +161,10 @@ func ResolveVersion(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref
 			v.Reason = fmt.Sprintf("the logs of %d of the %d keys the rule for %s requires name %s (%s)",
 				len(d.keys[best]), d.rule.Threshold, d.rule.Pattern, best, strings.Join(d.keys[best], ", "))
 			return v, nil
+		case len(d.revoked) > 0:
+			v.Status = VersionUntrusted
+			v.Reason = fmt.Sprintf("claimed by %s only at or after its revocation (revoked-key)", strings.Join(d.revoked, ", "))
+			return v, nil
 		case len(d.refused) > 0:
 			v.Status = VersionUntrusted
 			v.Reason = fmt.Sprintf("claimed by %s only in roles the rule for %s does not allow (%s)", strings.Join(d.refused, ", "), d.rule.Pattern, strings.Join(d.rule.Roles, ", "))
@@ -162,6 +195,8 @@ func ResolveRef(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (c
 	switch {
 	case v.Status == VersionEquivocation:
 		return cid.Undef, fmt.Errorf("%w: %s: %s (cairn versions %s shows the evidence)", ErrEquivocation, ref, v.Reason, ref.Name)
+	case v.Status == VersionStale:
+		return cid.Undef, fmt.Errorf("%w: %s: %s", ErrStale, ref, v.Reason)
 	case v.Package != nil:
 		return *v.Package, nil
 	case v.Reason != "":

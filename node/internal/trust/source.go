@@ -54,8 +54,8 @@ func (s StoreSource) Disputes(ctx context.Context, pol *sign.Policy, name dag.Na
 	return Disputes(ctx, s.Store, pol, dag.Ref{Name: name, Version: version})
 }
 
-// Logged reports whether signer's log, as the store holds it, names sig.
-func (s StoreSource) Logged(ctx context.Context, signer string, pkg, sig cid.Cid) (bool, error) {
+// Logged says whether signer's log, as the store holds it, names sig.
+func (s StoreSource) Logged(ctx context.Context, signer string, pkg, sig cid.Cid) (sign.LogState, error) {
 	return Logged(ctx, s.Store, signer, pkg, sig)
 }
 
@@ -94,7 +94,7 @@ func (t TxSource) Disputes(ctx context.Context, pol *sign.Policy, name dag.Name,
 }
 
 // Logged is StoreSource's, over what the store and the Txn hold.
-func (t TxSource) Logged(ctx context.Context, signer string, pkg, sig cid.Cid) (bool, error) {
+func (t TxSource) Logged(ctx context.Context, signer string, pkg, sig cid.Cid) (sign.LogState, error) {
 	return Logged(ctx, TxIndex(t), signer, pkg, sig)
 }
 
@@ -143,6 +143,31 @@ func (t TxIndex) AllEvidence(ctx context.Context) ([]store.Evidence, error) {
 	return out, nil
 }
 
+// Rotation returns signer's rotation, appended by the Txn or held.
+func (t TxIndex) Rotation(ctx context.Context, signer string) (store.Rotation, error) {
+	if r, ok := t.Tx.PendingRotation(signer); ok {
+		return r, nil
+	}
+	return t.Store.Rotation(ctx, signer)
+}
+
+// Revocations returns the revocations of signer held and the Txn's.
+func (t TxIndex) Revocations(ctx context.Context, signer string) ([]store.RevocationRecord, error) {
+	out, err := t.Store.Revocations(ctx, signer)
+	return append(out, t.Tx.PendingRevocations(signer)...), err
+}
+
+// Yanks returns the yank entries held about name@version and the Txn's.
+func (t TxIndex) Yanks(ctx context.Context, name, version string) ([]store.Yank, error) {
+	out, err := t.Store.Yanks(ctx, name, version)
+	return append(out, t.Tx.PendingYanks(name, version)...), err
+}
+
+// Statement reads the statements held.
+func (t TxIndex) Statement(ctx context.Context, signer string) ([]byte, error) {
+	return t.Store.Statement(ctx, signer)
+}
+
 // Lookup reads the committed name index.
 func (t TxIndex) Lookup(ctx context.Context, ref dag.Ref) (cid.Cid, error) {
 	return t.Store.Lookup(ctx, ref)
@@ -156,43 +181,50 @@ func (t TxIndex) IsPinned(ctx context.Context, c cid.Cid) (bool, error) {
 // Block reads a block, the Txn's included, checked.
 func (t TxIndex) Block(ctx context.Context, c cid.Cid) ([]byte, error) { return t.Store.Block(ctx, c) }
 
-// Logged reports whether signer's publisher log, as st holds it, has an
-// entry that names signature sig of package pkg (docs/trust.md §5).
-func Logged(ctx context.Context, st Index, signer string, pkg, sig cid.Cid) (bool, error) {
+// Logged says whether signer's publisher log, as st holds it, has an entry
+// that names signature sig of package pkg (docs/trust.md §5), and whether
+// every such entry comes at or after a revocation of the key (§6).
+func Logged(ctx context.Context, st Index, signer string, pkg, sig cid.Cid) (sign.LogState, error) {
 	data, err := st.Block(ctx, pkg)
 	if err != nil {
 		if store.IsNotFound(err) {
-			return false, nil
+			return sign.NotLogged, nil
 		}
-		return false, err
+		return sign.NotLogged, err
 	}
 	p, err := dag.DecodePackage(data)
 	if err != nil {
-		return false, nil
+		return sign.NotLogged, nil
 	}
 	claims, err := st.Claims(ctx, p.Name.String(), p.Version)
 	if err != nil {
-		return false, err
+		return sign.NotLogged, err
 	}
+	revokedFrom, err := RevokedFrom(ctx, st, signer)
+	if err != nil {
+		return sign.NotLogged, err
+	}
+	state := sign.NotLogged
 	for _, cl := range claims {
 		if cl.Signer != signer || !cl.Package.Equals(pkg) {
 			continue
 		}
 		ec, err := st.LogEntry(ctx, cl.Signer, cl.Seq)
 		if err != nil {
-			return false, err
+			return sign.NotLogged, err
 		}
 		data, err := st.Block(ctx, ec)
 		if err != nil {
-			return false, err
+			return sign.NotLogged, err
 		}
 		e, err := dag.DecodeLogEntry(data)
-		if err != nil {
+		if err != nil || !slices.ContainsFunc(e.Signatures, sig.Equals) {
 			continue
 		}
-		if slices.ContainsFunc(e.Signatures, sig.Equals) {
-			return true, nil
+		if revokedFrom == 0 || cl.Seq < revokedFrom {
+			return sign.Logged, nil
 		}
+		state = sign.Revoked
 	}
-	return false, nil
+	return state, nil
 }

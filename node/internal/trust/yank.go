@@ -1,0 +1,85 @@
+package trust
+
+import (
+	"context"
+	"slices"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/cairnpkg/cairn/sign"
+)
+
+// The yank states of a version (docs/trust.md §6).
+const (
+	// YankYanked: keys of the rule that meet its threshold withdrew it.
+	YankYanked = "yanked"
+	// YankPending: some keys of the rule withdrew it, fewer than the
+	// threshold: shown, and nothing is refused.
+	YankPending = "pending"
+)
+
+// YankView says whether a version is withdrawn.
+type YankView struct {
+	Status string `json:"status"` // yanked or pending
+	// Reason is the reason of the newest yank entry that counts.
+	Reason string `json:"reason,omitempty"`
+	// Signers are the keys of the rule whose logs last said yank.
+	Signers []string `json:"signers"`
+	// Threshold is the rule's.
+	Threshold int `json:"threshold"`
+}
+
+// Yanked reports whether y withdraws the version.
+func (y *YankView) Yanked() bool { return y != nil && y.Status == YankYanked }
+
+// YankState returns how ref stands with the yank and unyank entries of the
+// logs held: for each key of the rule (pol effective), its newest such entry
+// before any revocation of the key counts; yanked when the keys whose newest
+// entry is a yank meet the threshold. nil when no key of the rule yanked it.
+func YankState(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*YankView, error) {
+	rule := pol.RuleFor(ref.Name)
+	if rule == nil {
+		return nil, nil
+	}
+	ys, err := st.Yanks(ctx, ref.Name.String(), ref.Version)
+	if err != nil || len(ys) == 0 {
+		return nil, err
+	}
+	newest := map[string]store.Yank{}
+	for _, y := range ys {
+		if !slices.Contains(rule.Keys, y.Signer) {
+			continue
+		}
+		from, err := RevokedFrom(ctx, st, y.Signer)
+		if err != nil {
+			return nil, err
+		}
+		if from != 0 && y.Seq >= from {
+			continue
+		}
+		if old, ok := newest[y.Signer]; !ok || y.Seq > old.Seq {
+			newest[y.Signer] = y
+		}
+	}
+	v := &YankView{Threshold: rule.Threshold, Signers: []string{}}
+	var reasonSeq uint64
+	for signer, y := range newest {
+		if y.Kind != dag.KindYank {
+			continue
+		}
+		v.Signers = append(v.Signers, signer)
+		if y.Seq >= reasonSeq {
+			v.Reason, reasonSeq = y.Reason, y.Seq
+		}
+	}
+	switch {
+	case len(v.Signers) == 0:
+		return nil, nil
+	case len(v.Signers) >= rule.Threshold:
+		v.Status = YankYanked
+	default:
+		v.Status = YankPending
+	}
+	slices.Sort(v.Signers)
+	return v, nil
+}
