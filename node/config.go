@@ -14,6 +14,7 @@ import (
 
 	"github.com/cairnpkg/cairn/node/internal/gateway"
 	"github.com/cairnpkg/cairn/node/internal/heads"
+	"github.com/cairnpkg/cairn/node/internal/logsync"
 	"github.com/cairnpkg/cairn/node/internal/p2p"
 	"github.com/cairnpkg/cairn/node/internal/store"
 	"github.com/cairnpkg/cairn/sign"
@@ -144,6 +145,12 @@ type NetworkConfig struct {
 	// with each connected peer (/cairn/heads/1.0.0), besides on connect;
 	// "" is 30s.
 	HeadsInterval string `toml:"heads_interval,omitempty"`
+	// AnnounceInterval is how often the daemon says the heads of its own
+	// logs again, news or not, so that followers know they are alive
+	// (docs/trust.md §7); "" is 1h. AnnounceTTL is how long such an
+	// announcement may be relayed; "" is 24h.
+	AnnounceInterval string `toml:"announce_interval,omitempty"`
+	AnnounceTTL      string `toml:"announce_ttl,omitempty"`
 	// API is the local HTTP API's address; it must be a loopback address.
 	API string `toml:"api"`
 	// Gateway is the read-only HTTP gateway's address (host:port, any
@@ -203,6 +210,17 @@ func (n NetworkConfig) Validate() error {
 			return fmt.Errorf("%w: heads_interval %q: expected a duration of at least 1s, like 30s", ErrInvalidConfig, n.HeadsInterval)
 		}
 	}
+	for _, d := range []struct{ name, v string }{{"announce_interval", n.AnnounceInterval}, {"announce_ttl", n.AnnounceTTL}} {
+		if d.v == "" {
+			continue
+		}
+		if v, err := time.ParseDuration(d.v); err != nil || v < time.Second {
+			return fmt.Errorf("%w: %s %q: expected a duration of at least 1s, like 1h", ErrInvalidConfig, d.name, d.v)
+		}
+	}
+	if n.announceTTL() < n.announceInterval() {
+		return fmt.Errorf("%w: announce_ttl %s is shorter than announce_interval %s: followers would find the logs quiet between announcements", ErrInvalidConfig, n.announceTTL(), n.announceInterval())
+	}
 	if err := CheckGatewayAddr(n.Gateway); err != nil {
 		return err
 	}
@@ -217,6 +235,24 @@ func (n NetworkConfig) headsInterval() time.Duration {
 	d, err := time.ParseDuration(n.HeadsInterval)
 	if err != nil {
 		return heads.DefaultInterval
+	}
+	return d
+}
+
+// announceInterval is AnnounceInterval as a duration (checked by Validate).
+func (n NetworkConfig) announceInterval() time.Duration {
+	d, err := time.ParseDuration(n.AnnounceInterval)
+	if err != nil {
+		return logsync.DefaultAnnounceInterval
+	}
+	return d
+}
+
+// announceTTL is AnnounceTTL as a duration (checked by Validate).
+func (n NetworkConfig) announceTTL() time.Duration {
+	d, err := time.ParseDuration(n.AnnounceTTL)
+	if err != nil {
+		return logsync.DefaultAnnounceTTL
 	}
 	return d
 }

@@ -174,18 +174,19 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	dagstream.Serve(ctx, d.host, r.store.UncheckedBlockstore())
 	d.unsubscribe = r.events.Subscribe(func(e events.Event) { d.heard(ctx, e) })
 	d.fetcher = fetch.New(fetch.Config{
-		Store: r.store, Policy: r.Policy, Resolve: r.ResolveRef, Events: r.events, Count: d.counters.Fetched, Log: d.log,
+		Store: r.store, Policy: r.trustPolicy, Resolve: r.ResolveRef, Events: r.events, Count: d.counters.Fetched, Log: d.log,
 		Net: fetch.Libp2p{Host: d.host, Routing: d.dht, Bitswap: d.x.Blocks(), Heads: logsync.HeadsOf(r.store), Log: d.log},
 	})
 	d.logs, err = logsync.Start(ctx, logsync.Config{
-		Host: d.host, Exchange: d.x, Store: r.store, Follows: r.followedKeys, Bus: r.events,
-		Addrs: d.fullAddrs, HeadsInterval: cfg.headsInterval(), Log: d.log,
+		Host: d.host, Exchange: d.x, Store: r.store, Follows: r.followedKeys, Keys: r.ownKeys, Bus: r.events,
+		Addrs: d.fullAddrs, HeadsInterval: cfg.headsInterval(),
+		AnnounceInterval: cfg.announceInterval(), AnnounceTTL: cfg.announceTTL(), Log: d.log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("publisher logs: %w", err)
 	}
 	d.mirror = mirror.New(mirror.Config{
-		Rules: r.mirrors, Store: r.store, Policy: r.Policy, Bus: r.events, Count: d.counters.MirrorEntry, Log: d.log,
+		Rules: r.mirrors, Store: r.store, Policy: r.trustPolicy, Bus: r.events, Count: d.counters.MirrorEntry, Log: d.log,
 		Fetch: func(ctx context.Context, c cid.Cid, ref dag.Ref) error {
 			_, err := d.fetcher.Package(ctx, c, &ref, 0)
 			return err

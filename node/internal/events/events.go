@@ -22,6 +22,16 @@ type LogAppended struct {
 	Key   *sign.Key
 }
 
+// Revoked: the repo learned a revocation (made here, imported, or heard):
+// the announcer gossips it; trust decisions see it at once.
+type Revoked struct {
+	Revocation *dag.Revocation
+	CID        cid.Cid
+	Data       []byte
+	// Heard: it came from gossip, which relays it already.
+	Heard bool
+}
+
 // LogsCaughtUp: entries of a followed log were fetched from peers and
 // committed (Added), or revealed proofs of equivocation (Evidence). The
 // mirror looks at the logs again.
@@ -45,6 +55,7 @@ type Verified struct{ Status sign.Status }
 func (Published) isEvent()      {}
 func (LogAppended) isEvent()    {}
 func (LogsCaughtUp) isEvent()   {}
+func (Revoked) isEvent()        {}
 func (PolicyChanged) isEvent()  {}
 func (MirrorsChanged) isEvent() {}
 func (Verified) isEvent()       {}

@@ -3,10 +3,13 @@ package gossip
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
-	"github.com/cairnpkg/cairn/dag"
+	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"golang.org/x/time/rate"
+
+	"github.com/cairnpkg/cairn/dag"
 )
 
 // Defaults of the rate-limit knobs of Config (docs/gossip.md).
@@ -30,17 +33,25 @@ const (
 type Config struct {
 	// Log receives debug lines for dropped messages; nil discards them.
 	Log *slog.Logger
-	// Known returns the highest seq already held for a signer's log, 0 if
-	// none. Announcements at or below it are stale. nil means nothing is known.
-	// It is called from pubsub's validation goroutines and must be cheap and
-	// safe for concurrent use.
-	Known func(signer string) uint64
+	// Known returns the highest seq already held for a signer's log (0 if
+	// none) and when the newest statement held of it was made (zero if
+	// none). An announcement below that seq, or at it and no newer than
+	// that statement, is stale. nil means nothing is known. It is called
+	// from pubsub's validation goroutines and must be cheap and safe for
+	// concurrent use.
+	Known func(signer string) (seq uint64, heard time.Time)
+	// KnownRevocation reports whether the revocation c is held: such a
+	// message is stale. nil means none is.
+	KnownRevocation func(c cid.Cid) bool
 	// Deliver is called, from a single goroutine, for every accepted
 	// announcement received from another peer; from is the neighbour that
 	// forwarded it. It should hand work off rather than block: while it
 	// runs, pubsub buffers at most a few dozen messages, then drops.
 	// nil discards them.
 	Deliver func(a *dag.Announcement, from peer.ID)
+	// DeliverRevocation is called, like Deliver, for every accepted
+	// revocation, with its bytes and CID.
+	DeliverRevocation func(r *dag.Revocation, data []byte, c cid.Cid, from peer.ID)
 
 	// KeyRate and KeyBurst: the token bucket of each signing key.
 	KeyRate  rate.Limit
@@ -72,10 +83,16 @@ func (c Config) withDefaults() Config {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
 	if c.Known == nil {
-		c.Known = func(string) uint64 { return 0 }
+		c.Known = func(string) (uint64, time.Time) { return 0, time.Time{} }
+	}
+	if c.KnownRevocation == nil {
+		c.KnownRevocation = func(cid.Cid) bool { return false }
 	}
 	if c.Deliver == nil {
 		c.Deliver = func(*dag.Announcement, peer.ID) {}
+	}
+	if c.DeliverRevocation == nil {
+		c.DeliverRevocation = func(*dag.Revocation, []byte, cid.Cid, peer.ID) {}
 	}
 	if c.KeyRate == 0 {
 		c.KeyRate = DefaultKeyRate

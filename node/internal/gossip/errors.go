@@ -14,6 +14,9 @@ var (
 	// ErrStale: the announcement's seq is not above the head already known
 	// for its signer. Dropped without penalty: gossip races are normal.
 	ErrStale = errors.New("gossip: stale announcement")
+	// ErrFuture: a statement dated further in the future than MaxSkew.
+	// Dropped without penalty (the sender's clock may be wrong).
+	ErrFuture = errors.New("gossip: dated in the future")
 	// ErrRateLimited: the signer or the peer that forwarded the message is
 	// over its rate limit. Dropped without penalty.
 	ErrRateLimited = errors.New("gossip: rate limited")

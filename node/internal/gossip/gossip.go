@@ -7,13 +7,16 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/sign"
+	"github.com/ipfs/go-cid"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/sign"
 )
 
 // Topic is the gossipsub topic of publisher-log head announcements.
@@ -30,15 +33,18 @@ const validateQueueSize = 256
 
 // Gossip announces and receives publisher-log heads on Topic.
 type Gossip struct {
-	host    host.Host
-	self    peer.ID
-	log     *slog.Logger
-	known   func(string) uint64
-	deliver func(*dag.Announcement, peer.ID)
-	keys    *limiterSet
-	peers   *limiterSet
-	stats   counters
-	mesh    *meshTracer
+	host       host.Host
+	self       peer.ID
+	log        *slog.Logger
+	known      func(string) (uint64, time.Time)
+	knownRev   func(cid.Cid) bool
+	deliver    func(*dag.Announcement, peer.ID)
+	deliverRev func(*dag.Revocation, []byte, cid.Cid, peer.ID)
+	now        func() time.Time
+	keys       *limiterSet
+	peers      *limiterSet
+	stats      counters
+	mesh       *meshTracer
 
 	ps     *pubsub.PubSub
 	topic  *pubsub.Topic
@@ -92,15 +98,18 @@ func New(ctx context.Context, h host.Host, cfg Config) (*Gossip, error) {
 // router yet.
 func newGossip(self peer.ID, cfg Config) *Gossip {
 	return &Gossip{
-		self:    self,
-		log:     cfg.Log,
-		known:   cfg.Known,
-		deliver: cfg.Deliver,
-		keys:    newLimiterSet(cfg.KeyRate, cfg.KeyBurst, cfg.MaxTracked),
-		peers:   newLimiterSet(cfg.PeerRate, cfg.PeerBurst, cfg.MaxTracked),
-		done:    make(chan struct{}),
-		closed:  make(chan struct{}),
-		scores:  map[peer.ID]float64{},
+		self:       self,
+		log:        cfg.Log,
+		known:      cfg.Known,
+		knownRev:   cfg.KnownRevocation,
+		deliver:    cfg.Deliver,
+		deliverRev: cfg.DeliverRevocation,
+		now:        time.Now,
+		keys:       newLimiterSet(cfg.KeyRate, cfg.KeyBurst, cfg.MaxTracked),
+		peers:      newLimiterSet(cfg.PeerRate, cfg.PeerBurst, cfg.MaxTracked),
+		done:       make(chan struct{}),
+		closed:     make(chan struct{}),
+		scores:     map[peer.ID]float64{},
 	}
 }
 
@@ -152,11 +161,12 @@ func (g *Gossip) receive(ctx context.Context) {
 		if msg.ReceivedFrom == g.self {
 			continue
 		}
-		a, ok := msg.ValidatorData.(*dag.Announcement)
-		if !ok {
-			continue
+		switch v := msg.ValidatorData.(type) {
+		case *dag.Announcement:
+			g.deliver(v, msg.ReceivedFrom)
+		case *revocation:
+			g.deliverRev(v.r, msg.GetData(), v.c, msg.ReceivedFrom)
 		}
-		g.deliver(a, msg.ReceivedFrom)
 	}
 }
 
@@ -181,6 +191,33 @@ func (g *Gossip) Publish(ctx context.Context, a *dag.Announcement) error {
 	var verr pubsub.ValidationError
 	if errors.As(err, &verr) && verr.Reason == pubsub.RejectValidationIgnored {
 		return fmt.Errorf("%w: signer %s", ErrRateLimited, a.Signer)
+	}
+	if err != nil {
+		return fmt.Errorf("gossip: publish: %w", err)
+	}
+	return nil
+}
+
+// PublishRevocation gossips a revocation, given as its bytes. Like Publish,
+// it returns an error wrapping ErrMalformed, ErrBadSignature or
+// ErrRateLimited when they would not pass the validator.
+func (g *Gossip) PublishRevocation(ctx context.Context, data []byte) error {
+	select {
+	case <-g.closed:
+		return ErrClosed
+	default:
+	}
+	r, err := dag.DecodeRevocation(data)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if err := sign.VerifyRevocation(r); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadSignature, err)
+	}
+	err = g.topic.Publish(ctx, data)
+	var verr pubsub.ValidationError
+	if errors.As(err, &verr) && verr.Reason == pubsub.RejectValidationIgnored {
+		return fmt.Errorf("%w: signer %s", ErrRateLimited, r.Signer)
 	}
 	if err != nil {
 		return fmt.Errorf("gossip: publish: %w", err)

@@ -3,12 +3,20 @@ package gossip
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
+	"github.com/ipfs/go-cid"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/peer"
+
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"go.uber.org/goleak"
+
+	"github.com/cairnpkg/cairn/dag"
 )
 
 func TestMain(m *testing.M) {
@@ -88,11 +96,13 @@ func TestDuplicateFromAnotherPeerIsDropped(t *testing.T) {
 	}
 }
 
-// TestStaleIgnored: B knows seq 5 of key 1; A knows more and still
-// publishes older heads, as its own are exempt from the stale check.
+// TestStaleIgnored: B knows seq 5 of key 1, and a statement of it newer
+// than any A sends; A knows more and still publishes older heads, as its own
+// are exempt from the stale check.
 func TestStaleIgnored(t *testing.T) {
-	known := func(string) uint64 { return 5 }
-	a := newNode(t, Config{Known: func(string) uint64 { return 100 }})
+	heard := time.Now().Add(time.Hour) // no statement of seq 5 is newer
+	known := func(string) (uint64, time.Time) { return 5, heard }
+	a := newNode(t, Config{Known: func(string) (uint64, time.Time) { return 100, time.Time{} }})
 	b := newNode(t, Config{Known: known})
 	link(t, a, b)
 	for i, tc := range []struct {
@@ -264,5 +274,57 @@ func TestMessageIDIsContent(t *testing.T) {
 		if got := messageID(tc.a) == messageID(tc.b); got != tc.same {
 			t.Errorf("%s: equal IDs %v, want %v", tc.name, got, tc.same)
 		}
+	}
+}
+
+// TestRevocationRelayed: a revocation published on A reaches B through H,
+// delivered with its bytes and CID, and so does another of the same key.
+func TestRevocationRelayed(t *testing.T) {
+	var mu sync.Mutex
+	var got []cid.Cid
+	held := func(c cid.Cid) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Contains(got, c)
+	}
+	a, h := newNode(t, Config{}), newNode(t, Config{})
+	b := newNode(t, Config{
+		KnownRevocation: held,
+		DeliverRevocation: func(r *dag.Revocation, data []byte, c cid.Cid, from peer.ID) {
+			if sum, err := dag.Prefix.Sum(data); err != nil || !sum.Equals(c) || r.Signer != did(t, 1) || from != h.ID() {
+				t.Errorf("delivered %s of %s from %s: bytes hash to %s (%v)", c, r.Signer, from, sum, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, c)
+		},
+	})
+	link(t, a, h)
+	link(t, h, b)
+	for i, created := range []time.Time{time.Now(), time.Now().Add(-time.Minute)} {
+		data, c := signedRevocation(t, 1, 2, created)
+		if err := a.PublishRevocation(context.Background(), data); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, fmt.Sprintf("B to get revocation %d", i), func() bool { return held(c) })
+	}
+	if b.rec.len() != 0 {
+		t.Errorf("B delivered %d announcements, want none", b.rec.len())
+	}
+}
+
+// TestRevocationHeldIgnored: a revocation the node holds is ignored (not
+// relayed again); its own publishes of it pass, to gossip it again.
+func TestRevocationHeldIgnored(t *testing.T) {
+	data, c := signedRevocation(t, 1, 2, time.Now())
+	g := newValidator(Config{KnownRevocation: func(x cid.Cid) bool { return x.Equals(c) }})
+	if got := g.validate(context.Background(), remote, message(data)); got != pubsub.ValidationIgnore {
+		t.Errorf("held, from a peer: %v, want ignore", got)
+	}
+	if s := g.Stats(); s.Stale != 1 {
+		t.Errorf("stats %+v, want one stale", s)
+	}
+	if got := g.validate(context.Background(), self, message(data)); got != pubsub.ValidationAccept {
+		t.Errorf("held, own: %v, want accept", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipfs/go-cid"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -145,15 +146,24 @@ func link(t *testing.T, a, b *node) {
 	})
 }
 
-// announcement returns an announcement of seq signed by test key k.
+// announcement returns an announcement of seq signed by test key k, made
+// now and expiring in a day.
 func announcement(t testing.TB, k byte, seq uint64) *dag.Announcement {
+	t.Helper()
+	now := time.Now()
+	return announcementAt(t, k, seq, now, now.Add(24*time.Hour))
+}
+
+// announcementAt returns an announcement of seq signed by test key k, made
+// at created and expiring at expires.
+func announcementAt(t testing.TB, k byte, seq uint64, created, expires time.Time) *dag.Announcement {
 	t.Helper()
 	a := &dag.Announcement{
 		Seq:     seq,
 		Head:    dagtest.NodeCID(t, fmt.Sprintf("head %d/%d", k, seq)),
 		Addrs:   []string{"/ip4/192.0.2.1/tcp/4501/p2p/12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf"},
-		Created: time.Now(),
-		Expires: time.Now().Add(24 * time.Hour),
+		Created: created,
+		Expires: expires,
 	}
 	if err := sign.SignAnnouncement(signtest.Key(t, k), a); err != nil {
 		t.Fatal(err)
@@ -173,3 +183,18 @@ func encode(t testing.TB, a *dag.Announcement) []byte {
 
 // did returns the did:key of test key k.
 func did(t testing.TB, k byte) string { return signtest.Key(t, k).DID() }
+
+// signedRevocation returns the bytes and CID of a revocation of test key k, from
+// seq since on, made at created.
+func signedRevocation(t testing.TB, k byte, since uint64, created time.Time) ([]byte, cid.Cid) {
+	t.Helper()
+	r := &dag.Revocation{Since: since, Reason: "key compromised", Created: created}
+	if err := sign.SignRevocation(signtest.Key(t, k), r); err != nil {
+		t.Fatal(err)
+	}
+	data, c, err := r.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, c
+}

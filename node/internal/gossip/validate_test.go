@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
-	"github.com/cairnpkg/cairn/dag"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/cairnpkg/cairn/dag"
 )
 
 const (
@@ -27,7 +29,25 @@ func message(data []byte) *pubsub.Message {
 }
 
 func TestValidateOutcomes(t *testing.T) {
-	knownFive := func(string) uint64 { return 5 }
+	heard := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	knownFive := func(string) (uint64, time.Time) { return 5, heard }
+	now := time.Now()
+	future := announcementAt(t, 1, 6, now.Add(MaxSkew+time.Minute), now.Add(24*time.Hour))
+	skewed := announcementAt(t, 1, 6, now.Add(MaxSkew-time.Minute), now.Add(24*time.Hour))
+	expired := announcementAt(t, 1, 6, now.Add(-25*time.Hour), now.Add(-time.Hour))
+	again := announcementAt(t, 1, 5, now, now.Add(24*time.Hour))
+	sameTime := announcementAt(t, 1, 5, heard, now.Add(24*time.Hour))
+	rev, _ := signedRevocation(t, 1, 3, now)
+	futureRev, _ := signedRevocation(t, 1, 3, now.Add(MaxSkew+time.Minute))
+	r, err := dag.DecodeRevocation(rev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Sig[0] ^= 1
+	badRev, _, err := r.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
 	badSig := announcement(t, 1, 6)
 	badSig.Sig = bytes.Clone(badSig.Sig)
 	badSig.Sig[0] ^= 1
@@ -37,7 +57,7 @@ func TestValidateOutcomes(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		from  peer.ID
-		known func(string) uint64
+		known func(string) (uint64, time.Time)
 		data  []byte
 		want  pubsub.ValidationResult
 		err   error
@@ -52,9 +72,17 @@ func TestValidateOutcomes(t *testing.T) {
 		{"bad signature", remote, nil, encode(t, badSig), pubsub.ValidationReject, ErrBadSignature, Stats{BadSignature: 1}},
 		{"signed by another key", remote, nil, encode(t, otherSigner), pubsub.ValidationReject, ErrBadSignature, Stats{BadSignature: 1}},
 		{"stale", remote, knownFive, encode(t, announcement(t, 1, 3)), pubsub.ValidationIgnore, ErrStale, Stats{Stale: 1}},
-		{"equal to known", remote, knownFive, encode(t, announcement(t, 1, 5)), pubsub.ValidationIgnore, ErrStale, Stats{Stale: 1}},
 		{"own, below known", self, knownFive, encode(t, announcement(t, 1, 3)), pubsub.ValidationAccept, nil, Stats{}},
 		{"own, bad signature", self, nil, encode(t, badSig), pubsub.ValidationReject, ErrBadSignature, Stats{}},
+		{"dated in the future", remote, nil, encode(t, future), pubsub.ValidationIgnore, ErrFuture, Stats{Stale: 1}},
+		{"own, dated in the future", self, nil, encode(t, future), pubsub.ValidationIgnore, ErrFuture, Stats{}},
+		{"within the skew", remote, nil, encode(t, skewed), pubsub.ValidationAccept, nil, Stats{Accepted: 1}},
+		{"expired", remote, nil, encode(t, expired), pubsub.ValidationIgnore, ErrStale, Stats{Stale: 1}},
+		{"known seq, newer statement", remote, knownFive, encode(t, again), pubsub.ValidationAccept, nil, Stats{Accepted: 1}},
+		{"known seq, statement held", remote, knownFive, encode(t, sameTime), pubsub.ValidationIgnore, ErrStale, Stats{Stale: 1}},
+		{"revocation", remote, nil, rev, pubsub.ValidationAccept, nil, Stats{Accepted: 1}},
+		{"revocation dated in the future", remote, nil, futureRev, pubsub.ValidationIgnore, ErrFuture, Stats{Stale: 1}},
+		{"revocation, bad signature", remote, nil, badRev, pubsub.ValidationReject, ErrBadSignature, Stats{BadSignature: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := newValidator(Config{Known: tc.known})

@@ -18,17 +18,40 @@ import (
 // the per-key budget.
 const announceRetry = time.Second
 
-// Announcer gossips the new heads of the repo's own logs. When a key's
-// announcement budget is spent (gossip's per-key rate limit, which receivers
-// apply too), only the newest head is announced again once the budget
-// refills: it covers every entry before it.
+// Defaults of the announcer's schedule (docs/gossip.md §3).
+const (
+	// DefaultAnnounceInterval is how often a daemon says its logs' heads
+	// again without news: followers judge freshness by it.
+	DefaultAnnounceInterval = time.Hour
+	// DefaultAnnounceTTL is how long an announcement may be relayed.
+	DefaultAnnounceTTL = 24 * time.Hour
+)
+
+// AnnouncerConfig is what an Announcer works with.
+type AnnouncerConfig struct {
+	// Publish gossips an announcement; an error wrapping
+	// gossip.ErrRateLimited defers it.
+	Publish func(context.Context, *dag.Announcement) error
+	// Keep stores an announcement made here as the newest statement of its
+	// log's head; nil keeps nothing.
+	Keep func(context.Context, *dag.Announcement)
+	// Addrs returns the addresses put in each announcement as hints.
+	Addrs func() []string
+	// TTL is how long after it is made an announcement expires; 0 is
+	// DefaultAnnounceTTL.
+	TTL time.Duration
+	Log *slog.Logger
+}
+
+// Announcer gossips the heads of the repo's own logs, each with a signed
+// time and expiry. When a key's announcement budget is spent (gossip's
+// per-key rate limit, which receivers apply too), only the newest head is
+// announced again once the budget refills: it covers every entry before it.
 type Announcer struct {
-	publish func(context.Context, *dag.Announcement) error
-	addrs   func() []string
-	log     *slog.Logger
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	cfg    AnnouncerConfig
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 
 	mu       sync.Mutex
 	deferred map[string]deferredHead // per key, the newest head waiting for its budget
@@ -36,17 +59,27 @@ type Announcer struct {
 
 // deferredHead is a head whose announcement waits for the key's budget.
 type deferredHead struct {
-	entry *dag.LogEntry
-	cid   cid.Cid
-	key   *sign.Key
+	seq  uint64
+	head cid.Cid
+	key  *sign.Key
 }
 
-// NewAnnouncer returns an Announcer that publishes with publish (an error
-// wrapping gossip.ErrRateLimited defers) and puts addrs() in each
-// announcement as hints, until ctx ends or Close.
-func NewAnnouncer(ctx context.Context, publish func(context.Context, *dag.Announcement) error, addrs func() []string, log *slog.Logger) *Announcer {
+// NewAnnouncer returns an Announcer working until ctx ends or Close.
+func NewAnnouncer(ctx context.Context, cfg AnnouncerConfig) *Announcer {
+	if cfg.TTL <= 0 {
+		cfg.TTL = DefaultAnnounceTTL
+	}
+	if cfg.Keep == nil {
+		cfg.Keep = func(context.Context, *dag.Announcement) {}
+	}
+	if cfg.Addrs == nil {
+		cfg.Addrs = func() []string { return nil }
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
 	ctx, cancel := context.WithCancel(ctx)
-	return &Announcer{publish: publish, addrs: addrs, log: log, ctx: ctx, cancel: cancel, deferred: map[string]deferredHead{}}
+	return &Announcer{cfg: cfg, ctx: ctx, cancel: cancel, deferred: map[string]deferredHead{}}
 }
 
 // Close stops the retries and waits for them. It is idempotent.
@@ -56,38 +89,41 @@ func (a *Announcer) Close() error {
 	return nil
 }
 
-// Announce gossips e, stored under c, as the new head of k's log.
-func (a *Announcer) Announce(e *dag.LogEntry, c cid.Cid, k *sign.Key) {
-	addrs := a.addrs()
+// Announce gossips head, entry seq of k's log, as the log's head now.
+func (a *Announcer) Announce(seq uint64, head cid.Cid, k *sign.Key) {
+	addrs := a.cfg.Addrs()
 	if len(addrs) > dag.MaxAnnounceAddrs {
 		addrs = addrs[:dag.MaxAnnounceAddrs]
 	}
-	ann := &dag.Announcement{Seq: e.Seq, Head: c, Addrs: addrs, Created: time.Now()}
+	now := time.Now()
+	ann := &dag.Announcement{Seq: seq, Head: head, Addrs: addrs, Created: now, Expires: now.Add(a.cfg.TTL)}
 	if err := sign.SignAnnouncement(k, ann); err != nil {
-		a.log.Warn("sign announcement", "err", err)
+		a.cfg.Log.Warn("sign announcement", "err", err)
 		return
 	}
-	err := a.publish(a.ctx, ann)
+	a.cfg.Keep(a.ctx, ann)
+	err := a.cfg.Publish(a.ctx, ann)
 	switch {
 	case errors.Is(err, gossip.ErrRateLimited):
-		a.postpone(e, c, k)
+		a.postpone(seq, head, k)
 	case err != nil:
-		a.log.Warn("announce log head", "signer", e.Signer, "seq", e.Seq, "err", err)
+		a.cfg.Log.Warn("announce log head", "signer", ann.Signer, "seq", seq, "err", err)
 	default:
-		a.log.Debug("announced log head", "signer", e.Signer, "seq", e.Seq, "head", c)
+		a.cfg.Log.Debug("announced log head", "signer", ann.Signer, "seq", seq, "head", head)
 	}
 }
 
-// postpone keeps e as the newest head of its log to announce, and starts the
-// retry unless one is waiting.
-func (a *Announcer) postpone(e *dag.LogEntry, c cid.Cid, k *sign.Key) {
+// postpone keeps head as the newest head of k's log to announce, and starts
+// the retry unless one is waiting.
+func (a *Announcer) postpone(seq uint64, head cid.Cid, k *sign.Key) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if old, ok := a.deferred[e.Signer]; ok && old.entry.Seq >= e.Seq {
+	signer := k.DID()
+	if old, ok := a.deferred[signer]; ok && old.seq >= seq {
 		return
 	}
-	_, waiting := a.deferred[e.Signer]
-	a.deferred[e.Signer] = deferredHead{e, c, k}
+	_, waiting := a.deferred[signer]
+	a.deferred[signer] = deferredHead{seq, head, k}
 	if waiting || a.ctx.Err() != nil {
 		return
 	}
@@ -100,9 +136,9 @@ func (a *Announcer) postpone(e *dag.LogEntry, c cid.Cid, k *sign.Key) {
 		case <-t.C:
 		}
 		a.mu.Lock()
-		h := a.deferred[e.Signer]
-		delete(a.deferred, e.Signer)
+		h := a.deferred[signer]
+		delete(a.deferred, signer)
 		a.mu.Unlock()
-		a.Announce(h.entry, h.cid, h.key)
+		a.Announce(h.seq, h.head, h.key)
 	})
 }
