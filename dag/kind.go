@@ -112,3 +112,7 @@ func CheckBlock(c cid.Cid, data []byte) error {
 	}
 	return nil
 }
+
+// TypeOf returns the "type" field of DAG-CBOR bytes, if they are a map with
+// one, for a reader that takes more than one kind of node (gossip).
+func TypeOf(data []byte) (string, bool) { return typeField(data) }

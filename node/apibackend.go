@@ -97,7 +97,11 @@ func (b apiBackend) Fetch(ctx context.Context, req api.FetchRequest) (any, error
 	if err != nil {
 		return nil, withStatus(api.ErrBadRequest, err)
 	}
-	res, err := b.d.Fetch(ctx, req.Target, timeout, WithTransport(tr))
+	opts := []FetchOption{WithTransport(tr)}
+	if req.AllowYanked {
+		opts = append(opts, WithAllowYanked())
+	}
+	res, err := b.d.Fetch(ctx, req.Target, timeout, opts...)
 	switch {
 	case err == nil:
 		return FetchAnswer{Kept: true, Result: res}, nil

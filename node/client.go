@@ -86,6 +86,7 @@ func (c *DaemonClient) Fetch(ctx context.Context, target string, timeout time.Du
 	if t := fetch.TransportOf(opts...); t != TransportAuto {
 		req.Transport = string(t)
 	}
+	req.AllowYanked = fetch.AllowsYanked(opts...)
 	if timeout > 0 {
 		req.Timeout = timeout.String()
 	}

@@ -30,6 +30,9 @@ var (
 	ErrUntrusted = errkind.Untrusted
 	// ErrTimeout: the work did not finish in its time (a fetch's timeout).
 	ErrTimeout = errkind.Timeout
+	// ErrStale: the rule that decides a name has a max_age, and nothing was
+	// heard from its keys for longer: the name does not resolve.
+	ErrStale = errkind.Stale
 )
 
 // The errors of this package and its parts, each of one of the kinds above

@@ -38,7 +38,7 @@ func (r *Repo) Resolve(ctx context.Context, s string) (cid.Cid, error) {
 // the policy, or fails with ErrEquivocation (with the proofs) or
 // ErrNotFound.
 func (r *Repo) ResolveRef(ctx context.Context, ref dag.Ref) (cid.Cid, error) {
-	pol, err := r.Policy()
+	pol, err := r.trustPolicy()
 	if err != nil {
 		return cid.Undef, err
 	}
@@ -55,11 +55,9 @@ func (r *Repo) Verify(ctx context.Context, c cid.Cid, pol *sign.Policy) (*sign.R
 	if _, err := r.Package(ctx, c); err != nil {
 		return nil, err
 	}
-	if pol == nil {
-		var err error
-		if pol, err = r.Policy(); err != nil {
-			return nil, err
-		}
+	pol, err := r.effective(pol)
+	if err != nil {
+		return nil, err
 	}
 	return trust.Verify(ctx, trust.StoreSource{Store: r.store}, pol, c, r.events)
 }
@@ -140,7 +138,7 @@ func (r *Repo) List(ctx context.Context, name string) ([]ListEntry, error) {
 // Versions lists the versions of name that logs claim or the index holds,
 // oldest first, each with how it resolves.
 func (r *Repo) Versions(ctx context.Context, name dag.Name) ([]VersionView, error) {
-	pol, err := r.Policy()
+	pol, err := r.trustPolicy()
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +225,7 @@ func (r *Repo) MirrorStatus(ctx context.Context) (*MirrorStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	pol, err := r.Policy()
+	pol, err := r.trustPolicy()
 	if err != nil {
 		return nil, err
 	}

@@ -250,6 +250,25 @@ func (r *Repo) key(name string) (*sign.Key, error) {
 	return r.keys.Resolve(name)
 }
 
+// ownKeys loads the keys of the repo's key store; a key that does not load
+// is skipped with a warning.
+func (r *Repo) ownKeys() ([]*sign.Key, error) {
+	names, err := r.keys.List()
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]*sign.Key, 0, len(names))
+	for _, n := range names {
+		k, err := r.keys.Get(n)
+		if err != nil {
+			r.log.Warn("load a key", "name", n, "err", err)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
 // path returns the path of a file in the repo directory.
 func (r *Repo) path(name string) string { return filepath.Join(r.dir, name) }
 
@@ -271,9 +290,26 @@ func (r *Repo) follows(signer string) (bool, error) {
 
 // followedKeys returns the keys whose logs the repo follows.
 func (r *Repo) followedKeys() (map[string]bool, error) {
-	pol, err := r.Policy()
+	pol, err := r.trustPolicy()
 	if err != nil {
 		return nil, err
 	}
 	return trust.FollowedKeys(pol, r.keys)
+}
+
+// trustPolicy returns the policy every trust decision applies: the policy
+// file's, with the keys its keys rotated to (trust.Effective).
+func (r *Repo) trustPolicy() (*sign.Policy, error) { return r.effective(nil) }
+
+// effective returns pol (the repo's policy when nil) with the rotations the
+// store holds.
+func (r *Repo) effective(pol *sign.Policy) (*sign.Policy, error) {
+	if pol == nil {
+		var err error
+		if pol, err = r.Policy(); err != nil {
+			return nil, err
+		}
+	}
+	eff, _, err := trust.Effective(context.Background(), r.store, pol)
+	return eff, err
 }

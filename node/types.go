@@ -114,6 +114,9 @@ func ParseTransport(s string) (Transport, error) { return fetch.ParseTransport(s
 // WithTransport picks the transport of a fetch (default TransportAuto).
 func WithTransport(t Transport) FetchOption { return fetch.WithTransport(t) }
 
+// WithAllowYanked lets a fetch by NAME@VERSION keep a withdrawn version.
+func WithAllowYanked() FetchOption { return fetch.WithAllowYanked() }
+
 // MirrorStatus is what `cairn mirror status` shows.
 type MirrorStatus struct {
 	Rules []MirrorRuleStatus `json:"rules"`

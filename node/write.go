@@ -35,13 +35,11 @@ func (r *Repo) Sign(ctx context.Context, req SignRequest) (*SignedResult, error)
 // how. An untrusted package's error wraps ErrUntrusted, and the result holds
 // the verdicts.
 func (r *Repo) Import(ctx context.Context, rd io.Reader, o ImportOptions) (*ImportResult, error) {
-	if o.Policy == nil {
-		pol, err := r.Policy()
-		if err != nil {
-			return nil, err
-		}
-		o.Policy = pol
+	pol, err := r.effective(o.Policy)
+	if err != nil {
+		return nil, err
 	}
+	o.Policy = pol
 	return bundle.Import(ctx, bundle.Config{Store: r.store, Follows: r.follows, Events: r.events, Log: r.log}, rd, o)
 }
 

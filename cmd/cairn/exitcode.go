@@ -17,6 +17,7 @@ const (
 	exitNotFound    = 4 // no such package, version, key or block
 	exitLocked      = 5 // another process holds the repo
 	exitTimeout     = 6 // the work did not finish in its time (fetch --timeout)
+	exitStale       = 7 // a name's rule has a max_age, and its keys have been quiet longer
 	exitInterrupted = 130
 )
 
@@ -39,6 +40,8 @@ func exitCode(err error) int {
 	switch {
 	case errors.Is(err, node.ErrUntrusted):
 		return exitUntrusted
+	case errors.Is(err, node.ErrStale):
+		return exitStale
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
 	case errors.Is(err, node.ErrTimeout), errors.Is(err, context.DeadlineExceeded):

@@ -16,9 +16,10 @@ import (
 )
 
 type exportOptions struct {
-	output     string
-	force      bool
-	unverified bool
+	output      string
+	force       bool
+	unverified  bool
+	allowYanked bool
 }
 
 func newExportCmd(g *globalOptions) *cobra.Command {
@@ -54,6 +55,7 @@ leaves nothing at FILE. An existing FILE is an error unless --force.`,
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "the CAR file to write (required)")
 	cmd.Flags().BoolVar(&o.force, "force", false, "replace FILE if it exists")
 	cmd.Flags().BoolVar(&o.unverified, "unverified", false, "export a package the policy does not trust (skips the check)")
+	cmd.Flags().BoolVar(&o.allowYanked, "allow-yanked", false, "export a NAME@VERSION its publishers withdrew (cairn yank)")
 	markPaths(cmd, "output")
 	return cmd
 }
@@ -71,6 +73,9 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions, arg stri
 	return g.withRepo(ctx, func(r *node.Repo) error {
 		c, err := r.Resolve(ctx, arg)
 		if err != nil {
+			return err
+		}
+		if err := checkYank(ctx, r, arg, o.allowYanked); err != nil {
 			return err
 		}
 		res, err := exportTo(ctx, r, c, o.output, o.force, node.ExportOptions{Unverified: o.unverified})

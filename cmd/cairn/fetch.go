@@ -9,13 +9,15 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/cairnpkg/cairn/node"
 	"github.com/spf13/cobra"
+
+	"github.com/cairnpkg/cairn/node"
 )
 
 type fetchOptions struct {
-	timeout   time.Duration
-	transport string
+	timeout     time.Duration
+	transport   string
+	allowYanked bool
 }
 
 func newFetchCmd(g *globalOptions) *cobra.Command {
@@ -39,6 +41,7 @@ up in the repo, then asked of connected peers; each candidate is verified.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runFetch(cmd.Context(), g, o, args[0]) },
 	}
 	cmd.Flags().DurationVar(&o.timeout, "timeout", node.DefaultFetchTimeout, "give up after this long")
+	cmd.Flags().BoolVar(&o.allowYanked, "allow-yanked", false, "fetch a NAME@VERSION its publishers withdrew (cairn yank)")
 	cmd.Flags().StringVar(&o.transport, "transport", string(node.TransportAuto), "how content comes: auto (stream the DAG from a peer that can, else bitswap), stream or bitswap")
 	return cmd
 }
@@ -59,7 +62,11 @@ func runFetch(ctx context.Context, g *globalOptions, o *fetchOptions, target str
 	if !g.json && term.IsTerminal(int(os.Stderr.Fd())) {
 		stop = showFetchProgress(ctx, c, os.Stderr)
 	}
-	ans, err := c.Fetch(ctx, target, o.timeout, node.WithTransport(tr))
+	opts := []node.FetchOption{node.WithTransport(tr)}
+	if o.allowYanked {
+		opts = append(opts, node.WithAllowYanked())
+	}
+	ans, err := c.Fetch(ctx, target, o.timeout, opts...)
 	if stop != nil {
 		stop()
 	}

@@ -4,18 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ipfs/go-cid"
 	"github.com/spf13/cobra"
 
+	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node"
 )
 
 type getOptions struct {
-	output     string
-	layer      string
-	force      bool
-	unverified bool
+	output      string
+	layer       string
+	force       bool
+	unverified  bool
+	allowYanked bool
 }
 
 func newGetCmd(g *globalOptions) *cobra.Command {
@@ -53,6 +56,7 @@ A content CID has nothing to verify but its hashes.`,
 	cmd.Flags().StringVar(&o.layer, "layer", "", "write only this layer")
 	cmd.Flags().BoolVar(&o.force, "force", false, "replace PATH if it exists")
 	cmd.Flags().BoolVar(&o.unverified, "unverified", false, "write a package the policy does not trust (skips the check)")
+	cmd.Flags().BoolVar(&o.allowYanked, "allow-yanked", false, "write a NAME@VERSION its publishers withdrew (cairn yank)")
 	markPaths(cmd, "output")
 	return cmd
 }
@@ -65,13 +69,20 @@ func runGet(ctx context.Context, g *globalOptions, o *getOptions, arg string) er
 			if c, err = r.Resolve(ctx, arg); err != nil {
 				return nil, err
 			}
+			if err := checkYank(ctx, r, arg, o.allowYanked); err != nil {
+				return nil, err
+			}
 			return r.Get(ctx, c, o.output, node.GetOptions{Layer: o.layer, Overwrite: o.force, Unverified: o.unverified})
 		}
 		res, err := get()
 		if errors.Is(err, node.ErrNotFound) && g.node != nil {
 			// Not here, and a daemon runs: fetch it (verified), then get it.
 			fmt.Fprintf(g.stderr, "cairn: %s is not in the repo; fetching it\n", safeText(arg))
-			if _, ferr := g.node.Fetch(ctx, arg, 0); ferr != nil {
+			var opts []node.FetchOption
+			if o.allowYanked {
+				opts = append(opts, node.WithAllowYanked())
+			}
+			if _, ferr := g.node.Fetch(ctx, arg, 0, opts...); ferr != nil {
 				return ferr
 			}
 			res, err = get()
@@ -97,4 +108,17 @@ func warnUnverified(g *globalOptions, c cid.Cid, unverified bool) {
 	case unverified:
 		g.warn([]string{"--unverified: the package was not checked against the policy"})
 	}
+}
+
+// checkYank refuses a NAME@VERSION argument its publishers withdrew, unless
+// allowed; a CID is never refused (yanked versions stay fetchable by CID).
+func checkYank(ctx context.Context, r *node.Repo, arg string, allow bool) error {
+	if allow || !strings.Contains(arg, "@") {
+		return nil
+	}
+	ref, err := dag.ParseRef(arg)
+	if err != nil {
+		return err
+	}
+	return r.CheckNotYanked(ctx, ref)
 }

@@ -143,6 +143,8 @@ With a daemon (cairn daemon): fetch from peers, follow publishers' logs
 		newPeersCmd(g),
 		newConnectCmd(g),
 		newFetchCmd(g),
+		newYankCmd(g),
+		newUnyankCmd(g),
 	)
 	return cmd
 }

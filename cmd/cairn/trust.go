@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/cairnpkg/cairn/node"
 	"github.com/cairnpkg/cairn/sign"
-	"github.com/spf13/cobra"
 )
 
 type trustAddOptions struct {
@@ -103,17 +105,20 @@ func runTrustLs(ctx context.Context, g *globalOptions) error {
 }
 
 func printPolicy(g *globalOptions, r *node.Repo) error {
-	pol, err := r.Policy()
+	rules, err := r.TrustView(context.Background())
 	if err != nil {
 		return err
 	}
 	if g.json {
-		return g.printJSON(pol)
+		return g.printJSON(struct {
+			Version int              `json:"version"`
+			Rules   []node.TrustRule `json:"rules"`
+		}{1, rules})
 	}
-	if len(pol.Rules) == 0 {
+	if len(rules) == 0 {
 		g.printf("no rules: nothing is trusted (cairn trust add PATTERN DID)\n")
 	}
-	for _, rule := range pol.Rules {
+	for _, rule := range rules {
 		roles := "any role"
 		if len(rule.Roles) > 0 {
 			roles = "roles " + strings.Join(rule.Roles, ", ")
@@ -122,9 +127,19 @@ func printPolicy(g *globalOptions, r *node.Repo) error {
 		if !rule.LogRequired() {
 			logs = ", no publisher log required"
 		}
-		g.printf("%s  %d of %d, %s%s\n", rule.Pattern, rule.Threshold, len(rule.Keys), roles, logs)
+		if rule.MaxAge != "" {
+			logs += ", max_age " + rule.MaxAge
+		}
+		g.printf("%s  %d of %d, %s%s\n", rule.Pattern, rule.Threshold, len(rule.Rule.Keys), roles, logs)
 		for _, k := range rule.Keys {
-			g.printf("  %s\n", k)
+			note := ""
+			if k.Via != nil {
+				note += fmt.Sprintf("  via rotation from %s (entry %s)", k.Via.From, k.Via.Entry)
+			}
+			if k.RevokedFrom != 0 {
+				note += fmt.Sprintf("  revoked from entry %d of its log on", k.RevokedFrom)
+			}
+			g.printf("  %s%s\n", k.DID, note)
 		}
 	}
 	return nil

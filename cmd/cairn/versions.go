@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node"
-	"github.com/spf13/cobra"
 )
 
 func newVersionsCmd(g *globalOptions) *cobra.Command {
@@ -17,14 +19,20 @@ func newVersionsCmd(g *globalOptions) *cobra.Command {
 repo's names index holds, oldest first, with how NAME@VERSION resolves under
 the repo's policy (docs/logs.md):
 
-  trusted       the logs of keys the policy trusts for NAME name one package
-  equivocation  they name two packages, or a proof of equivocation is held:
-                the version does not resolve until the policy is changed
-  untrusted     only keys the policy does not trust claim it
+  trusted       the logs of enough keys of NAME's rule to meet its threshold
+                name one package
+  equivocation  two packages each meet it: the version does not resolve
+                until the policy is changed
+  untrusted     fewer keys than the threshold, or only keys the policy does
+                not trust, claim it
   local         no trusted log claims it; the repo's own index does
+  stale         the rule's max_age passed without word from its keys: no
+                version under it resolves until they are heard again
 
-The listing exits 0 whatever the statuses; verify exits 3 on a version in
-equivocation.`,
+A version its publishers withdrew (cairn yank) says "yanked" (or "yank
+pending" while fewer keys than the threshold withdrew it), with the reason;
+evidence against single keys is listed too. The listing exits 0 whatever the
+statuses; verify exits 3 on a version in equivocation, 7 on a stale one.`,
 		Example: `  cairn versions acme/hello
   cairn versions acme/hello --json | jq -r '.[] | select(.status == "trusted") | .version'`,
 		Args: exactArgs(1, "a package name (NAMESPACE/NAME)"),
@@ -69,7 +77,18 @@ func runVersions(ctx context.Context, g *globalOptions, arg string) error {
 			if v.Reason != "" {
 				g.printf("  why: %s\n", safeText(v.Reason))
 			}
+			if y := v.Yank; y != nil {
+				what := "yanked"
+				if !y.Yanked() {
+					what = fmt.Sprintf("yank pending (%d of %d keys)", len(y.Signers), y.Threshold)
+				}
+				g.printf("  %s: %s\n", what, safeText(y.Reason))
+			}
 			printEquivocations(g.stdout, v.Equivocations, "  ")
+			if len(v.Evidence) > 0 {
+				g.printf("  evidence against single keys (does not dispute the version):\n")
+				printEquivocations(g.stdout, v.Evidence, "    ")
+			}
 		}
 		return nil
 	})

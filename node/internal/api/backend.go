@@ -57,6 +57,8 @@ type FetchRequest struct {
 	// Transport picks how the content comes: "auto" (the default, when
 	// empty), "stream" (/cairn/car/1.0.0 only) or "bitswap".
 	Transport string `json:"transport,omitempty"`
+	// AllowYanked keeps a NAME@VERSION its rule's keys withdrew.
+	AllowYanked bool `json:"allowYanked,omitempty"`
 }
 
 // IDInfo describes the node: GET /api/v1/id.

@@ -133,6 +133,9 @@ func (f *Fetcher) Fetch(ctx context.Context, target string, timeout time.Duratio
 		if errors.Is(err, trust.ErrUntrusted) && res != nil && untrusted == nil {
 			untrusted = res
 		}
+		if errors.Is(err, trust.ErrYanked) {
+			return res, err // the version is withdrawn, whichever package it is
+		}
 		errs = append(errs, fmt.Errorf("candidate %s: %w", c, err))
 		if ctx.Err() != nil {
 			break
@@ -233,6 +236,15 @@ func (f *Fetcher) fetchPackage(ctx context.Context, c cid.Cid, want *dag.Ref, ti
 			code, reason = sign.CodeUntrustedKey, fmt.Sprintf("peers offered %d metadata set(s), none with a valid signature by a key the policy trusts for %s", res.DroppedMetadata, pkg.Name)
 		}
 		return res, fmt.Errorf("%w: %s (%s): %s; nothing was kept, and none of its content was fetched", trust.ErrUntrusted, pkg.Ref(), code, reason)
+	}
+	if want != nil && !o.allowYanked {
+		y, err := trust.YankState(ctx, trust.TxIndex{Store: f.cfg.Store, Tx: s.tx}, pol, *want)
+		if err != nil {
+			return nil, err
+		}
+		if y.Yanked() {
+			return res, fmt.Errorf("%w: %s: %s (withdrawn by %d of the %d keys its rule needs); nothing was kept (--allow-yanked to fetch it anyway)", trust.ErrYanked, want, y.Reason, len(y.Signers), y.Threshold)
+		}
 	}
 	if err := s.content(ctx); err != nil {
 		return nil, f.failed(ctx, s, c, timeout, err)

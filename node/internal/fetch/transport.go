@@ -31,7 +31,14 @@ func ParseTransport(s string) (Transport, error) {
 type Option func(*options)
 
 type options struct {
-	transport Transport
+	transport   Transport
+	allowYanked bool
+}
+
+// WithAllowYanked lets a fetch by NAME@VERSION keep a version its rule's
+// keys withdrew (by default it is refused: trust.ErrYanked).
+func WithAllowYanked() Option {
+	return func(o *options) { o.allowYanked = true }
 }
 
 // WithTransport picks the transport of a fetch (default TransportAuto).
@@ -49,6 +56,9 @@ func newOptions(opts []Option) options {
 	}
 	return o
 }
+
+// AllowsYanked reports whether opts allow a yanked version.
+func AllowsYanked(opts ...Option) bool { return newOptions(opts).allowYanked }
 
 // TransportOf returns the transport opts pick.
 func TransportOf(opts ...Option) Transport { return newOptions(opts).transport }

@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/ipfs/go-cid"
 
@@ -19,6 +20,7 @@ type Store interface {
 	Begin(ctx context.Context) (*store.Txn, error)
 	Has(ctx context.Context, c cid.Cid) (bool, error)
 	Package(ctx context.Context, c cid.Cid) (*dag.Package, error)
+	PutStatement(ctx context.Context, signer string, data []byte) error
 }
 
 var _ Store = (*store.Store)(nil)
@@ -54,10 +56,25 @@ func New(cfg Config) *Publisher {
 	return &Publisher{cfg: cfg}
 }
 
-// appended tells of a committed log entry and returns its Ref.
-func (p *Publisher) appended(a *logs.Appended) *logs.Ref {
-	if a != nil {
-		p.cfg.Events.Emit(events.LogAppended{Entry: a.Entry, CID: a.CID, Key: a.Key})
+// appended tells of a committed log entry, keeps a signed statement of the
+// log's new head (the key's word that this is its head, now: what followers
+// judge freshness by; docs/trust.md §7), and returns the entry's Ref.
+func (p *Publisher) appended(ctx context.Context, a *logs.Appended) *logs.Ref {
+	if a == nil {
+		return nil
 	}
+	now := time.Now()
+	st := &dag.Announcement{Seq: a.Entry.Seq, Head: a.CID, Created: now, Expires: now.Add(StatementTTL)}
+	if err := sign.SignAnnouncement(a.Key, st); err == nil {
+		if data, err := st.Encode(); err == nil {
+			if err := p.cfg.Store.PutStatement(ctx, a.Key.DID(), data); err != nil {
+				p.cfg.Log.Warn("keep the statement of a new head", "err", err)
+			}
+		}
+	}
+	p.cfg.Events.Emit(events.LogAppended{Entry: a.Entry, CID: a.CID, Key: a.Key})
 	return a.Ref()
 }
+
+// StatementTTL is how long a statement of a head made here may be relayed.
+const StatementTTL = 24 * time.Hour

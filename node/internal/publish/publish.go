@@ -143,7 +143,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{
-		Warnings: warnings, Log: p.appended(entry),
+		Warnings: warnings, Log: p.appended(ctx, entry),
 		Package: pkgCID, Metadata: metaCID, Signature: sigCID,
 		Name: req.Name.String(), Version: req.Version, Layers: LayerViews(pkg.Layers), Signer: key.DID(),
 	}

@@ -71,7 +71,7 @@ func (p *Publisher) AddMetadata(ctx context.Context, req MetadataRequest) (*Sign
 	if err != nil {
 		return nil, err
 	}
-	return &SignedResult{Package: req.Package, Metadata: metaCID, Signature: sigCID, Signer: key.DID(), Log: p.appended(entry), Warnings: warnings}, nil
+	return &SignedResult{Package: req.Package, Metadata: metaCID, Signature: sigCID, Signer: key.DID(), Log: p.appended(ctx, entry), Warnings: warnings}, nil
 }
 
 // SignRequest adds a signature to a metadata set in the repo.
@@ -124,7 +124,7 @@ func (p *Publisher) Sign(ctx context.Context, req SignRequest) (*SignedResult, e
 	if err != nil {
 		return nil, err
 	}
-	return &SignedResult{Package: meta.Subject, Metadata: req.Metadata, Signature: sigCID, Signer: key.DID(), Log: p.appended(entry), Warnings: warnings}, nil
+	return &SignedResult{Package: meta.Subject, Metadata: req.Metadata, Signature: sigCID, Signer: key.DID(), Log: p.appended(ctx, entry), Warnings: warnings}, nil
 }
 
 // putSigned stores a metadata set and key's signature over it, with their

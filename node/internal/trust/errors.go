@@ -16,4 +16,7 @@ var (
 	// ErrStale: the rule that decides a name has a max_age, and the node
 	// has heard nothing from its keys for longer (docs/trust.md §7).
 	ErrStale = errkind.New("stale", errkind.Stale)
+	// ErrYanked: keys that meet the rule for a name withdrew the version
+	// (docs/trust.md §6).
+	ErrYanked = errkind.New("yanked", errkind.Untrusted)
 )
