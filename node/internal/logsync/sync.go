@@ -156,7 +156,9 @@ func Start(ctx context.Context, cfg Config) (_ *Sync, err error) {
 	first := min(interval, reannounceFirst)
 	actx, stop := context.WithCancel(ctx)
 	s.stop = stop
-	s.wg.Go(func() { schedule.Every(actx, first, interval, nil, func(ctx context.Context) { s.reannounce(ctx, cfg) }) })
+	s.wg.Go(func() {
+		schedule.Every(actx, first, interval, nil, func(ctx context.Context) { s.reannounce(ctx, cfg) })
+	})
 	return s, nil
 }
 
