@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -115,7 +116,7 @@ func (r *Repo) TrustView(ctx context.Context) ([]TrustRule, error) {
 		tr := TrustRule{Rule: pol.Rules[i], Keys: []TrustKey{}}
 		for _, k := range rule.Keys {
 			tk := TrustKey{DID: k}
-			if o, ok := origins[k]; ok && !containsKey(pol.Rules[i].Keys, k) {
+			if o, ok := origins[k]; ok && !slices.Contains(pol.Rules[i].Keys, k) {
 				o := o
 				tk.Via = &o
 			}
@@ -127,15 +128,6 @@ func (r *Repo) TrustView(ctx context.Context) ([]TrustRule, error) {
 		out = append(out, tr)
 	}
 	return out, nil
-}
-
-func containsKey(keys []string, k string) bool {
-	for _, o := range keys {
-		if o == k {
-			return true
-		}
-	}
-	return false
 }
 
 // KeyStatus says what the repo's logs say of one of its keys: "active",
