@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ipfs/go-cid"
 	ds "github.com/ipfs/go-datastore"
@@ -37,8 +38,9 @@ type Yank struct {
 	Seq     uint64  `json:"seq"`
 	Kind    string  `json:"kind"` // yank or unyank
 	Package cid.Cid `json:"package,omitempty"`
-	Reason  string  `json:"reason,omitempty"`
-	Entry   cid.Cid `json:"entry"`
+	Reason  string    `json:"reason,omitempty"`
+	Created time.Time `json:"created"`
+	Entry   cid.Cid   `json:"entry"`
 }
 
 // Rotation is a key's rotation to another: its log's last entry.

@@ -182,7 +182,7 @@ func (t *Txn) AppendLog(e *dag.LogEntry, c cid.Cid) {
 		cl := Claim{Name: e.Name.String(), Version: e.Version, Signer: e.Signer, Seq: e.Seq, Package: e.Package}
 		t.refs[claimKey(cl)] = e.Package.Bytes()
 	case dag.KindYank, dag.KindUnyank:
-		y := Yank{Name: e.Name.String(), Version: e.Version, Signer: e.Signer, Seq: e.Seq, Kind: e.Kind, Package: e.Package, Reason: e.Reason, Entry: c}
+		y := Yank{Name: e.Name.String(), Version: e.Version, Signer: e.Signer, Seq: e.Seq, Kind: e.Kind, Package: e.Package, Reason: e.Reason, Created: e.Created, Entry: c}
 		t.refs[yankKey(y)], _ = json.Marshal(y)
 	case dag.KindRotate:
 		t.refs[rotationKey(e.Signer)], _ = json.Marshal(Rotation{Signer: e.Signer, Seq: e.Seq, Key: e.Key, Entry: c})

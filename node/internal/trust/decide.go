@@ -136,6 +136,17 @@ func decide(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*deci
 	return d, nil
 }
 
+// best returns the package the most counted keys claim; undefined if none.
+func (d *decision) best() cid.Cid {
+	best := cid.Undef
+	for _, p := range d.order {
+		if !best.Defined() || len(d.keys[p]) > len(d.keys[best]) {
+			best = p
+		}
+	}
+	return best
+}
+
 // proofBetween makes the proof that claims name both a and b as ref.
 func (d *decision) proofBetween(claims []claim, a, b cid.Cid, ref dag.Ref) sign.Equivocation {
 	ev := sign.Equivocation{Kind: sign.EquivocationConflict, Name: ref.Name.String(), Version: ref.Version}

@@ -143,6 +143,16 @@ func resolveVersion(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref
 		return v, nil
 	case len(d.met) == 1:
 		v.Status, v.Package, v.Signers = VersionTrusted, &d.met[0], d.keys[d.met[0]]
+	case len(d.revoked) > 0:
+		// Revoked keys' claims no longer count, and the version does not
+		// fall back to the local index either: a revocation is news.
+		v.Status = VersionUntrusted
+		v.Reason = fmt.Sprintf("claimed by %s only at or after its revocation (revoked-key)", strings.Join(d.revoked, ", "))
+		if best := d.best(); best.Defined() {
+			v.Reason = fmt.Sprintf("the logs of %d of the %d keys the rule for %s requires name %s once the claims of %s, at or after its revocation, stop counting (revoked-key)",
+				len(d.keys[best]), d.rule.Threshold, d.rule.Pattern, best, strings.Join(d.revoked, ", "))
+		}
+		return v, nil
 	default:
 		c, err := st.Lookup(ctx, ref)
 		switch {
@@ -151,19 +161,10 @@ func resolveVersion(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref
 		case !errors.Is(err, store.ErrNotFound):
 			return nil, err
 		case len(d.order) > 0:
-			best := d.order[0]
-			for _, p := range d.order {
-				if len(d.keys[p]) > len(d.keys[best]) {
-					best = p
-				}
-			}
+			best := d.best()
 			v.Status = VersionUntrusted
 			v.Reason = fmt.Sprintf("the logs of %d of the %d keys the rule for %s requires name %s (%s)",
 				len(d.keys[best]), d.rule.Threshold, d.rule.Pattern, best, strings.Join(d.keys[best], ", "))
-			return v, nil
-		case len(d.revoked) > 0:
-			v.Status = VersionUntrusted
-			v.Reason = fmt.Sprintf("claimed by %s only at or after its revocation (revoked-key)", strings.Join(d.revoked, ", "))
 			return v, nil
 		case len(d.refused) > 0:
 			v.Status = VersionUntrusted

@@ -21,7 +21,8 @@ const (
 // YankView says whether a version is withdrawn.
 type YankView struct {
 	Status string `json:"status"` // yanked or pending
-	// Reason is the reason of the newest yank entry that counts.
+	// Reason is the reason of the latest yank entry that counts (by the
+	// time it says it was made).
 	Reason string `json:"reason,omitempty"`
 	// Signers are the keys of the rule whose logs last said yank.
 	Signers []string `json:"signers"`
@@ -62,16 +63,17 @@ func YankState(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*Y
 		}
 	}
 	v := &YankView{Threshold: rule.Threshold, Signers: []string{}}
-	var reasonSeq uint64
+	var latest store.Yank
 	for signer, y := range newest {
 		if y.Kind != dag.KindYank {
 			continue
 		}
 		v.Signers = append(v.Signers, signer)
-		if y.Seq >= reasonSeq {
-			v.Reason, reasonSeq = y.Reason, y.Seq
+		if latest.Signer == "" || y.Created.After(latest.Created) || (y.Created.Equal(latest.Created) && y.Signer < latest.Signer) {
+			latest = y
 		}
 	}
+	v.Reason = latest.Reason
 	switch {
 	case len(v.Signers) == 0:
 		return nil, nil
