@@ -32,12 +32,12 @@ var (
 
 // Yank is a yank or unyank entry of a log.
 type Yank struct {
-	Name    string  `json:"name"`
-	Version string  `json:"version"`
-	Signer  string  `json:"signer"`
-	Seq     uint64  `json:"seq"`
-	Kind    string  `json:"kind"` // yank or unyank
-	Package cid.Cid `json:"package,omitempty"`
+	Name    string    `json:"name"`
+	Version string    `json:"version"`
+	Signer  string    `json:"signer"`
+	Seq     uint64    `json:"seq"`
+	Kind    string    `json:"kind"` // yank or unyank
+	Package cid.Cid   `json:"package,omitempty"`
 	Reason  string    `json:"reason,omitempty"`
 	Created time.Time `json:"created"`
 	Entry   cid.Cid   `json:"entry"`
