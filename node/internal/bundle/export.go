@@ -24,7 +24,9 @@ type ExportStore interface {
 	Package(ctx context.Context, c cid.Cid) (*dag.Package, error)
 	Referrers(ctx context.Context, c cid.Cid) ([]cid.Cid, error)
 	Claims(ctx context.Context, name, version string) ([]store.Claim, error)
+	LogHead(ctx context.Context, signer string) (store.Head, error)
 	LogEntry(ctx context.Context, signer string, seq uint64) (cid.Cid, error)
+	Revocations(ctx context.Context, signer string) ([]store.RevocationRecord, error)
 }
 
 // ExportResult says what Export wrote.
@@ -38,6 +40,8 @@ type ExportResult struct {
 	Blocks   int `json:"blocks"`
 	// LogEntries counts the publisher-log entries in the bundle.
 	LogEntries int `json:"logEntries"`
+	// Revocations counts the revocations of its signers in the bundle.
+	Revocations int `json:"revocations,omitempty"`
 	// Bytes is the size of the CAR written.
 	Bytes int64 `json:"bytes"`
 	// Report is the verdict the package was exported on (set by the repo);
@@ -190,22 +194,29 @@ func (e *exporter) pkg(ctx context.Context, c cid.Cid, depth int) error {
 	return nil
 }
 
-// logs writes, for each key whose log names package c as ref, that log
-// from entry 1 to the last entry naming c: enough for an importer to check
-// the chain and to resolve ref from it (docs/bundles.md).
+// logs writes, for each key whose log names package c as ref, that whole
+// log as the repo holds it (what it says after the release too: yanks, a
+// rotation, a revocation), with the revocation of each revoke entry and the
+// other revocations held of the key: enough for an importer to check the
+// chain, to resolve ref from it, and to learn what became of the version
+// and the key (docs/bundles.md).
 func (e *exporter) logs(ctx context.Context, ref dag.Ref, c cid.Cid) error {
 	claims, err := e.st.Claims(ctx, ref.Name.String(), ref.Version)
 	if err != nil {
 		return err
 	}
-	upTo := map[string]uint64{}
+	signers := map[string]bool{}
 	for _, cl := range claims {
 		if cl.Package.Equals(c) {
-			upTo[cl.Signer] = max(upTo[cl.Signer], cl.Seq)
+			signers[cl.Signer] = true
 		}
 	}
-	for _, signer := range slices.Sorted(maps.Keys(upTo)) {
-		for seq := uint64(1); seq <= upTo[signer]; seq++ {
+	for _, signer := range slices.Sorted(maps.Keys(signers)) {
+		head, err := e.st.LogHead(ctx, signer)
+		if err != nil {
+			return err
+		}
+		for seq := uint64(1); seq <= head.Seq; seq++ {
 			ec, err := e.st.LogEntry(ctx, signer, seq)
 			if err != nil {
 				return err
@@ -213,11 +224,38 @@ func (e *exporter) logs(ctx context.Context, ref dag.Ref, c cid.Cid) error {
 			if !e.seen[ec] {
 				e.res.LogEntries++
 			}
-			if _, err := e.put(ctx, ec); err != nil {
+			data, err := e.put(ctx, ec)
+			if err != nil {
+				return err
+			}
+			if le, err := dag.DecodeLogEntry(data); err == nil && le.Kind == dag.KindRevoke {
+				if err := e.revocation(ctx, le.Revocation); err != nil {
+					return err
+				}
+			}
+		}
+		revs, err := e.st.Revocations(ctx, signer)
+		if err != nil {
+			return err
+		}
+		for _, r := range revs {
+			if err := e.revocation(ctx, r.Revocation); err != nil {
 				return err
 			}
 		}
 	}
+	return nil
+}
+
+// revocation writes revocation c, once.
+func (e *exporter) revocation(ctx context.Context, c cid.Cid) error {
+	if e.seen[c] {
+		return nil
+	}
+	if _, err := e.put(ctx, c); err != nil {
+		return err
+	}
+	e.res.Revocations++
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
@@ -66,6 +67,9 @@ type ImportResult struct {
 	// LogEntries counts the publisher-log entries of followed keys the
 	// import added to the repo's logs.
 	LogEntries int `json:"logEntries"`
+	// Revocations counts the revocations of followed keys the import
+	// added.
+	Revocations int `json:"revocations,omitempty"`
 	// DroppedMetadata counts the bundle's metadata sets that were not kept:
 	// none of their signatures is a valid one by a key the policy names for
 	// their package (docs/bundles.md).
@@ -118,13 +122,18 @@ func Import(ctx context.Context, cfg Config, rd io.Reader, o Options) (*ImportRe
 		inBundle: map[cid.Cid]bool{}, pkgs: map[cid.Cid]bool{},
 		metas: map[cid.Cid][]cid.Cid{}, sigs: map[cid.Cid][]cid.Cid{},
 		done: map[cid.Cid]bool{}, nodes: map[cid.Cid]bool{}, walked: map[cid.Cid]bool{},
-		logs: map[string][]entryRef{}, follows: map[string]bool{},
+		logs: map[string][]entryRef{}, follows: map[string]bool{}, revs: map[cid.Cid]bool{},
 	}
 	if err := im.read(ctx, rd, o); err != nil {
 		return nil, err
 	}
 	// The logs first: a signature counts only if its signer's log names it,
-	// and a proof they reveal disputes the packages of the bundle.
+	// and a proof they reveal disputes the packages of the bundle; and
+	// the revocations, which may make a signature stop counting.
+	revoked, err := im.revocations(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := im.ingestLogs(ctx); err != nil {
 		return nil, err
 	}
@@ -149,6 +158,9 @@ func Import(ctx context.Context, cfg Config, rd io.Reader, o Options) (*ImportRe
 	for _, p := range res.Packages {
 		cfg.Events.Emit(events.Published{Root: p.Package})
 	}
+	for _, r := range revoked {
+		cfg.Events.Emit(r)
+	}
 	cfg.Log.Info("imported", "roots", len(res.Roots), "blocks", res.Blocks, "bytes", res.Bytes)
 	return res, nil
 }
@@ -169,6 +181,7 @@ type importer struct {
 	walked   map[cid.Cid]bool      // content blocks checked present
 	logs     map[string][]entryRef // signer -> the CAR's entries of followed logs
 	follows  map[string]bool       // signer -> whether the repo follows its log
+	revs     map[cid.Cid]bool      // the CAR's revocations
 }
 
 // entryRef is a log entry of the CAR, checked and stored in the Txn: only
@@ -264,18 +277,62 @@ func (im *importer) note(c cid.Cid, data []byte) error {
 		if err != nil {
 			return nil
 		}
-		follows, ok := im.follows[b.Entry.Signer]
-		if !ok {
-			if follows, err = im.cfg.Follows(b.Entry.Signer); err != nil {
-				return err
-			}
-			im.follows[b.Entry.Signer] = follows
+		follows, err := im.followsKey(b.Entry.Signer)
+		if err != nil {
+			return err
 		}
 		if follows { // else kept as a block, not as a log: the policy does not name the key
 			im.logs[b.Entry.Signer] = append(im.logs[b.Entry.Signer], entryRef{cid: c, seq: b.Entry.Seq})
 		}
+	case dag.NodeRevocation:
+		im.revs[c] = true
 	}
 	return nil
+}
+
+// followsKey reports whether the repo follows signer's log.
+func (im *importer) followsKey(signer string) (bool, error) {
+	follows, ok := im.follows[signer]
+	if !ok {
+		var err error
+		if follows, err = im.cfg.Follows(signer); err != nil {
+			return false, err
+		}
+		im.follows[signer] = follows
+	}
+	return follows, nil
+}
+
+// revocations adds the bundle's revocations of followed keys to the Txn
+// (each checked: signed by the key it revokes), and returns the events to
+// tell once it commits. A revocation that does not check is an invalid
+// bundle; one of a key the repo does not follow is kept as a block only.
+func (im *importer) revocations(ctx context.Context) ([]events.Revoked, error) {
+	var out []events.Revoked
+	for _, c := range slices.SortedFunc(maps.Keys(im.revs), func(a, b cid.Cid) int { return strings.Compare(a.KeyString(), b.KeyString()) }) {
+		data, err := im.cfg.Store.Block(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		r, err := logs.CheckRevocation(c, data, "")
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidBundle, err)
+		}
+		follows, err := im.followsKey(r.Signer)
+		if err != nil || !follows {
+			continue
+		}
+		if pinned, err := im.cfg.Store.IsPinned(ctx, c); err != nil {
+			return nil, err
+		} else if pinned {
+			continue // held already
+		}
+		im.tx.AddRevocation(r, c)
+		im.nodes[c] = true
+		im.res.Revocations++
+		out = append(out, events.Revoked{Revocation: r, CID: c, Data: data})
+	}
+	return out, nil
 }
 
 // ingestLogs adds the bundle's log entries of keys the repo follows to its
