@@ -188,7 +188,9 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	d.mirror = mirror.New(mirror.Config{
 		Rules: r.mirrors, Store: r.store, Policy: r.trustPolicy, Bus: r.events, Count: d.counters.MirrorEntry, Log: d.log,
 		Fetch: func(ctx context.Context, c cid.Cid, ref dag.Ref) error {
-			_, err := d.fetcher.Package(ctx, c, &ref, 0)
+			// A mirror keeps yanked versions too: they stay fetchable by
+			// CID, and the logs it serves say they are yanked.
+			_, err := d.fetcher.Package(ctx, c, &ref, 0, fetch.WithAllowYanked())
 			return err
 		},
 		KeyDID: func(name string) (string, error) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ipfs/go-cid"
 
@@ -229,7 +230,7 @@ func (r *Repo) MirrorStatus(ctx context.Context) (*MirrorStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	rules, err := mirror.Status(ctx, r.mirrors, heads, pol)
+	rules, err := mirror.Status(ctx, r.mirrors, heads, pol, r.store, time.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -128,7 +128,16 @@ func runMirrorStatus(ctx context.Context, g *globalOptions) error {
 			}
 			g.printf("%s  mirrored %d, lag %d entries, last %s\n", rs.Pattern, rs.Mirrored, rs.Lag, last)
 			for _, l := range rs.Logs {
-				g.printf("  log %s  head %d  done %d  lag %d\n", safeText(l.Signer), l.Head, l.Cursor, l.Lag)
+				heard := "never"
+				if l.Heard != nil {
+					heard = l.Heard.UTC().Format(time.RFC3339)
+				}
+				g.printf("  log %s  head %d  done %d  lag %d  heard %s\n", safeText(l.Signer), l.Head, l.Cursor, l.Lag, heard)
+			}
+			for _, f := range rs.Freshness {
+				if f.Stale {
+					g.printf("  stale: %s\n", safeText(f.Reason()))
+				}
 			}
 			for _, f := range rs.Failures {
 				kind := "will retry"

@@ -2,6 +2,7 @@ package mirror
 
 import (
 	"context"
+	"time"
 
 	"github.com/cairnpkg/cairn/node/internal/store"
 	"github.com/cairnpkg/cairn/node/internal/trust"
@@ -14,6 +15,10 @@ type RuleStatus struct {
 	Logs []LogStatus `json:"logs"`
 	// Lag is the log entries held but not yet dealt with, over all logs.
 	Lag uint64 `json:"lag"`
+	// Freshness is, for each policy rule with a max_age whose pattern
+	// overlaps the mirror's, whether its keys were heard from recently
+	// enough: a stale one means the mirror may be fed a frozen view.
+	Freshness []trust.Freshness `json:"freshness,omitempty"`
 }
 
 // LogStatus is how far a rule is behind one log.
@@ -22,11 +27,15 @@ type LogStatus struct {
 	Head   uint64 `json:"head"`
 	Cursor uint64 `json:"cursor"`
 	Lag    uint64 `json:"lag"`
+	// Heard is when the newest signed statement of the log's head was
+	// made; nil if none is held.
+	Heard *time.Time `json:"heard,omitempty"`
 }
 
 // Status returns each rule with its lag behind the logs (heads) of the keys
-// pol trusts for its pattern.
-func Status(ctx context.Context, rules *Rules, heads []store.Head, pol *sign.Policy) ([]RuleStatus, error) {
+// pol (effective) trusts for its pattern, when each log was last heard
+// from, and the freshness of the policy rules it mirrors, at now.
+func Status(ctx context.Context, rules *Rules, heads []store.Head, pol *sign.Policy, st trust.Index, now time.Time) ([]RuleStatus, error) {
 	list, err := rules.List(ctx)
 	if err != nil {
 		return nil, err
@@ -39,11 +48,25 @@ func Status(ctx context.Context, rules *Rules, heads []store.Head, pol *sign.Pol
 				continue
 			}
 			ls := LogStatus{Signer: h.Signer, Head: h.Seq, Cursor: rule.Cursors[h.Signer]}
+			if ls.Heard, err = trust.Heard(ctx, st, h.Signer); err != nil {
+				return nil, err
+			}
 			if ls.Head > ls.Cursor {
 				ls.Lag = ls.Head - ls.Cursor
 			}
 			rs.Lag += ls.Lag
 			rs.Logs = append(rs.Logs, ls)
+		}
+		for i := range pol.Rules {
+			pr := &pol.Rules[i]
+			if pr.MaxAge == "" || !pr.Pattern.Overlaps(rule.Pattern) {
+				continue
+			}
+			f, err := trust.FreshRule(ctx, st, pr, now)
+			if err != nil {
+				return nil, err
+			}
+			rs.Freshness = append(rs.Freshness, *f)
 		}
 		out = append(out, rs)
 	}

@@ -3,6 +3,10 @@ package mirror_test
 import (
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/dagtest"
 
 	"github.com/cairnpkg/cairn/node/internal/mirror"
 	"github.com/cairnpkg/cairn/node/internal/store"
@@ -59,7 +63,7 @@ func TestStatus(t *testing.T) {
 		f.addRule(mirror.Rule{Pattern: tc.pattern, Cursors: tc.cursors})
 	}
 	pol, _ := f.policy()
-	got, err := mirror.Status(f.ctx, f.rules, heads, pol)
+	got, err := mirror.Status(f.ctx, f.rules, heads, pol, f.st, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,5 +83,57 @@ func TestStatus(t *testing.T) {
 				t.Errorf("lag = %d, want %d", rs.Lag, tc.wantLag)
 			}
 		})
+	}
+}
+
+// TestStatusFreshness: a log's status says when its head was last stated,
+// and a rule mirroring a pattern whose policy rule has a max_age shows that
+// rule's freshness: stale once its keys are quiet longer.
+func TestStatusFreshness(t *testing.T) {
+	f := newFixture(t)
+	a, b := signtest.Key(t, 1), signtest.Key(t, 2)
+	f.trust("acme/*", a, b)
+	f.trust("other/*", b)
+	pol, _ := f.policy()
+	pol.Rules[0].MaxAge = "1h"
+	now := time.Now().UTC().Truncate(time.Second)
+	heard := now.Add(-90 * time.Minute)
+	st := &dag.Announcement{Seq: 5, Head: dagtest.NodeCID(t, "head"), Created: heard, Expires: heard.Add(24 * time.Hour)}
+	if err := sign.SignAnnouncement(a, st); err != nil {
+		t.Fatal(err)
+	}
+	data, err := st.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.PutStatement(f.ctx, a.DID(), data); err != nil {
+		t.Fatal(err)
+	}
+	f.addRule(mirror.Rule{Pattern: "acme/*"})
+	f.addRule(mirror.Rule{Pattern: "other/*"})
+	heads := []store.Head{{Signer: a.DID(), Seq: 5}, {Signer: b.DID(), Seq: 2}}
+	status := func(now time.Time) []mirror.RuleStatus {
+		t.Helper()
+		got, err := mirror.Status(f.ctx, f.rules, heads, pol, f.st, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	got := status(now)
+	if l := got[0].Logs[0]; l.Heard == nil || !l.Heard.Equal(heard) {
+		t.Errorf("log of a heard %v, want %s", l.Heard, heard)
+	}
+	if l := got[0].Logs[1]; l.Heard != nil {
+		t.Errorf("log of b heard %v, want never", l.Heard)
+	}
+	if fr := got[0].Freshness; len(fr) != 1 || !fr[0].Stale || fr[0].Rule != "acme/*" {
+		t.Errorf("acme/* freshness %+v, want the rule stale", fr)
+	}
+	if fr := got[1].Freshness; len(fr) != 0 {
+		t.Errorf("other/* freshness %+v, want none (its rule has no max_age)", fr)
+	}
+	if fr := status(heard.Add(30 * time.Minute))[0].Freshness; len(fr) != 1 || fr[0].Stale {
+		t.Errorf("half an hour after the statement: %+v, want fresh", fr)
 	}
 }

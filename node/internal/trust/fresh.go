@@ -49,28 +49,44 @@ func (f *Freshness) Reason() string {
 // Fresh returns the freshness of the rule that selects name under pol
 // (effective), at now; nil when the rule has no max_age.
 func Fresh(ctx context.Context, st Index, pol *sign.Policy, name dag.Name, now time.Time) (*Freshness, error) {
-	rule := pol.RuleFor(name)
+	return FreshRule(ctx, st, pol.RuleFor(name), now)
+}
+
+// Heard returns when the newest statement held of signer's head was made;
+// nil if none is held.
+func Heard(ctx context.Context, st interface {
+	Statement(ctx context.Context, signer string) ([]byte, error)
+}, signer string) (*time.Time, error) {
+	data, err := st.Statement(ctx, signer)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	a, err := dag.DecodeAnnouncement(data)
+	if err != nil {
+		return nil, nil // a statement that no longer decodes says nothing
+	}
+	return &a.Created, nil
+}
+
+// FreshRule returns the freshness of rule (effective) at now; nil when the
+// rule is nil or has no max_age.
+func FreshRule(ctx context.Context, st Index, rule *sign.Rule, now time.Time) (*Freshness, error) {
 	if rule == nil || rule.MaxAge == "" {
 		return nil, nil
 	}
 	f := &Freshness{Rule: rule.Pattern, MaxAge: rule.MaxAge, Keys: []Quiet{}}
 	for _, k := range rule.Keys {
-		q := Quiet{Signer: k}
-		data, err := st.Statement(ctx, k)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-		case err != nil:
+		heard, err := Heard(ctx, st, k)
+		if err != nil {
 			return nil, err
-		default:
-			if a, err := dag.DecodeAnnouncement(data); err == nil {
-				t := a.Created
-				q.Heard = &t
-				if f.Since == nil || t.After(*f.Since) {
-					f.Since = &t
-				}
-			}
 		}
-		f.Keys = append(f.Keys, q)
+		if heard != nil && (f.Since == nil || heard.After(*f.Since)) {
+			f.Since = heard
+		}
+		f.Keys = append(f.Keys, Quiet{Signer: k, Heard: heard})
 	}
 	slices.SortFunc(f.Keys, func(a, b Quiet) int { return strings.Compare(a.Signer, b.Signer) })
 	f.Stale = f.Since == nil || now.Sub(*f.Since) > rule.MaxAgeDuration()
