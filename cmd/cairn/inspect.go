@@ -4,8 +4,10 @@ import (
 	"context"
 	"strings"
 
-	"github.com/cairnpkg/cairn/node"
 	"github.com/spf13/cobra"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node"
 )
 
 func newInspectCmd(g *globalOptions) *cobra.Command {
@@ -82,7 +84,12 @@ func printLogEntry(g *globalOptions, e *node.LogEntryInspection) error {
 	if e.Prev != nil {
 		g.printf("  prev       %s\n", e.Prev)
 	}
-	g.printf("  created    %s\n  names      %s@%s = %s\n", e.Created.Format("2006-01-02T15:04:05Z"), safeText(e.Name), safeText(e.Version), e.Package)
+	g.printf("  created    %s\n", e.Created.Format("2006-01-02T15:04:05Z"))
+	if e.Kind == dag.KindRelease {
+		g.printf("  names      %s@%s = %s\n", safeText(e.Name), safeText(e.Version), e.Package)
+	} else {
+		g.printf("  says       %s\n", entrySummary(e.EntryView))
+	}
 	for _, m := range e.Metadata {
 		g.printf("  metadata   %s\n", m)
 	}

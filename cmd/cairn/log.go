@@ -6,9 +6,11 @@ import (
 	"io"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node"
 	"github.com/cairnpkg/cairn/sign"
-	"github.com/spf13/cobra"
 )
 
 type logOptions struct {
@@ -63,13 +65,27 @@ func runLog(ctx context.Context, g *globalOptions, o *logOptions, key string) er
 		g.printf("log of %s\n  head           %d\n  shown          %d\n  equivocations  %d\n",
 			safeText(v.Signer), v.Head, len(v.Entries), len(v.Equivocations))
 		for _, e := range v.Entries {
-			g.printf("%6d  %s  %s  %s  %d metadata, %d signature(s)  entry %s\n",
-				e.Seq, e.Created.UTC().Format(time.RFC3339), safeText(e.Name+"@"+e.Version),
-				e.Package, len(e.Metadata), len(e.Signatures), e.Entry)
+			g.printf("%6d  %s  %s  entry %s\n", e.Seq, e.Created.UTC().Format(time.RFC3339), entrySummary(e), e.Entry)
 		}
 		printEquivocations(g.stdout, v.Equivocations, "")
 		return nil
 	})
+}
+
+// entrySummary says what a log entry says, in one line.
+func entrySummary(e node.LogEntryView) string {
+	ref := safeText(e.Name + "@" + e.Version)
+	switch e.Kind {
+	case dag.KindYank:
+		return fmt.Sprintf("yank %s: %s", ref, safeText(e.Reason))
+	case dag.KindUnyank:
+		return fmt.Sprintf("unyank %s", ref)
+	case dag.KindRotate:
+		return fmt.Sprintf("rotate to %s", safeText(e.Key))
+	case dag.KindRevoke:
+		return fmt.Sprintf("revoke (revocation %s): %s", e.Revocation, safeText(e.Reason))
+	}
+	return fmt.Sprintf("%s  %s  %d metadata, %d signature(s)", ref, e.Package, len(e.Metadata), len(e.Signatures))
 }
 
 // printEquivocations writes proofs of equivocation, each as a header line and

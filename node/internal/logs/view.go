@@ -15,25 +15,43 @@ import (
 
 // EntryView is a publisher-log entry as the CLI and API show it.
 type EntryView struct {
-	Seq        uint64    `json:"seq"`
-	Entry      cid.Cid   `json:"entry"`
-	Prev       *cid.Cid  `json:"prev,omitempty"`
+	Seq   uint64   `json:"seq"`
+	Entry cid.Cid  `json:"entry"`
+	Prev  *cid.Cid `json:"prev,omitempty"`
+	// Kind is release, yank, unyank, rotate or revoke (docs/logs.md §7).
+	Kind       string    `json:"kind"`
 	Created    time.Time `json:"created"`
-	Name       string    `json:"name"`
-	Version    string    `json:"version"`
-	Package    cid.Cid   `json:"package"`
-	Metadata   []cid.Cid `json:"metadata"`
-	Signatures []cid.Cid `json:"signatures"`
+	Name       string    `json:"name,omitempty"`
+	Version    string    `json:"version,omitempty"`
+	Package    *cid.Cid  `json:"package,omitempty"`
+	Metadata   []cid.Cid `json:"metadata,omitempty"`
+	Signatures []cid.Cid `json:"signatures,omitempty"`
+	// Key is a rotation's new key; Revocation a revoke entry's node;
+	// Reason a yank's, unyank's or revocation's.
+	Key        string   `json:"key,omitempty"`
+	Revocation *cid.Cid `json:"revocation,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
 }
 
 func entryView(e *dag.LogEntry, c cid.Cid) EntryView {
 	v := EntryView{
-		Seq: e.Seq, Entry: c, Created: e.Created, Name: e.Name.String(), Version: e.Version,
-		Package: e.Package, Metadata: e.Metadata, Signatures: e.Signatures,
+		Seq: e.Seq, Entry: c, Kind: e.Kind, Created: e.Created, Version: e.Version,
+		Metadata: e.Metadata, Signatures: e.Signatures, Key: e.Key, Reason: e.Reason,
 	}
-	if e.Prev.Defined() {
-		p := e.Prev
-		v.Prev = &p
+	if e.IsRelease() {
+		v.Kind = dag.KindRelease
+	}
+	if e.Name != (dag.Name{}) {
+		v.Name = e.Name.String()
+	}
+	for _, p := range []struct {
+		c   cid.Cid
+		dst **cid.Cid
+	}{{e.Prev, &v.Prev}, {e.Package, &v.Package}, {e.Revocation, &v.Revocation}} {
+		if p.c.Defined() {
+			c := p.c
+			*p.dst = &c
+		}
 	}
 	return v
 }
