@@ -18,7 +18,7 @@ import (
 // the per-key budget.
 const announceRetry = time.Second
 
-// Defaults of the announcer's schedule (docs/gossip.md §3).
+// Defaults of the announcer's schedule (docs/gossip.md §7).
 const (
 	// DefaultAnnounceInterval is how often a daemon says its logs' heads
 	// again without news: followers judge freshness by it.
