@@ -470,3 +470,21 @@ func (s *countingState) reset() int {
 	s.writes = 0
 	return n
 }
+
+// correct appends e, a yank, unyank, rotation (countersigned by next) or
+// revocation, to key's log.
+func (f *fixture) correct(key, next *sign.Key, e *dag.LogEntry) {
+	f.t.Helper()
+	tx, err := f.st.Begin(f.ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer tx.Abort(f.ctx)
+	e.Created = f.clock.Now()
+	if _, err := logs.AppendEvent(f.ctx, f.st, tx, key, next, e); err != nil {
+		f.t.Fatalf("append a %s entry to the log of %s: %v", e.Kind, key.DID(), err)
+	}
+	if err := tx.Commit(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+}

@@ -221,7 +221,9 @@ func (m *Mirrorer) entry(ctx context.Context, rule Rule, signer string, seq uint
 	if err != nil {
 		return false, false, err
 	}
-	if !rule.Pattern.Match(e.Name) {
+	if !e.IsRelease() || !rule.Pattern.Match(e.Name) {
+		// Yanks, rotations and revocations name no package to keep: what
+		// they say is in the log, which the mirror holds and serves.
 		return false, true, nil
 	}
 	now := m.cfg.Now()

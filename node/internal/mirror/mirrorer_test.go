@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node/internal/events"
 	"github.com/cairnpkg/cairn/node/internal/mirror"
 	"github.com/cairnpkg/cairn/node/internal/store"
@@ -413,4 +414,30 @@ func TestStartWakesOnEvents(t *testing.T) {
 		t.Fatalf("second Close: %v", err)
 	}
 	bus.Emit(events.MirrorsChanged{}) // unsubscribed: no one to wake
+}
+
+// TestPassSkipsCorrections: yank, unyank, rotate and revoke entries name no
+// package to keep: the mirror fetches only the releases, and its cursor
+// moves past the rest to the log's end.
+func TestPassSkipsCorrections(t *testing.T) {
+	f := newFixture(t)
+	k, next := signtest.Key(t, 1), signtest.Key(t, 2)
+	f.trust("*", k)
+	f.addRule(mirror.Rule{Pattern: "*"})
+	p := f.publish(k, "acme/app@1.0.0", 1)
+	f.correct(k, nil, &dag.LogEntry{Kind: dag.KindYank, Name: p.Ref.Name, Version: p.Ref.Version, Package: p.Package, Reason: "broken"})
+	f.correct(k, nil, &dag.LogEntry{Kind: dag.KindUnyank, Name: p.Ref.Name, Version: p.Ref.Version})
+	f.correct(k, next, &dag.LogEntry{Kind: dag.KindRotate, Key: next.DID()})
+	m := f.mirrorer()
+	f.pass(m)
+	if got := refs(f.fetch.Calls()); !slices.Equal(got, []string{"acme/app@1.0.0"}) {
+		t.Errorf("fetched %q, want the release only", got)
+	}
+	r := f.rule("*")
+	if c := r.Cursors[k.DID()]; c != 4 {
+		t.Errorf("cursor = %d, want 4 (past the corrections)", c)
+	}
+	if len(r.Failures) != 0 {
+		t.Errorf("failures %+v, want none", r.Failures)
+	}
 }

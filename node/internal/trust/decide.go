@@ -2,6 +2,7 @@ package trust
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/ipfs/go-cid"
@@ -36,8 +37,10 @@ type decision struct {
 	// untrusted are the signers of claims the rule does not list; refused
 	// those of claims signed only in roles the rule does not allow.
 	untrusted, refused []string
-	// revoked are the rule's keys with claims after their revocation.
-	revoked []string
+	// revoked are the rule's keys with claims after their revocation;
+	// rotated those with claims at or after their log's rotation (a fork
+	// of the log: the rotation ends it).
+	revoked, rotated []string
 	// disputes are proofs between packages that both meet the threshold;
 	// evidence the other proofs about the name@version between keys the
 	// rule lists (against the key of the side below the threshold).
@@ -77,7 +80,7 @@ func decide(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*deci
 			}
 		}
 	}
-	revokedFrom := map[string]uint64{}
+	revokedFrom, rotatedAt := map[string]uint64{}, map[string]uint64{}
 	for _, c := range claims {
 		if d.rule == nil || !slices.Contains(d.rule.Keys, c.signer) {
 			if !slices.Contains(d.untrusted, c.signer) {
@@ -97,6 +100,22 @@ func decide(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*deci
 				d.revoked = append(d.revoked, c.signer)
 			}
 			continue // said after the key was revoked
+		}
+		at, seen := rotatedAt[c.signer]
+		if !seen {
+			switch rot, err := st.Rotation(ctx, c.signer); {
+			case err == nil:
+				at = rot.Seq
+			case !errors.Is(err, store.ErrNotFound):
+				return nil, err
+			}
+			rotatedAt[c.signer] = at
+		}
+		if at != 0 && c.seq >= at {
+			if !slices.Contains(d.rotated, c.signer) {
+				d.rotated = append(d.rotated, c.signer)
+			}
+			continue // said where the log ends in a rotation: a fork by the old key
 		}
 		ok, err := roleCounts(ctx, st, d.rule, c)
 		if err != nil {

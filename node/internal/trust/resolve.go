@@ -166,6 +166,10 @@ func resolveVersion(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref
 			v.Reason = fmt.Sprintf("the logs of %d of the %d keys the rule for %s requires name %s (%s)",
 				len(d.keys[best]), d.rule.Threshold, d.rule.Pattern, best, strings.Join(d.keys[best], ", "))
 			return v, nil
+		case len(d.rotated) > 0:
+			v.Status = VersionUntrusted
+			v.Reason = fmt.Sprintf("claimed by %s only at or after the rotation that ends its log (rotated-key): the new key signs for it now", strings.Join(d.rotated, ", "))
+			return v, nil
 		case len(d.refused) > 0:
 			v.Status = VersionUntrusted
 			v.Reason = fmt.Sprintf("claimed by %s only in roles the rule for %s does not allow (%s)", strings.Join(d.refused, ", "), d.rule.Pattern, strings.Join(d.rule.Roles, ", "))
