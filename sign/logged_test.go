@@ -134,6 +134,56 @@ func TestVerifyRevokedKey(t *testing.T) {
 	pkgVerdict(t, w.verify(p), Valid, CodeOK)
 }
 
+// A revoked key's signature does not count under a rule without
+// require_log either.
+func TestVerifyRevokedKeyWithoutRequireLog(t *testing.T) {
+	no := false
+	w := newWorld(t)
+	w.trust("acme/*", 1, nil, testKey(t, 1))
+	w.pol.Rules[0].RequireLog = &no
+	p, m := w.signed("acme/app@1.0.0", testKey(t, 1))
+	pkgVerdict(t, w.verify(p), Valid, CodeOK)
+	w.src.Revoke(w.src.refs[m][0])
+	pkgVerdict(t, w.verify(p), Untrusted, CodeRevokedKey)
+}
+
+// holderSource is a memSource that knows rotations: holder maps a key to
+// the key that holds its trust now.
+type holderSource struct {
+	*memSource
+	holder map[string]string
+}
+
+func (h holderSource) Holder(_ context.Context, signer string) (string, error) {
+	if k, ok := h.holder[signer]; ok {
+		return k, nil
+	}
+	return signer, nil
+}
+
+// A key and the key it rotated to are one signer toward a threshold.
+func TestVerifyCountsHolders(t *testing.T) {
+	k1, k2, k3 := testKey(t, 1), testKey(t, 2), testKey(t, 3)
+	w := newWorld(t)
+	w.trust("acme/*", 2, nil, k1, k2, k3)
+	p, m := w.signed("acme/app@1.0.0", k1)
+	w.sign(k2, m, dag.RolePublisher)
+	src := holderSource{w.src, map[string]string{k1.DID(): k2.DID()}} // k1 rotated to k2
+	r, err := Verify(context.Background(), src, w.pol, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgVerdict(t, r, Untrusted, CodeBelowThreshold)
+	if mr := onlyMeta(t, r); mr.Valid != 1 {
+		t.Errorf("valid signers %d, want 1 (one holder)", mr.Valid)
+	}
+	w.sign(k3, m, dag.RolePublisher)
+	if r, err = Verify(context.Background(), src, w.pol, p); err != nil {
+		t.Fatal(err)
+	}
+	pkgVerdict(t, r, Valid, CodeOK)
+}
+
 func TestMaxAgeInPolicy(t *testing.T) {
 	did := testKey(t, 1).DID()
 	for _, tc := range []struct {

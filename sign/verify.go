@@ -46,6 +46,13 @@ type LogSource interface {
 	Logged(ctx context.Context, signer string, pkg, sig cid.Cid) (LogState, error)
 }
 
+// HolderSource is a Source that knows rotations: Holder returns the key that
+// holds signer's trust now (the end of its chain of rotations). Signatures
+// by a key and by the keys it rotated to count once toward a threshold.
+type HolderSource interface {
+	Holder(ctx context.Context, signer string) (string, error)
+}
+
 // LogState is what a signer's publisher log says of a signature.
 type LogState int
 
@@ -197,8 +204,18 @@ func (v *verifier) metadata(ctx context.Context, pkg, c cid.Cid, rule *Rule) (Me
 		if err != nil {
 			return mr, err
 		}
-		if sr.Status == Valid && !signers[sr.Signer] {
-			signers[sr.Signer] = true
+		if sr.Status != Valid {
+			mr.Signatures = append(mr.Signatures, sr)
+			continue
+		}
+		holder := sr.Signer
+		if hs, ok := v.src.(HolderSource); ok {
+			if holder, err = hs.Holder(ctx, sr.Signer); err != nil {
+				return mr, err
+			}
+		}
+		if !signers[holder] {
+			signers[holder] = true
 			mr.Valid++
 		}
 		mr.Signatures = append(mr.Signatures, sr)
@@ -268,25 +285,23 @@ func (v *verifier) signature(ctx context.Context, pkg, meta, c cid.Cid, rule *Ru
 	case !roleOK:
 		sr.Status, sr.Code = Untrusted, CodeRoleNotAllowed
 		sr.Reason = fmt.Sprintf("role %q is not one of %s allowed for %s", s.Role, strings.Join(rule.Roles, ", "), rule.Pattern)
-	case rule.LogRequired():
+	default:
 		state := NotLogged
 		if ls, ok := v.src.(LogSource); ok {
 			if state, err = ls.Logged(ctx, s.Signer, pkg, c); err != nil {
 				return sr, err
 			}
 		}
-		switch state {
-		case NotLogged:
+		switch {
+		case state == Revoked:
+			sr.Status, sr.Code = Untrusted, CodeRevokedKey
+			sr.Reason = "the key was revoked from the log entry that names this signature on (or, not named by its log, it is the signature of a revoked key)"
+		case state == NotLogged && rule.LogRequired():
 			sr.Status, sr.Code = Untrusted, CodeNotLogged
 			sr.Reason = fmt.Sprintf("the signer's publisher log does not name this signature, and the rule for %s requires it (require_log): fetch or import the signer's log", rule.Pattern)
-		case Revoked:
-			sr.Status, sr.Code = Untrusted, CodeRevokedKey
-			sr.Reason = "the key was revoked from the log entry that names this signature on"
 		default:
 			sr.Status = Valid
 		}
-	default:
-		sr.Status = Valid
 	}
 	return sr, nil
 }

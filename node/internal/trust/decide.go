@@ -31,6 +31,9 @@ type decision struct {
 	// claims of it count, in the order packages were first claimed.
 	keys  map[cid.Cid][]string
 	order []cid.Cid
+	// holders are, per package claimed, the distinct holders of those
+	// keys (Holder): what the threshold counts.
+	holders map[cid.Cid][]string
 	// met are the packages whose keys meet the rule's threshold: one
 	// resolves the name; two or more are an equivocation of the rule.
 	met []cid.Cid
@@ -49,7 +52,7 @@ type decision struct {
 
 // decide gathers the claims about ref and weighs them under pol.
 func decide(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*decision, error) {
-	d := &decision{rule: pol.RuleFor(ref.Name), keys: map[cid.Cid][]string{}}
+	d := &decision{rule: pol.RuleFor(ref.Name), keys: map[cid.Cid][]string{}, holders: map[cid.Cid][]string{}}
 	held, err := st.Claims(ctx, ref.Name.String(), ref.Version)
 	if err != nil {
 		return nil, err
@@ -133,9 +136,16 @@ func decide(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*deci
 		if !slices.Contains(d.keys[c.pkg], c.signer) {
 			d.keys[c.pkg] = append(d.keys[c.pkg], c.signer)
 		}
+		h, err := Holder(ctx, st, c.signer)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(d.holders[c.pkg], h) {
+			d.holders[c.pkg] = append(d.holders[c.pkg], h)
+		}
 	}
 	for _, p := range d.order {
-		if len(d.keys[p]) >= d.rule.Threshold {
+		if len(d.holders[p]) >= d.rule.Threshold {
 			d.met = append(d.met, p)
 		}
 	}
@@ -159,7 +169,7 @@ func decide(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*deci
 func (d *decision) best() cid.Cid {
 	best := cid.Undef
 	for _, p := range d.order {
-		if !best.Defined() || len(d.keys[p]) > len(d.keys[best]) {
+		if !best.Defined() || len(d.holders[p]) > len(d.holders[best]) {
 			best = p
 		}
 	}

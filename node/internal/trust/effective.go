@@ -54,26 +54,11 @@ func Effective(ctx context.Context, st Keys, pol *sign.Policy) (*sign.Policy, ma
 		rule.Keys = slices.Clone(rule.Keys)
 		for j := 0; j < len(rule.Keys); j++ {
 			k := rule.Keys[j]
-			rot, err := st.Rotation(ctx, k)
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
+			rot, ok, err := successor(ctx, st, k)
 			if err != nil {
 				return nil, nil, err
 			}
-			from, err := RevokedFrom(ctx, st, k)
-			if err != nil {
-				return nil, nil, err
-			}
-			if from != 0 && rot.Seq >= from {
-				continue // rotated by whoever held the key after it was revoked
-			}
-			if next, err := RevokedFrom(ctx, st, rot.Key); err != nil {
-				return nil, nil, err
-			} else if next != 0 {
-				continue // a rotation to a revoked key is no rotation
-			}
-			if !slices.Contains(rule.Keys, rot.Key) {
+			if ok && !slices.Contains(rule.Keys, rot.Key) {
 				rule.Keys = append(rule.Keys, rot.Key)
 				if _, ok := origins[rot.Key]; !ok {
 					origins[rot.Key] = Origin{From: k, Entry: rot.Entry}
@@ -83,4 +68,49 @@ func Effective(ctx context.Context, st Keys, pol *sign.Policy) (*sign.Policy, ma
 		out.Rules[i] = rule
 	}
 	return out, origins, nil
+}
+
+// successor returns the rotation of k's log, if it counts: it comes before
+// any revocation of k (else whoever held the key after it was revoked made
+// it), and its new key is not revoked (a rotation to a revoked key is no
+// rotation).
+func successor(ctx context.Context, st Keys, k string) (store.Rotation, bool, error) {
+	rot, err := st.Rotation(ctx, k)
+	if errors.Is(err, store.ErrNotFound) {
+		return rot, false, nil
+	}
+	if err != nil {
+		return rot, false, err
+	}
+	from, err := RevokedFrom(ctx, st, k)
+	if err != nil {
+		return rot, false, err
+	}
+	if from != 0 && rot.Seq >= from {
+		return rot, false, nil
+	}
+	if next, err := RevokedFrom(ctx, st, rot.Key); err != nil || next != 0 {
+		return rot, false, err
+	}
+	return rot, true, nil
+}
+
+// maxRotations bounds a chain of rotations followed by Holder.
+const maxRotations = 64
+
+// Holder returns the key that holds k's trust now: the last key of the
+// chain of rotations from k that count (k itself if it never rotated). A key
+// and the keys it rotated to are one holder: thresholds count holders, not
+// keys, so one party cannot meet a 2-of-n rule with its old and new key.
+func Holder(ctx context.Context, st Keys, k string) (string, error) {
+	seen := []string{k}
+	for range maxRotations {
+		rot, ok, err := successor(ctx, st, k)
+		if err != nil || !ok || slices.Contains(seen, rot.Key) {
+			return k, err
+		}
+		k = rot.Key
+		seen = append(seen, k)
+	}
+	return k, nil
 }

@@ -343,3 +343,32 @@ func TestFresh(t *testing.T) {
 		t.Errorf("no max_age: %+v, want nil", f)
 	}
 }
+
+// TestRotationIsOneHolder: a key and the key it rotated to count once
+// toward a threshold, for releases and for yanks: one party cannot meet a
+// 2-of-3 rule with its old and its new key.
+func TestRotationIsOneHolder(t *testing.T) {
+	w := newWorld(t)
+	p := dagtest.NodeCID(t, "p")
+	pol := w.policy(2, nil, 1, 2, 3)
+	w.claim(1, app100, p, dag.RolePublisher, true)
+	w.yank(1, app100, p, "old key", 1)
+	w.rotate(1, 4)
+	w.claim(4, app100, p, dag.RolePublisher, true)
+	w.yank(4, app100, p, "new key", 2)
+	if v := w.resolve(pol, app100); v.Status != trust.VersionUntrusted || !strings.Contains(v.Reason, "1 of the 2") {
+		t.Fatalf("old and new key of one holder: %s (%s), want untrusted, 1 of the 2", v.Status, v.Reason)
+	}
+	h, err := trust.Holder(context.Background(), w.st, w.key(1).DID())
+	if err != nil || h != w.key(4).DID() {
+		t.Errorf("Holder(key 1) = %s, %v; want key 4", h, err)
+	}
+	eff, _ := w.effective(pol)
+	if y, err := trust.YankState(context.Background(), w.st, eff, app100); err != nil || y == nil || y.Yanked() {
+		t.Errorf("a yank by one holder: %+v, %v; want pending", y, err)
+	}
+	w.claim(2, app100, p, dag.RolePublisher, true)
+	if v := w.resolve(pol, app100); v.Status != trust.VersionTrusted {
+		t.Errorf("with key 2: %s (%s), want trusted", v.Status, v.Reason)
+	}
+}

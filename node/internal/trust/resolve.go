@@ -150,7 +150,7 @@ func resolveVersion(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref
 		v.Reason = fmt.Sprintf("claimed by %s only at or after its revocation (revoked-key)", strings.Join(d.revoked, ", "))
 		if best := d.best(); best.Defined() {
 			v.Reason = fmt.Sprintf("the logs of %d of the %d keys the rule for %s requires name %s once the claims of %s, at or after its revocation, stop counting (revoked-key)",
-				len(d.keys[best]), d.rule.Threshold, d.rule.Pattern, best, strings.Join(d.revoked, ", "))
+				len(d.holders[best]), d.rule.Threshold, d.rule.Pattern, best, strings.Join(d.revoked, ", "))
 		}
 		return v, nil
 	default:
@@ -164,7 +164,7 @@ func resolveVersion(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref
 			best := d.best()
 			v.Status = VersionUntrusted
 			v.Reason = fmt.Sprintf("the logs of %d of the %d keys the rule for %s requires name %s (%s)",
-				len(d.keys[best]), d.rule.Threshold, d.rule.Pattern, best, strings.Join(d.keys[best], ", "))
+				len(d.holders[best]), d.rule.Threshold, d.rule.Pattern, best, strings.Join(d.keys[best], ", "))
 			return v, nil
 		case len(d.rotated) > 0:
 			v.Status = VersionUntrusted

@@ -59,6 +59,11 @@ func (s StoreSource) Logged(ctx context.Context, signer string, pkg, sig cid.Cid
 	return Logged(ctx, s.Store, signer, pkg, sig)
 }
 
+// Holder returns the key that holds signer's trust now (trust.Holder).
+func (s StoreSource) Holder(ctx context.Context, signer string) (string, error) {
+	return Holder(ctx, s.Store, signer)
+}
+
 // TxSource lets sign.Verify see a Txn still running: its blocks are in the
 // store already (journalled), its referrers, log entries and proofs only
 // at Commit, so they are added to what the store holds.
@@ -96,6 +101,11 @@ func (t TxSource) Disputes(ctx context.Context, pol *sign.Policy, name dag.Name,
 // Logged is StoreSource's, over what the store and the Txn hold.
 func (t TxSource) Logged(ctx context.Context, signer string, pkg, sig cid.Cid) (sign.LogState, error) {
 	return Logged(ctx, TxIndex(t), signer, pkg, sig)
+}
+
+// Holder is StoreSource's, over what the store and the Txn hold.
+func (t TxSource) Holder(ctx context.Context, signer string) (string, error) {
+	return Holder(ctx, TxIndex(t), signer)
 }
 
 // TxIndex is the Index of a store with a running Txn's log entries, claims
@@ -183,7 +193,9 @@ func (t TxIndex) Block(ctx context.Context, c cid.Cid) ([]byte, error) { return 
 
 // Logged says whether signer's publisher log, as st holds it, has an entry
 // that names signature sig of package pkg (docs/trust.md §5), and whether
-// every such entry comes at or after a revocation of the key (§6).
+// every such entry comes at or after a revocation of the key (§6). A
+// signature of a revoked key that its log does not name is revoked too:
+// nothing places it before the revocation.
 func Logged(ctx context.Context, st Index, signer string, pkg, sig cid.Cid) (sign.LogState, error) {
 	data, err := st.Block(ctx, pkg)
 	if err != nil {
@@ -224,6 +236,11 @@ func Logged(ctx context.Context, st Index, signer string, pkg, sig cid.Cid) (sig
 		if revokedFrom == 0 || cl.Seq < revokedFrom {
 			return sign.Logged, nil
 		}
+		state = sign.Revoked
+	}
+	if revokedFrom != 0 {
+		// Not named before the revocation: made after it, as far as
+		// anyone can tell.
 		state = sign.Revoked
 	}
 	return state, nil

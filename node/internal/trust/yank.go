@@ -36,7 +36,8 @@ func (y *YankView) Yanked() bool { return y != nil && y.Status == YankYanked }
 // YankState returns how ref stands with the yank and unyank entries of the
 // logs held: for each key of the rule (pol effective), its newest such entry
 // before any revocation of the key counts; yanked when the keys whose newest
-// entry is a yank meet the threshold. nil when no key of the rule yanked it.
+// entry is a yank meet the threshold (counted as holders: a key and the key
+// it rotated to are one). nil when no key of the rule yanked it.
 func YankState(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*YankView, error) {
 	rule := pol.RuleFor(ref.Name)
 	if rule == nil {
@@ -74,10 +75,18 @@ func YankState(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*Y
 		}
 	}
 	v.Reason = latest.Reason
+	holders := map[string]bool{}
+	for _, k := range v.Signers {
+		h, err := Holder(ctx, st, k)
+		if err != nil {
+			return nil, err
+		}
+		holders[h] = true
+	}
 	switch {
 	case len(v.Signers) == 0:
 		return nil, nil
-	case len(v.Signers) >= rule.Threshold:
+	case len(holders) >= rule.Threshold:
 		v.Status = YankYanked
 	default:
 		v.Status = YankPending
