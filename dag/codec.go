@@ -167,11 +167,16 @@ func ParseTime(s string) (time.Time, error) {
 func FormatTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format(TimeFormat) }
 
 func checkField(field, v string, required bool) error {
+	return checkText(field, v, required, MaxFieldLength)
+}
+
+// checkText is checkField with a limit of its own: max bytes.
+func checkText(field, v string, required bool, max int) error {
 	if required && v == "" {
 		return fmt.Errorf("%w: %s is empty", ErrInvalidField, field)
 	}
-	if len(v) > MaxFieldLength {
-		return fmt.Errorf("%w: %s is %d bytes, limit %d", ErrTooLarge, field, len(v), MaxFieldLength)
+	if len(v) > max {
+		return fmt.Errorf("%w: %s is %d bytes, limit %d", ErrTooLarge, field, len(v), max)
 	}
 	if !utf8.ValidString(v) {
 		return fmt.Errorf("%w: %s %q is not valid UTF-8", ErrInvalidField, field, v)

@@ -88,13 +88,8 @@ func (e *LogEntry) validateEvent() error {
 	if len(e.Metadata) > 0 || len(e.Signatures) > 0 {
 		return fmt.Errorf("%w: a %s entry names no metadata sets or signatures", ErrInvalidField, e.Kind)
 	}
-	if len(e.Reason) > MaxReasonLength {
-		return fmt.Errorf("%w: reason is %d bytes, limit %d", ErrTooLarge, len(e.Reason), MaxReasonLength)
-	}
-	if e.Reason != "" {
-		if err := checkField("reason", e.Reason, false); err != nil {
-			return err
-		}
+	if err := checkText("reason", e.Reason, false, MaxReasonLength); err != nil {
+		return err
 	}
 	named := e.Name != (Name{}) || e.Version != ""
 	switch e.Kind {

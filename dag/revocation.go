@@ -59,10 +59,7 @@ func (r *Revocation) Validate() error {
 	if r.Since < 1 || r.Since > maxSeq {
 		return fmt.Errorf("%w: revocation since %d: expected 1 to %d", ErrInvalidField, r.Since, uint64(maxSeq))
 	}
-	if len(r.Reason) > MaxReasonLength {
-		return fmt.Errorf("%w: reason is %d bytes, limit %d", ErrTooLarge, len(r.Reason), MaxReasonLength)
-	}
-	if err := checkField("reason", r.Reason, false); err != nil {
+	if err := checkText("reason", r.Reason, false, MaxReasonLength); err != nil {
 		return err
 	}
 	if len(r.Sig) > 512 {
