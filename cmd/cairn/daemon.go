@@ -40,7 +40,7 @@ writes daemon.json in the repo with its pid, peer ID, full addresses, API
 address and gateway address, for tools to read; cairn id shows them.
 
 It keeps publisher logs in step with its peers: it announces the new heads of
-its keys' logs on gossipsub (/cairn/announce/1.0.0), compares log heads with
+its keys' logs on gossipsub (/cairn/announce/2.0.0), compares log heads with
 each peer on connect and every [network] heads_interval (/cairn/heads/1.0.0),
 fetches the entries it misses of the keys the trust policy names, and runs the
 mirror rules (cairn mirror add) on them.

@@ -34,7 +34,7 @@ import (
 )
 
 // topic is gossip.Topic (node/internal/gossip cannot be imported from here).
-const topic = "/cairn/announce/1.0.0"
+const topic = "/cairn/announce/2.0.0"
 
 // setupTimeout bounds connecting, seeing the daemon on the topic, and the
 // final flush of what was published.

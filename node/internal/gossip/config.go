@@ -40,9 +40,9 @@ type Config struct {
 	// from pubsub's validation goroutines and must be cheap and safe for
 	// concurrent use.
 	Known func(signer string) (seq uint64, heard time.Time)
-	// KnownRevocation reports whether the revocation c is held: such a
-	// message is stale. nil means none is.
-	KnownRevocation func(c cid.Cid) bool
+	// KnownRevocation reports whether the revocation c of signer's key is
+	// held: such a message is stale. nil means none is.
+	KnownRevocation func(signer string, c cid.Cid) bool
 	// Deliver is called, from a single goroutine, for every accepted
 	// announcement received from another peer; from is the neighbour that
 	// forwarded it. It should hand work off rather than block: while it
@@ -86,7 +86,7 @@ func (c Config) withDefaults() Config {
 		c.Known = func(string) (uint64, time.Time) { return 0, time.Time{} }
 	}
 	if c.KnownRevocation == nil {
-		c.KnownRevocation = func(cid.Cid) bool { return false }
+		c.KnownRevocation = func(string, cid.Cid) bool { return false }
 	}
 	if c.Deliver == nil {
 		c.Deliver = func(*dag.Announcement, peer.ID) {}

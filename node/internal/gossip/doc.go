@@ -1,5 +1,5 @@
 // Package gossip spreads announcements of publisher-log heads over
-// GossipSub on the topic /cairn/announce/1.0.0 (docs/gossip.md).
+// GossipSub on the topic /cairn/announce/2.0.0 (docs/gossip.md).
 //
 // When a signing key's log gets a new head, the daemon publishes a signed
 // dag.Announcement; every node that hears it from a neighbour checks it

@@ -20,7 +20,7 @@ import (
 )
 
 // Topic is the gossipsub topic of publisher-log head announcements.
-const Topic = "/cairn/announce/1.0.0"
+const Topic = "/cairn/announce/2.0.0"
 
 // MaxMessageSize caps every RPC the router reads: far above an announcement
 // (dag.MaxAnnouncementSize), far below pubsub's 1 MiB default.
@@ -37,7 +37,7 @@ type Gossip struct {
 	self       peer.ID
 	log        *slog.Logger
 	known      func(string) (uint64, time.Time)
-	knownRev   func(cid.Cid) bool
+	knownRev   func(string, cid.Cid) bool
 	deliver    func(*dag.Announcement, peer.ID)
 	deliverRev func(*dag.Revocation, []byte, cid.Cid, peer.ID)
 	now        func() time.Time

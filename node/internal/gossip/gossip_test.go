@@ -282,7 +282,7 @@ func TestMessageIDIsContent(t *testing.T) {
 func TestRevocationRelayed(t *testing.T) {
 	var mu sync.Mutex
 	var got []cid.Cid
-	held := func(c cid.Cid) bool {
+	held := func(_ string, c cid.Cid) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return slices.Contains(got, c)
@@ -306,7 +306,7 @@ func TestRevocationRelayed(t *testing.T) {
 		if err := a.PublishRevocation(context.Background(), data); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, fmt.Sprintf("B to get revocation %d", i), func() bool { return held(c) })
+		waitFor(t, fmt.Sprintf("B to get revocation %d", i), func() bool { return held("", c) })
 	}
 	if b.rec.len() != 0 {
 		t.Errorf("B delivered %d announcements, want none", b.rec.len())
@@ -317,7 +317,7 @@ func TestRevocationRelayed(t *testing.T) {
 // relayed again); its own publishes of it pass, to gossip it again.
 func TestRevocationHeldIgnored(t *testing.T) {
 	data, c := signedRevocation(t, 1, 2, time.Now())
-	g := newValidator(Config{KnownRevocation: func(x cid.Cid) bool { return x.Equals(c) }})
+	g := newValidator(Config{KnownRevocation: func(signer string, x cid.Cid) bool { return signer == did(t, 1) && x.Equals(c) }})
 	if got := g.validate(context.Background(), remote, message(data)); got != pubsub.ValidationIgnore {
 		t.Errorf("held, from a peer: %v, want ignore", got)
 	}

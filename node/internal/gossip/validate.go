@@ -109,7 +109,7 @@ func (g *Gossip) checkRevocation(data []byte, local bool) (*revocation, error) {
 	if r.Created.After(g.now().Add(MaxSkew)) {
 		return nil, fmt.Errorf("%w: revocation of %s dated %s", ErrFuture, r.Signer, dag.FormatTime(r.Created))
 	}
-	if !local && g.knownRev(c) {
+	if !local && g.knownRev(r.Signer, c) {
 		return nil, fmt.Errorf("%w: revocation %s of %s is held", ErrStale, c, r.Signer)
 	}
 	if !g.keys.ready(r.Signer) {

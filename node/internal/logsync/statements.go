@@ -2,11 +2,14 @@ package logsync
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/ipfs/go-cid"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/logs"
+	"github.com/cairnpkg/cairn/node/internal/store"
 )
 
 // What a node keeps of what it hears besides log entries: the newest signed
@@ -48,8 +51,8 @@ func keepNewer(ctx context.Context, st interface {
 // storeRevocation stores and pins r, whose bytes data hash to c, in a Txn of
 // its own. It reports false if the revocation was already held.
 func storeRevocation(ctx context.Context, st Store, r *dag.Revocation, data []byte, c cid.Cid) (bool, error) {
-	if _, err := st.Block(ctx, c); err == nil {
-		return false, nil
+	if held, err := holdsRevocation(ctx, st, r.Signer, c); err != nil || held {
+		return false, err
 	}
 	tx, err := st.Begin(ctx)
 	if err != nil {
@@ -61,4 +64,14 @@ func storeRevocation(ctx context.Context, st Store, r *dag.Revocation, data []by
 	}
 	tx.AddRevocation(r, c)
 	return true, tx.Commit(ctx)
+}
+
+// holdsRevocation reports whether the store indexes revocation c of
+// signer's key (its block alone, come some other way, is not enough).
+func holdsRevocation(ctx context.Context, st logs.Store, signer string, c cid.Cid) (bool, error) {
+	revs, err := st.Revocations(ctx, signer)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(revs, func(r store.RevocationRecord) bool { return r.Revocation.Equals(c) }), nil
 }

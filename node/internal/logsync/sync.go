@@ -103,9 +103,9 @@ func Start(ctx context.Context, cfg Config) (_ *Sync, err error) {
 			}
 			return seq, statementTime(ctx, cfg.Store, signer)
 		},
-		KnownRevocation: func(c cid.Cid) bool {
-			_, err := cfg.Store.Block(ctx, c)
-			return err == nil
+		KnownRevocation: func(signer string, c cid.Cid) bool {
+			held, err := holdsRevocation(ctx, cfg.Store, signer, c)
+			return err == nil && held
 		},
 		Deliver: func(a *dag.Announcement, from peer.ID) {
 			s.heard(ctx, cfg, a)
