@@ -60,7 +60,18 @@ func (r *Repo) Verify(ctx context.Context, c cid.Cid, pol *sign.Policy) (*sign.R
 	if err != nil {
 		return nil, err
 	}
-	return trust.Verify(ctx, trust.StoreSource{Store: r.store}, pol, c, r.events)
+	rep, err := trust.Verify(ctx, trust.StoreSource{Store: r.store}, pol, c, r.events)
+	if err != nil || rep.Name == "" {
+		return rep, err
+	}
+	// Whether its name@version was withdrawn (docs/trust.md §6.3): shown,
+	// not part of the verdict.
+	ref, err := dag.ParseRef(rep.Name + "@" + rep.Version)
+	if err != nil {
+		return rep, nil
+	}
+	rep.Yank, err = trust.YankState(ctx, r.store, pol, ref)
+	return rep, err
 }
 
 // trusted verifies package c against the policy and fails with an error

@@ -73,7 +73,36 @@ type Report struct {
 	// signed by fewer keys than the threshold): kept and shown, they do not
 	// dispute the name, and the verdict does not depend on them.
 	Evidence []Equivocation `json:"evidence,omitempty"`
+	// Yank, set by a node that holds publisher logs, says that keys of the
+	// rule withdrew Name@Version (docs/trust.md §6.3): "yanked" when they
+	// meet the threshold, "pending" when fewer did. A yanked package is
+	// still trusted; installing it by name is refused.
+	Yank *Yank `json:"yank,omitempty"`
 }
+
+// The statuses of a Yank.
+const (
+	// YankYanked: keys of the rule that meet its threshold withdrew it.
+	YankYanked = "yanked"
+	// YankPending: some keys of the rule withdrew it, fewer than the
+	// threshold: shown, and nothing is refused.
+	YankPending = "pending"
+)
+
+// Yank is the withdrawal of a name@version by keys of its rule.
+type Yank struct {
+	Status string `json:"status"` // YankYanked or YankPending
+	// Reason is the reason of the latest yank entry that counts (by the
+	// time it says it was made).
+	Reason string `json:"reason,omitempty"`
+	// Signers are the keys of the rule whose logs last said yank.
+	Signers []string `json:"signers"`
+	// Threshold is the rule's.
+	Threshold int `json:"threshold"`
+}
+
+// Yanked reports whether y withdraws the version.
+func (y *Yank) Yanked() bool { return y != nil && y.Status == YankYanked }
 
 // AddEquivocations records proofs of equivocation about the report's
 // name@version and makes the verdict invalid: a package whose name two signed

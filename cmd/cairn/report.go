@@ -34,6 +34,9 @@ func printReport(w io.Writer, r *sign.Report, depth int) {
 	if r.Reason != "" {
 		fmt.Fprintf(w, "%s  why: %s [%s]\n", ind, safeText(r.Reason), r.Code)
 	}
+	if r.Yank != nil {
+		fmt.Fprintf(w, "%s  %s\n", ind, yankLine(r.Yank))
+	}
 	printEquivocations(w, r.Equivocations, ind+"  ")
 	for _, m := range r.Metadata {
 		fmt.Fprintf(w, "%s  metadata %s  kind=%s  %s, %d valid signature(s)\n", ind, m.CID, m.Kind, verdict(m.Status, m.Code), m.Valid)
@@ -53,4 +56,13 @@ func printReport(w io.Writer, r *sign.Report, depth int) {
 			printReport(w, in, depth+2)
 		}
 	}
+}
+
+// yankLine says, in one line, how a version stands with yanks.
+func yankLine(y *sign.Yank) string {
+	what := "yanked"
+	if !y.Yanked() {
+		what = fmt.Sprintf("yank pending (%d of %d keys)", len(y.Signers), y.Threshold)
+	}
+	return what + ": " + safeText(y.Reason)
 }

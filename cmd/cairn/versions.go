@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -77,12 +76,8 @@ func runVersions(ctx context.Context, g *globalOptions, arg string) error {
 			if v.Reason != "" {
 				g.printf("  why: %s\n", safeText(v.Reason))
 			}
-			if y := v.Yank; y != nil {
-				what := "yanked"
-				if !y.Yanked() {
-					what = fmt.Sprintf("yank pending (%d of %d keys)", len(y.Signers), y.Threshold)
-				}
-				g.printf("  %s: %s\n", what, safeText(y.Reason))
+			if v.Yank != nil {
+				g.printf("  %s\n", yankLine(v.Yank))
 			}
 			printEquivocations(g.stdout, v.Equivocations, "  ")
 			if len(v.Evidence) > 0 {

@@ -9,29 +9,14 @@ import (
 	"github.com/cairnpkg/cairn/sign"
 )
 
-// The yank states of a version (docs/trust.md §6).
+// The yank states of a version (docs/trust.md §6.3).
 const (
-	// YankYanked: keys of the rule that meet its threshold withdrew it.
-	YankYanked = "yanked"
-	// YankPending: some keys of the rule withdrew it, fewer than the
-	// threshold: shown, and nothing is refused.
-	YankPending = "pending"
+	YankYanked  = sign.YankYanked
+	YankPending = sign.YankPending
 )
 
 // YankView says whether a version is withdrawn.
-type YankView struct {
-	Status string `json:"status"` // yanked or pending
-	// Reason is the reason of the latest yank entry that counts (by the
-	// time it says it was made).
-	Reason string `json:"reason,omitempty"`
-	// Signers are the keys of the rule whose logs last said yank.
-	Signers []string `json:"signers"`
-	// Threshold is the rule's.
-	Threshold int `json:"threshold"`
-}
-
-// Yanked reports whether y withdraws the version.
-func (y *YankView) Yanked() bool { return y != nil && y.Status == YankYanked }
+type YankView = sign.Yank
 
 // YankState returns how ref stands with the yank and unyank entries of the
 // logs held: for each key of the rule (pol effective), its newest such entry
