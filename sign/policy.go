@@ -172,6 +172,29 @@ func (p *Policy) SetRequireLog(pattern Pattern, require bool) error {
 	return nil
 }
 
+// SetMaxAge sets the max_age of pattern's rule (docs/trust.md §7): a
+// positive duration such as "48h", kept as written; "" or a zero duration
+// ("0", "0s") removes it.
+func (p *Policy) SetMaxAge(pattern Pattern, maxAge string) error {
+	i := slices.IndexFunc(p.Rules, func(r Rule) bool { return r.Pattern == pattern })
+	if i < 0 {
+		return fmt.Errorf("%w: no rule for pattern %q", ErrInvalidPolicy, pattern)
+	}
+	if maxAge == "" {
+		p.Rules[i].MaxAge = ""
+		return nil
+	}
+	d, err := time.ParseDuration(maxAge)
+	if err != nil || d < 0 {
+		return fmt.Errorf("%w: rule %q: max_age %q: expected a positive duration, like 48h (0 removes it)", ErrInvalidPolicy, pattern, maxAge)
+	}
+	if d == 0 {
+		maxAge = ""
+	}
+	p.Rules[i].MaxAge = maxAge
+	return nil
+}
+
 // RemoveKey stops trusting did for pattern, or removes the whole rule when did is
 // empty. The threshold is lowered if it would exceed the keys left.
 func (p *Policy) RemoveKey(pattern Pattern, did string) error {

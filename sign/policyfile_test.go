@@ -139,3 +139,37 @@ func TestPolicySaveIgnoresUmask(t *testing.T) {
 		})
 	}
 }
+
+func TestSetMaxAge(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"48h", "48h", true},
+		{"90m", "90m", true},
+		{"0", "", true},
+		{"0s", "", true},
+		{"", "", true},
+		{"-1h", "48h", false},
+		{"soon", "48h", false},
+		{"48", "48h", false},
+	} {
+		p := &Policy{Version: 1, Rules: []Rule{{Pattern: "acme/*", Keys: []string{did1}, Threshold: 1, MaxAge: "48h"}}}
+		err := p.SetMaxAge("acme/*", tc.in)
+		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrInvalidPolicy)) {
+			t.Errorf("SetMaxAge(%q) = %v, want ok = %v", tc.in, err, tc.ok)
+		}
+		if got := p.Rules[0].MaxAge; got != tc.want {
+			t.Errorf("SetMaxAge(%q): max_age %q, want %q", tc.in, got, tc.want)
+		}
+		if err == nil {
+			if verr := p.Validate(); verr != nil {
+				t.Errorf("SetMaxAge(%q) left an invalid policy: %v", tc.in, verr)
+			}
+		}
+	}
+	p := &Policy{Version: 1}
+	if err := p.SetMaxAge("acme/*", "1h"); !errors.Is(err, ErrInvalidPolicy) {
+		t.Errorf("SetMaxAge on a missing rule = %v, want ErrInvalidPolicy", err)
+	}
+}
