@@ -53,6 +53,7 @@ seq N" (key revoke: nothing its log says from entry N on counts).`,
 			},
 		},
 		newKeyRotateCmd(g),
+		newKeyRevokeCmd(g),
 	)
 	return cmd
 }
