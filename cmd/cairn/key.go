@@ -54,6 +54,7 @@ seq N" (key revoke: nothing its log says from entry N on counts).`,
 		},
 		newKeyRotateCmd(g),
 		newKeyRevokeCmd(g),
+		newKeyRmCmd(g),
 	)
 	return cmd
 }
