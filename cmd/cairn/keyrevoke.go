@@ -41,8 +41,9 @@ To hand the key's trust to a new key rather than end it, use key rotate.
 With --export FILE, nothing is stored or sent: the revocation is written to
 FILE (mode 0600; an existing FILE is refused unless --force). Make it while
 you hold the key, keep FILE offline, and if the key is lost or stolen, import
-it with --from FILE: importing needs no key. A revocation made in advance
-with no --since revokes from the entry that was next when it was made.`,
+it with --from FILE: importing needs no key. Without --since, a revocation
+made in advance covers the key's log from the entry that was next when it was
+made: once imported, nothing the key logged after making it counts.`,
 		Example: `  cairn key revoke release-1 --reason "laptop stolen"
   cairn key revoke release-1 --reason "leaked in CI logs" --since 12
   cairn key revoke release-1 --reason "lost" --export release-1.revocation
@@ -58,7 +59,7 @@ with no --since revokes from the entry that was next when it was made.`,
 			return runKeyRevoke(cmd.Context(), g, o, args[0])
 		},
 	}
-	cmd.Flags().StringVar(&o.reason, "reason", "", "why, for the people who trusted the key (required, but with --from)")
+	cmd.Flags().StringVar(&o.reason, "reason", "", "why, for the people who trusted the key (required, except with --from)")
 	cmd.Flags().Uint64Var(&o.since, "since", 0, "first seq of the key's log that the revocation covers (default: the next one)")
 	cmd.Flags().StringVar(&o.export, "export", "", "write the revocation to FILE, to import later; store nothing")
 	cmd.Flags().BoolVar(&o.force, "force", false, "with --export: replace FILE if it exists")
