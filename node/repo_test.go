@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/cairnpkg/cairn/node"
@@ -116,6 +117,32 @@ func TestInit(t *testing.T) {
 // TestInitFailureKeepsExistingKeys documents the expected behaviour: a failed
 // Init must not delete files it did not create (a keys/ directory with keys in
 // it, before init).
+// TestInitPolicyModeIgnoresUmask: init writes policy.toml 0644 whatever the
+// umask, so a group-writable umask never makes a repo whose policy
+// sign.LoadPolicy refuses. Not parallel: the umask belongs to the process.
+func TestInitPolicyModeIgnoresUmask(t *testing.T) {
+	for _, mask := range []int{0o002, 0o077} {
+		t.Run(fmt.Sprintf("umask %04o", mask), func(t *testing.T) {
+			old := syscall.Umask(mask)
+			defer syscall.Umask(old)
+			dir := filepath.Join(t.TempDir(), "repo")
+			if _, err := node.Init(context.Background(), dir); err != nil {
+				t.Fatalf("Init: %v", err)
+			}
+			fi, err := os.Stat(filepath.Join(dir, node.PolicyFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fi.Mode().Perm(); got != 0o644 {
+				t.Errorf("policy.toml mode %04o, want 0644", got)
+			}
+			if _, err := sign.LoadPolicy(filepath.Join(dir, node.PolicyFile)); err != nil {
+				t.Errorf("the policy init wrote does not load: %v", err)
+			}
+		})
+	}
+}
+
 func TestInitFailureKeepsExistingKeys(t *testing.T) {
 	for _, tc := range []struct {
 		name  string

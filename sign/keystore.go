@@ -110,6 +110,33 @@ func (s *KeyStore) Resolve(nameOrPath string) (*Key, error) {
 	return s.Get(nameOrPath)
 }
 
+// Remove deletes the named key's file and syncs the key store's directory,
+// so the removal survives a crash. The key is gone for good: only a copy
+// made elsewhere brings it back.
+func (s *KeyStore) Remove(name string) error {
+	if err := CheckKeyName(name); err != nil {
+		return err
+	}
+	if err := os.Remove(s.Path(name)); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w: no key named %q (cairn key list shows the keys)", ErrKeyNotFound, name)
+		}
+		return err
+	}
+	return syncDir(s.dir)
+}
+
+// syncDir fsyncs a directory, making the creation or removal of its entries
+// durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
 // List returns the names of the stored keys, sorted.
 func (s *KeyStore) List() ([]string, error) {
 	entries, err := os.ReadDir(s.dir)

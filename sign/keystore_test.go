@@ -458,3 +458,43 @@ func TestKeyStoreResolve(t *testing.T) {
 		})
 	}
 }
+
+func TestKeyStoreRemove(t *testing.T) {
+	s, dir := openStore(t)
+	for _, n := range []string{"a", "b"} {
+		if _, err := s.Generate(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Remove("a"); err != nil {
+		t.Fatalf("Remove(a) = %v", err)
+	}
+	if names, err := s.List(); err != nil || !slices.Equal(names, []string{"b"}) {
+		t.Errorf("after Remove(a), List = %v, %v; want [b]", names, err)
+	}
+	if _, err := os.Lstat(s.Path("a")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a's file is still there: %v", err)
+	}
+	if _, err := s.Get("a"); !errors.Is(err, ErrKeyNotFound) {
+		t.Errorf("Get(a) after Remove = %v, want ErrKeyNotFound", err)
+	}
+	// Removed, the name is free again.
+	if _, err := s.Generate("a"); err != nil {
+		t.Errorf("Generate(a) after Remove = %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		want error
+	}{
+		{"missing", ErrKeyNotFound},
+		{"../b", ErrInvalidKeyName},
+		{"", ErrInvalidKeyName},
+	} {
+		if err := s.Remove(tc.name); !errors.Is(err, tc.want) {
+			t.Errorf("Remove(%q) = %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "b.key")); err != nil {
+		t.Errorf("failed removals touched b: %v", err)
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -170,6 +172,29 @@ func (p *Policy) SetRequireLog(pattern Pattern, require bool) error {
 	return nil
 }
 
+// SetMaxAge sets the max_age of pattern's rule (docs/trust.md §7): a
+// positive duration such as "48h", kept as written; "" or a zero duration
+// ("0", "0s") removes it.
+func (p *Policy) SetMaxAge(pattern Pattern, maxAge string) error {
+	i := slices.IndexFunc(p.Rules, func(r Rule) bool { return r.Pattern == pattern })
+	if i < 0 {
+		return fmt.Errorf("%w: no rule for pattern %q", ErrInvalidPolicy, pattern)
+	}
+	if maxAge == "" {
+		p.Rules[i].MaxAge = ""
+		return nil
+	}
+	d, err := time.ParseDuration(maxAge)
+	if err != nil || d < 0 {
+		return fmt.Errorf("%w: rule %q: max_age %q: expected a positive duration, like 48h (0 removes it)", ErrInvalidPolicy, pattern, maxAge)
+	}
+	if d == 0 {
+		maxAge = ""
+	}
+	p.Rules[i].MaxAge = maxAge
+	return nil
+}
+
 // RemoveKey stops trusting did for pattern, or removes the whole rule when did is
 // empty. The threshold is lowered if it would exceed the keys left.
 func (p *Policy) RemoveKey(pattern Pattern, did string) error {
@@ -218,13 +243,18 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	return &p, nil
 }
 
-// LoadPolicy reads a policy file.
+// LoadPolicy reads a policy file. Like ssh with authorized_keys, it refuses a
+// file that users other than its owner may write: whoever can edit the policy
+// decides what is trusted. A symbolic link is followed, and the file it
+// names is checked.
 func LoadPolicy(path string) (*Policy, error) {
-	data, err := os.ReadFile(path)
+	f, err := openPolicy(path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s does not exist", ErrInvalidPolicy, path)
-		}
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
 		return nil, err
 	}
 	p, err := ParsePolicy(data)
@@ -232,6 +262,50 @@ func LoadPolicy(path string) (*Policy, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return p, nil
+}
+
+// openPolicy opens the policy file at path, checked: a regular file that
+// neither group nor others may write.
+func openPolicy(path string) (*os.File, error) {
+	name := path
+	if st, err := os.Lstat(path); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s is a link that leads nowhere: %w", ErrInvalidPolicy, path, err)
+		}
+		name, path = fmt.Sprintf("%s (a link to %s)", path, target), target
+	}
+	// Check the type before opening: opening a named pipe blocks until a writer
+	// comes, so the check on the open file below would come too late.
+	st, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s does not exist", ErrInvalidPolicy, name)
+		}
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s is not a regular file", ErrInvalidPolicy, name)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	// The open file's mode, not the path's: the path may have changed since.
+	if st, err = f.Stat(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s is not a regular file", ErrInvalidPolicy, name)
+	}
+	if perm := st.Mode().Perm(); perm&0o022 != 0 {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s has mode %04o: group or others may write it, and so decide what is trusted; run chmod go-w %s",
+			ErrInvalidPolicy, name, perm, path)
+	}
+	return f, nil
 }
 
 // Marshal encodes the policy as TOML.

@@ -39,6 +39,14 @@ func TestCommandLineMakesPathsAbsolute(t *testing.T) {
 			[]string{"trust", "add", "--threshold=2", "--", "acme/*", "did:key:z6Mk"},
 		},
 		{
+			[]string{"key", "revoke", "ci", "--reason", "lost", "--export", "ci.rev"},
+			[]string{"key", "revoke", "--export=" + abs("ci.rev"), "--reason=lost", "--", "ci"},
+		},
+		{
+			[]string{"key", "revoke", "--from", "ci.rev"},
+			[]string{"key", "revoke", "--from=" + abs("ci.rev"), "--"},
+		},
+		{
 			[]string{"meta", "add", "acme/a@1.0.0", "--meta", "r.toml", "--kind", "review"},
 			[]string{"meta", "add", "--kind=review", "--meta=" + abs("r.toml"), "--", "acme/a@1.0.0"},
 		},

@@ -2,15 +2,22 @@ package main
 
 import (
 	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
 
 	"github.com/cairnpkg/cairn/node"
-	"github.com/spf13/cobra"
 )
 
 func newKeyCmd(g *globalOptions) *cobra.Command {
 	cmd := groupCmd("key", "Manage signing keys", `Signing keys are Ed25519, stored in the repo's keys/ directory as PEM
 PKCS #8 files (mode 0600), the format of 'openssl genpkey -algorithm ed25519'.
-A key is named publicly by its did:key. Private keys are never printed.`)
+A key is named publicly by its did:key. Private keys are never printed.
+
+A key's publisher log can retire it: key rotate hands its trust to a new key,
+key revoke withdraws it (with a revocation that can be made in advance, kept
+offline, and imported once the key is lost). key list shows what the logs say
+of each key.`)
 	cmd.AddCommand(
 		&cobra.Command{
 			Use:     "gen NAME",
@@ -23,20 +30,31 @@ A key is named publicly by its did:key. Private keys are never printed.`)
 		},
 		&cobra.Command{
 			Use:   "list",
-			Short: "List signing keys and their did:key",
-			Args:  exactArgs(0, "no arguments"),
-			RunE:  func(cmd *cobra.Command, _ []string) error { return runKeyList(cmd.Context(), g) },
+			Short: "List signing keys, their did:key and status",
+			Long: `List the repo's signing keys: name (* marks the default key), did:key and
+status, which is what the publisher logs the repo holds say of the key:
+"active", "rotated to DID" (key rotate: it signs nothing more) or "revoked from
+seq N" (key revoke: nothing its log says from entry N on counts).`,
+			Args: exactArgs(0, "no arguments"),
+			RunE: func(cmd *cobra.Command, _ []string) error { return runKeyList(cmd.Context(), g) },
 		},
 		&cobra.Command{
-			Use:   "export NAME",
-			Short: "Print a key's public did:key, ready for cairn trust add",
-			Example: `  cairn key export default
+			Use:   "export [NAME|PATH]",
+			Short: "Print a key's public did:key (default: the default key), ready for cairn trust add",
+			Example: `  cairn key export
   cairn trust add 'acme/*' "$(cairn key export ci-release)"`,
-			Args: exactArgs(1, "a key name"),
+			Args: rangeArgs(0, 1, "a key name or PEM path, or nothing for the default key"),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return runKeyExport(cmd.Context(), g, args[0])
+				name := ""
+				if len(args) == 1 {
+					name = args[0]
+				}
+				return runKeyExport(cmd.Context(), g, name)
 			},
 		},
+		newKeyRotateCmd(g),
+		newKeyRevokeCmd(g),
+		newKeyRmCmd(g),
 	)
 	return cmd
 }
@@ -46,6 +64,13 @@ type keyInfo struct {
 	DID   string `json:"did,omitempty"`
 	Path  string `json:"path,omitempty"`
 	Error string `json:"error,omitempty"`
+}
+
+// keyListing is a key as key list shows it; the status is missing for a
+// key that cannot be loaded.
+type keyListing struct {
+	keyInfo
+	*node.KeyStatus
 }
 
 func runKeyGen(ctx context.Context, g *globalOptions, name string) error {
@@ -69,15 +94,22 @@ func runKeyList(ctx context.Context, g *globalOptions) error {
 		if err != nil {
 			return err
 		}
-		out := []keyInfo{}
+		out := []keyListing{}
 		for _, n := range names {
-			info := keyInfo{Name: n}
-			if k, err := r.Keys().Get(n); err != nil {
-				info.Error = err.Error() // one unreadable key does not hide the others
-			} else {
-				info.DID = k.DID()
+			k := keyListing{keyInfo: keyInfo{Name: n}}
+			key, err := r.Keys().Get(n)
+			if err != nil {
+				k.Error = err.Error() // one unreadable key does not hide the others
+				out = append(out, k)
+				continue
 			}
-			out = append(out, info)
+			k.DID = key.DID()
+			st, err := r.KeyStatus(ctx, k.DID)
+			if err != nil {
+				return err
+			}
+			k.KeyStatus = &st
+			out = append(out, k)
 		}
 		if g.json {
 			return g.printJSON(out)
@@ -91,14 +123,29 @@ func runKeyList(ctx context.Context, g *globalOptions) error {
 				g.printf("%s %-16s (unusable: %s)\n", mark, k.Name, k.Error)
 				continue
 			}
-			g.printf("%s %-16s %s\n", mark, k.Name, k.DID)
+			g.printf("%s %-16s %s  %s\n", mark, k.Name, k.DID, statusText(*k.KeyStatus))
 		}
 		return nil
 	})
 }
 
+// statusText says a key's status in words: active, rotated to DID, revoked
+// from seq N.
+func statusText(s node.KeyStatus) string {
+	switch s.Status {
+	case "rotated":
+		return "rotated to " + s.RotatedTo
+	case "revoked":
+		return fmt.Sprintf("revoked from seq %d", s.RevokedFrom)
+	}
+	return s.Status
+}
+
 func runKeyExport(ctx context.Context, g *globalOptions, name string) error {
 	return g.withRepo(ctx, func(r *node.Repo) error {
+		if name == "" {
+			name = r.Config().DefaultKey
+		}
 		k, err := r.Keys().Resolve(name)
 		if err != nil {
 			return err

@@ -44,7 +44,7 @@ func run(args []string) int {
 	if code, ok := forward(ctx, args, os.Stdout, os.Stderr); ok {
 		return code
 	}
-	return execute(ctx, &globalOptions{stdout: os.Stdout, stderr: os.Stderr}, args)
+	return execute(ctx, &globalOptions{stdout: os.Stdout, stderr: os.Stderr, term: stdinTerminal()}, args)
 }
 
 // execute runs one command line with g's outputs and returns its exit code,

@@ -20,6 +20,9 @@ type globalOptions struct {
 	json   bool
 	stdout io.Writer
 	stderr io.Writer
+	// term is the user at a terminal, to confirm what cannot be undone; nil
+	// when nobody is there to answer (stdin not a terminal, the daemon).
+	term *terminal
 	// held, when set, is the repo a daemon holds open: commands the daemon
 	// runs for the CLI use it instead of opening (and locking) the repo.
 	held *node.Repo

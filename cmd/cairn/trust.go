@@ -15,6 +15,7 @@ type trustAddOptions struct {
 	threshold  int
 	roles      []string
 	requireLog bool
+	maxAge     string
 }
 
 func newTrustCmd(g *globalOptions) *cobra.Command {
@@ -25,7 +26,9 @@ a threshold k (that many distinct listed keys must sign a metadata set) and,
 optionally, the roles that count. By default a signature counts only if its
 signer's publisher log names it (require_log): then a key cannot sign a
 release it does not log, where a second package for one version is a proof
-everyone sees.`)
+everyone sees. A rule may have a max_age (trust add --max-age 48h): when none
+of its keys has said anything signed for that long, names under it no longer
+resolve (exit 7, stale) until one does.`)
 	o := &trustAddOptions{}
 	add := &cobra.Command{
 		Use:   "add PATTERN DID",
@@ -33,15 +36,18 @@ everyone sees.`)
 		Example: `  cairn trust add 'acme/*' did:key:z6Mk...
   cairn trust add 'acme/*' "$(cairn key export release-2)" --threshold 2
   cairn trust add acme/hello did:key:z6Mk... --role publisher --role builder
-  cairn trust add 'legacy/*' did:key:z6Mk... --require-log=false`,
+  cairn trust add 'legacy/*' did:key:z6Mk... --require-log=false
+  cairn trust add 'acme/*' did:key:z6Mk... --max-age 48h`,
 		Args: exactArgs(2, "a pattern and a did:key"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTrustAdd(cmd.Context(), g, o, cmd.Flags().Changed("require-log"), args[0], args[1])
+			set := trustAddSet{requireLog: cmd.Flags().Changed("require-log"), maxAge: cmd.Flags().Changed("max-age")}
+			return runTrustAdd(cmd.Context(), g, o, set, args[0], args[1])
 		},
 	}
 	add.Flags().IntVar(&o.threshold, "threshold", 0, "signatures needed from distinct keys of the rule (default: keep, or 1 for a new rule)")
 	add.Flags().StringArrayVar(&o.roles, "role", nil, "role that counts toward the threshold (repeatable; default: any role)")
 	add.Flags().BoolVar(&o.requireLog, "require-log", true, "count a signature only if its signer's publisher log names it; false for keys that publish without logs (default: keep, or true for a new rule)")
+	add.Flags().StringVar(&o.maxAge, "max-age", "", "stop resolving names under the rule when none of its keys has said anything signed for this long, like 48h; 0 removes it (default: keep, or none for a new rule)")
 	cmd.AddCommand(
 		add,
 		&cobra.Command{
@@ -66,7 +72,13 @@ everyone sees.`)
 	return cmd
 }
 
-func runTrustAdd(ctx context.Context, g *globalOptions, o *trustAddOptions, setRequireLog bool, pattern, did string) error {
+// trustAddSet says which of the rule's settings trust add was given: the
+// others keep their value.
+type trustAddSet struct {
+	requireLog, maxAge bool
+}
+
+func runTrustAdd(ctx context.Context, g *globalOptions, o *trustAddOptions, set trustAddSet, pattern, did string) error {
 	p, err := sign.ParsePattern(pattern)
 	if err != nil {
 		return err
@@ -79,10 +91,18 @@ func runTrustAdd(ctx context.Context, g *globalOptions, o *trustAddOptions, setR
 	}
 	return g.withRepo(ctx, func(r *node.Repo) error {
 		err := r.UpdatePolicy(func(pol *sign.Policy) error {
-			if err := pol.AddKey(p, did, o.threshold, o.roles); err != nil || !setRequireLog {
+			if err := pol.AddKey(p, did, o.threshold, o.roles); err != nil {
 				return err
 			}
-			return pol.SetRequireLog(p, o.requireLog)
+			if set.requireLog {
+				if err := pol.SetRequireLog(p, o.requireLog); err != nil {
+					return err
+				}
+			}
+			if set.maxAge {
+				return pol.SetMaxAge(p, o.maxAge)
+			}
+			return nil
 		})
 		if err != nil {
 			return err
