@@ -254,8 +254,8 @@ func TestRevokeSinceThroughMirror(t *testing.T) {
 		r.ok("trust", "add", "tools/*", spare)
 	}
 	o.m.ok("mirror", "add", "tools/*")
-	publishFile(t, o.a, "1.0.0") // entry 1
-	publishFile(t, o.a, "1.0.1") // entry 2
+	publishFile(t, o.a, "1.0.0")         // entry 1
+	p101 := publishFile(t, o.a, "1.0.1") // entry 2
 	src := filepath.Join(t.TempDir(), "tool")
 	writeFile(t, src, []byte("a tool\n"))
 	o.a.publish("tools/x", "1.0.0", []string{src}, "--key", "spare")
@@ -273,7 +273,7 @@ func TestRevokeSinceThroughMirror(t *testing.T) {
 	if res := o.b.run("fetch", "acme/app@1.0.1", "--timeout", "30s"); res.code == 0 {
 		t.Errorf("B fetched a version only a revoked key claims:\n%s", res)
 	}
-	o.b.fail(3, []string{"revoked-key"}, "verify", pinnedCID(t, o.m, "acme/app", "1.0.1"))
+	o.m.fail(3, []string{"revoked-key"}, "verify", p101.Package.S)
 
 	// A revocation made in advance, kept in a file; the key is deleted;
 	// the file alone revokes it.
@@ -305,16 +305,6 @@ func TestRevokeSinceThroughMirror(t *testing.T) {
 	if !found {
 		t.Errorf("trust ls on B does not show %s revoked from 1: %+v", spare, pol)
 	}
-}
-
-// pinnedCID returns the package CID r resolves name@version to.
-func pinnedCID(t *testing.T, r *repo, name, version string) string {
-	t.Helper()
-	v := r.on(t).version(name, version)
-	if v.Package == nil {
-		t.Fatalf("%s@%s does not resolve on %s: %+v", name, version, r.dir, v)
-	}
-	return v.Package.S
 }
 
 // TestStaleWhenPublisherQuiet: B's rule has max_age 3s and A says its

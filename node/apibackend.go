@@ -112,10 +112,13 @@ func (b apiBackend) Fetch(ctx context.Context, req api.FetchRequest) (any, error
 }
 
 // apiError gives err the HTTP status of its kind: 400 for invalid input,
-// 404 for not found, 409 for a disputed name, 504 for a timeout; others
+// 404 for not found, 409 for a disputed name (code "stale" for a stale
+// one), 504 for a timeout; others
 // are 500 (api.statuses maps the sentinels to statuses).
 func apiError(err error) error {
 	switch {
+	case errors.Is(err, ErrStale):
+		return withStatus(api.ErrStale, err)
 	case errors.Is(err, ErrEquivocation):
 		return withStatus(api.ErrConflict, err)
 	case errors.Is(err, ErrInvalidInput):

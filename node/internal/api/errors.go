@@ -34,6 +34,10 @@ var (
 	// ErrConflict (409): the request names something that is disputed (a
 	// name@version with proofs of equivocation).
 	ErrConflict = errkind.New("conflict", errkind.Untrusted)
+	// ErrStale (409, code "stale"): the name's rule has a max_age and its
+	// keys have been quiet longer (docs/trust.md §7): the node's view of
+	// the name may be frozen.
+	ErrStale = errkind.New("stale", errkind.Stale)
 	// ErrUnavailable (503): the daemon cannot serve the request now (it is
 	// shutting down). The Client also returns it, wrapped, when no daemon
 	// answers at its address.
@@ -64,6 +68,7 @@ var statuses = []struct {
 	{ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
 	{ErrForbidden, http.StatusForbidden, "forbidden"},
 	{ErrNotFound, http.StatusNotFound, "not-found"},
+	{ErrStale, http.StatusConflict, "stale"},
 	{ErrConflict, http.StatusConflict, "conflict"},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed, "method-not-allowed"},
 	{errTooLarge, http.StatusRequestEntityTooLarge, "too-large"},
@@ -91,7 +96,8 @@ type errorBody struct {
 
 // Error is the error the Client returns when the daemon answers with an error
 // status. errors.Is matches it to ErrBadRequest, ErrUnauthorized,
-// ErrForbidden, ErrNotFound, ErrUnavailable and ErrTimeout by its Status.
+// ErrForbidden, ErrNotFound, ErrStale, ErrConflict, ErrUnavailable and
+// ErrTimeout by its Status (and, for ErrStale, its Code).
 type Error struct {
 	Status  int    // HTTP status, e.g. 404
 	Code    string // short code, e.g. "not-found"; empty if the answer had none
@@ -107,19 +113,19 @@ func (e *Error) Error() string {
 
 // Is reports whether target is the exported sentinel of e's status.
 func (e *Error) Is(target error) bool {
-	switch target {
-	case ErrBadRequest, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrConflict, ErrUnavailable, ErrTimeout:
-		status, _ := statusOf(target)
-		return e.Status == status
-	}
-	return false
+	return e.sentinel() == target && target != nil
 }
 
 // Unwrap returns the exported sentinel of e's status, if it has one, so that
 // errors.Is also matches the sentinel's kind (errkind.NotFound for a 404).
-func (e *Error) Unwrap() error {
-	for _, s := range []error{ErrBadRequest, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrConflict, ErrUnavailable, ErrTimeout} {
-		if status, _ := statusOf(s); status == e.Status {
+func (e *Error) Unwrap() error { return e.sentinel() }
+
+// sentinel returns the exported sentinel of e's status and code (409 is
+// ErrStale with code "stale", else ErrConflict), or nil.
+func (e *Error) sentinel() error {
+	for _, s := range []error{ErrBadRequest, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrStale, ErrConflict, ErrUnavailable, ErrTimeout} {
+		status, code := statusOf(s)
+		if status == e.Status && (s != ErrStale || e.Code == code) {
 			return s
 		}
 	}
