@@ -3,48 +3,25 @@ package dagstream
 import (
 	"fmt"
 
-	"github.com/ipfs/boxo/ipld/merkledag"
 	"github.com/ipfs/go-cid"
 
-	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/content"
 )
 
-// Links returns the children of block c, in walk order: a dag-pb node's
-// links in order; none for a raw leaf; for a Cairn package, its layers'
-// content roots in order; none for other Cairn nodes (metadata sets and
-// signatures are not part of a package's DAG). Both sides of a transfer
-// walk with it, so they agree on the order.
+// Links returns the children of block c, in walk order (content.Links):
+// both sides of a transfer walk with it, so they agree on the order. A
+// codec it cannot follow is ErrUnsupported, bytes that do not decode
+// ErrUnexpected.
 func Links(c cid.Cid, data []byte) ([]cid.Cid, error) {
-	switch c.Prefix().Codec {
-	case cid.Raw:
-		return nil, nil
-	case cid.DagProtobuf:
-		nd, err := merkledag.DecodeProtobuf(data)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s is not dag-pb: %w", ErrUnexpected, c, err)
+	out, err := content.Links(c, data)
+	if err != nil {
+		switch c.Prefix().Codec {
+		case cid.DagProtobuf, cid.DagCBOR:
+			return nil, fmt.Errorf("%w: %w", ErrUnexpected, err)
 		}
-		ls := nd.Links()
-		out := make([]cid.Cid, len(ls))
-		for i, l := range ls {
-			out[i] = l.Cid
-		}
-		return out, nil
-	case cid.DagCBOR:
-		kind, err := dag.Sniff(c, data)
-		if err != nil || kind != dag.NodePackage {
-			return nil, nil
-		}
-		pkg, err := dag.DecodePackage(data)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s is not a package: %w", ErrUnexpected, c, err)
-		}
-		out := make([]cid.Cid, len(pkg.Layers))
-		for i, l := range pkg.Layers {
-			out[i] = l.Content
-		}
-		return out, nil
+		return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
 	}
-	return nil, fmt.Errorf("%w: %s has codec 0x%x", ErrUnsupported, c, c.Prefix().Codec)
+	return out, nil
 }
 
 // walk is a depth-first pre-order walk in which each CID comes once: the
