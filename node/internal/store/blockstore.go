@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"sync/atomic"
 
 	"github.com/cairnpkg/cairn/node/internal/badgerds"
@@ -88,6 +89,13 @@ func (b *blockStore) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
 		}
 	}
 	data, err := readPack(b.dir, l)
+	if errors.Is(err, fs.ErrNotExist) {
+		// A collection moved the block to another pack and removed this
+		// one between the lookup and the read: look again, once.
+		if l2, lerr := b.loc(ctx, c); lerr == nil && l2 != l {
+			data, err = readPack(b.dir, l2)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("block %s: %w", c, err)
 	}

@@ -28,6 +28,9 @@ var (
 	ErrNotPackage = errkind.New("not a package", errkind.Invalid)
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store is closed")
+	// ErrNewerFormat: the store was written by a newer Cairn, in a format
+	// this one does not know.
+	ErrNewerFormat = errkind.New("repo format is newer than this cairn", errkind.Invalid)
 )
 
 // IsNotFound reports whether err says a block or record is missing: this

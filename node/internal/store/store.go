@@ -53,6 +53,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{ds: d, bs: newBlockStore(d, dir), writer: make(chan struct{}, 1)}
+	if err := s.checkFormat(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
 	if err := s.recover(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("roll back interrupted writes: %w", err)

@@ -74,13 +74,13 @@ func (s *Store) Begin(ctx context.Context) (*Txn, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	var id [8]byte
-	if _, err := rand.Read(id[:]); err != nil {
+	id, err := newTxnID()
+	if err != nil {
 		<-s.writer
 		return nil, err
 	}
 	t := &Txn{
-		s: s, id: hex.EncodeToString(id[:]),
+		s: s, id: id,
 		pins: map[cid.Cid]Pin{}, versions: map[ds.Key]cid.Cid{}, refs: map[ds.Key][]byte{},
 		logs: map[ds.Key]cid.Cid{}, heads: map[string]Head{}, evidence: map[ds.Key]Evidence{},
 	}
@@ -93,6 +93,15 @@ func (s *Store) Begin(ctx context.Context) (*Txn, error) {
 		s.bs.active.Store(t.pack)
 	}
 	return t, nil
+}
+
+// newTxnID returns a fresh Txn (or pack) id: 16 lower-case hex digits.
+func newTxnID() (string, error) {
+	var id [8]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(id[:]), nil
 }
 
 // Blockstore returns the store's blocks with writes journalled to this Txn.

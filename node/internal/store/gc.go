@@ -1,0 +1,374 @@
+package store
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	dshelp "github.com/ipfs/boxo/datastore/dshelp"
+	ds "github.com/ipfs/go-datastore"
+	"github.com/ipfs/go-datastore/query"
+)
+
+// Garbage collection (docs/repo.md §7): blocks no pin keeps are deleted, and
+// pack files are rewritten or dropped once little of them is still
+// indexed. It runs while the store is open and serving: the sweep holds the
+// writer (no Txn runs meanwhile, so a block a running publish or fetch is
+// writing is never collected: the collection waits for that Txn to end,
+// and Txns that begin wait for the sweep); the pack compaction and
+// badger's value-log collection run beside Txns.
+
+// DefaultRewriteBelow is the live fraction under which a pack file is
+// rewritten with only its live blocks.
+const DefaultRewriteBelow = 0.5
+
+// GCOptions configures GC.
+type GCOptions struct {
+	// RewriteBelow: a pack file whose indexed bytes are less than this
+	// fraction of its size is rewritten; 0 is DefaultRewriteBelow.
+	RewriteBelow float64
+	// Progress, if set, is told what the collection is doing: phase is
+	// "mark", "sweep" or "packs"; done counts blocks (mark, sweep) or
+	// packs, total is 0 when unknown.
+	Progress func(phase string, done, total int)
+}
+
+// GCStats says what a collection did.
+type GCStats struct {
+	// Kept counts the blocks the pins keep, KeptBytes their bytes;
+	// Missing those of them the store lacks (repo verify says more).
+	Kept      int    `json:"kept"`
+	KeptBytes uint64 `json:"keptBytes"`
+	Missing   int    `json:"missing,omitempty"`
+	// Removed counts the blocks deleted, RemovedBytes their bytes.
+	Removed      int    `json:"removed"`
+	RemovedBytes uint64 `json:"removedBytes"`
+	// PacksRewritten and PacksRemoved count pack files rewritten with their
+	// live blocks only, and removed with none left; PackBytesFreed is how
+	// much smaller the packs directory is.
+	PacksRewritten int    `json:"packsRewritten"`
+	PacksRemoved   int    `json:"packsRemoved"`
+	PackBytesFreed uint64 `json:"packBytesFreed"`
+}
+
+// GC deletes every block that no pin keeps (Closure), then compacts the
+// pack files and badger's value log. A crash at any point leaves a store
+// that opens and has lost nothing a pin keeps: deleting an unkept block is
+// always safe, and a pack is rewritten to a new file that only becomes the
+// blocks' home, and the old one garbage, in one badger transaction
+// (compactPack).
+func (s *Store) GC(ctx context.Context, o GCOptions) (GCStats, error) {
+	if o.RewriteBelow == 0 {
+		o.RewriteBelow = DefaultRewriteBelow
+	}
+	if o.Progress == nil {
+		o.Progress = func(string, int, int) {}
+	}
+	var st GCStats
+	if err := s.exclusive(ctx, func() error { return s.sweep(ctx, o, &st) }); err != nil {
+		return st, err
+	}
+	if err := s.compactPacks(ctx, o, &st); err != nil {
+		return st, err
+	}
+	if err := s.ds.CollectGarbage(ctx); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+// exclusive runs fn holding the writer: no Txn runs meanwhile.
+func (s *Store) exclusive(ctx context.Context, fn func() error) error {
+	select {
+	case s.writer <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.writer }()
+	return fn()
+}
+
+// sweep marks what the pins keep, then deletes every other block: badger
+// entries under /blocks/ and index entries under /cairn/packed/ (the bytes
+// of packed blocks stay in their files until compactPacks).
+func (s *Store) sweep(ctx context.Context, o GCOptions, st *GCStats) error {
+	live := map[string]bool{}
+	err := s.Closure(ctx, func(r Reach) error {
+		if r.Err != nil && IsMissing(r.Err) {
+			st.Missing++
+			return nil
+		}
+		live[string(r.CID.Hash())] = true
+		st.Kept++
+		st.KeptBytes += r.Size
+		if st.Kept%1000 == 0 {
+			o.Progress("mark", st.Kept, 0)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("mark what the pins keep: %w", err)
+	}
+	o.Progress("mark", st.Kept, st.Kept)
+	b, err := s.ds.Batch(ctx)
+	if err != nil {
+		return err
+	}
+	seen := 0
+	for _, prefix := range []ds.Key{blocksPrefix, packedPrefix} {
+		err := eachKeySize(ctx, s.ds, prefix, func(k ds.Key, value []byte, size int) error {
+			seen++
+			if seen%1000 == 0 {
+				o.Progress("sweep", seen, 0)
+			}
+			mh, err := dshelp.DsKeyToMultihash(ds.NewKey(k.BaseNamespace()))
+			if err != nil {
+				return nil // not a block key: leave it
+			}
+			if live[string(mh)] {
+				return nil
+			}
+			n := uint64(size)
+			if prefix == packedPrefix {
+				l, err := parsePackLoc(value)
+				if err != nil {
+					return fmt.Errorf("%s: %w", k, err)
+				}
+				n = l.length
+			}
+			st.Removed++
+			st.RemovedBytes += n
+			return b.Delete(ctx, k)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := b.Commit(ctx); err != nil {
+		return err
+	}
+	o.Progress("sweep", seen, seen)
+	return s.Sync(ctx)
+}
+
+// blocksPrefix is boxo's blockstore namespace, where small blocks are.
+var blocksPrefix = ds.NewKey("/blocks")
+
+// eachKeySize calls fn for every key under prefix with its value (for
+// /cairn/packed/ only: the 24-byte location) and its size. Keys are read
+// first, so fn may delete (through a batch).
+func eachKeySize(ctx context.Context, d ds.Datastore, prefix ds.Key, fn func(k ds.Key, value []byte, size int) error) error {
+	keysOnly := prefix != packedPrefix
+	res, err := d.Query(ctx, query.Query{Prefix: prefix.String() + "/", KeysOnly: keysOnly, ReturnsSizes: true})
+	if err != nil {
+		return err
+	}
+	type kv struct {
+		k    ds.Key
+		v    []byte
+		size int
+	}
+	var all []kv
+	for r := range res.Next() {
+		if r.Error != nil {
+			res.Close()
+			return r.Error
+		}
+		all = append(all, kv{ds.RawKey(r.Key), r.Value, r.Size})
+	}
+	res.Close()
+	for _, e := range all {
+		if err := fn(e.k, e.v, e.size); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// packUse is how much of one pack file the index still points into.
+type packUse struct {
+	live   uint64 // bytes of indexed blocks
+	blocks int
+}
+
+// compactPacks removes the pack files no index entry points into any more,
+// and rewrites those whose indexed bytes are less than o.RewriteBelow of
+// their size. Only committed packs (with a record) are looked at, never the
+// running Txn's.
+func (s *Store) compactPacks(ctx context.Context, o GCOptions, st *GCStats) error {
+	if s.bs.dir == "" {
+		return nil
+	}
+	use, err := s.packUses(ctx)
+	if err != nil {
+		return err
+	}
+	ids, err := listPacks(s.bs.dir)
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		o.Progress("packs", i, len(ids))
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if ok, err := s.ds.Has(ctx, packRecordKey(id)); err != nil {
+			return err
+		} else if !ok {
+			continue // a running Txn's, or a stray the next Open removes
+		}
+		fi, err := os.Stat(packPath(s.bs.dir, id))
+		if err != nil {
+			return fmt.Errorf("pack %s: %w", id, err)
+		}
+		size := uint64(fi.Size())
+		u := use[id]
+		switch {
+		case u.blocks == 0:
+			if err := s.dropPack(ctx, id); err != nil {
+				return err
+			}
+			st.PacksRemoved++
+			st.PackBytesFreed += size
+		case float64(u.live) < o.RewriteBelow*float64(size):
+			n, err := s.rewritePack(ctx, id)
+			if err != nil {
+				return err
+			}
+			st.PacksRewritten++
+			if n < size {
+				st.PackBytesFreed += size - n
+			}
+		}
+	}
+	o.Progress("packs", len(ids), len(ids))
+	return nil
+}
+
+// packUses sums, per pack id, the index entries pointing into it.
+func (s *Store) packUses(ctx context.Context) (map[string]packUse, error) {
+	use := map[string]packUse{}
+	err := s.each(ctx, packedPrefix, func(k ds.Key, v []byte) error {
+		l, err := parsePackLoc(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+		id := hex.EncodeToString(l.pack[:])
+		u := use[id]
+		u.live += l.length
+		u.blocks++
+		use[id] = u
+		return nil
+	})
+	return use, err
+}
+
+// dropPack deletes pack id's record, then its file: a crash between the two
+// leaves a file without a record, which the next Open removes.
+func (s *Store) dropPack(ctx context.Context, id string) error {
+	if err := s.ds.Delete(ctx, packRecordKey(id)); err != nil {
+		return err
+	}
+	if err := s.Sync(ctx); err != nil {
+		return err
+	}
+	return removePack(s.bs.dir, id)
+}
+
+// rewritePack copies the blocks the index still locates in pack id into a
+// new pack file, then, in one badger transaction, points their index entries
+// at the new file, records it and forgets the old one, and only then removes
+// the old file. A crash before the transaction leaves the new file without a
+// record; after it, the old one: the next Open removes either. It returns
+// the new file's size.
+func (s *Store) rewritePack(ctx context.Context, id string) (uint64, error) {
+	old, err := packID(id)
+	if err != nil {
+		return 0, err
+	}
+	type entry struct {
+		k   ds.Key
+		loc packLoc
+	}
+	var entries []entry
+	err = s.each(ctx, packedPrefix, func(k ds.Key, v []byte) error {
+		l, err := parsePackLoc(v)
+		if err == nil && l.pack == old {
+			entries = append(entries, entry{k, l})
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	newID, err := newTxnID()
+	if err != nil {
+		return 0, err
+	}
+	w, err := newPackWriter(s.bs.dir, newID)
+	if err != nil {
+		return 0, err
+	}
+	defer w.close()
+	moved := make([]packLoc, len(entries))
+	for i, e := range entries {
+		data, err := readPack(s.bs.dir, e.loc)
+		if err != nil {
+			return 0, err
+		}
+		if moved[i], err = w.append(data); err != nil {
+			return 0, err
+		}
+	}
+	if err := w.sync(); err != nil {
+		return 0, err
+	}
+	dtx, err := s.ds.NewTransaction(ctx, false)
+	if err != nil {
+		return 0, err
+	}
+	defer dtx.Discard(ctx)
+	for i, e := range entries {
+		v, err := dtx.Get(ctx, e.k)
+		if errors.Is(err, ds.ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return 0, err
+		}
+		if l, err := parsePackLoc(v); err != nil || l != e.loc {
+			continue // moved meanwhile
+		}
+		if err := dtx.Put(ctx, e.k, moved[i].bytes()); err != nil {
+			return 0, err
+		}
+	}
+	if w.used() {
+		if err := dtx.Put(ctx, packRecordKey(newID), nil); err != nil {
+			return 0, err
+		}
+	}
+	if err := dtx.Delete(ctx, packRecordKey(id)); err != nil {
+		return 0, err
+	}
+	if err := dtx.Commit(ctx); err != nil {
+		return 0, err
+	}
+	if err := s.Sync(ctx); err != nil {
+		return 0, err
+	}
+	if err := removePack(s.bs.dir, id); err != nil {
+		return 0, err
+	}
+	fi, err := os.Stat(packPath(s.bs.dir, newID))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return uint64(fi.Size()), nil
+}
