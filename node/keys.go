@@ -81,7 +81,7 @@ func (r *Repo) CheckNotYanked(ctx context.Context, ref dag.Ref) error {
 	if err != nil || !y.Yanked() {
 		return err
 	}
-	return fmt.Errorf("%w: %s: %s (withdrawn by %d of the %d keys its rule needs; --allow-yanked to use it anyway)", ErrYanked, ref, y.Reason, len(y.Signers), y.Threshold)
+	return fmt.Errorf("%w: %s: %s (withdrawn by %d of the %d keys its rule needs; --allow-yanked to use it anyway)", ErrYanked, ref, y.Reason, y.Holders, y.Threshold)
 }
 
 // TrustKey is a key of a rule as trust decisions see it.

@@ -97,6 +97,9 @@ type Yank struct {
 	Reason string `json:"reason,omitempty"`
 	// Signers are the keys of the rule whose logs last said yank.
 	Signers []string `json:"signers"`
+	// Holders counts them as the threshold does: a key and the key it
+	// rotated to are one holder.
+	Holders int `json:"holders"`
 	// Threshold is the rule's.
 	Threshold int `json:"threshold"`
 }

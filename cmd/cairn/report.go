@@ -62,7 +62,7 @@ func printReport(w io.Writer, r *sign.Report, depth int) {
 func yankLine(y *sign.Yank) string {
 	what := "yanked"
 	if !y.Yanked() {
-		what = fmt.Sprintf("yank pending (%d of %d keys)", len(y.Signers), y.Threshold)
+		what = fmt.Sprintf("yank pending (%d of %d keys)", y.Holders, y.Threshold)
 	}
 	return what + ": " + safeText(y.Reason)
 }

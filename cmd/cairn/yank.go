@@ -84,7 +84,7 @@ func runYank(ctx context.Context, g *globalOptions, o *yankOptions, arg string, 
 			case y.Yanked():
 				g.printf("  %s is yanked: by-name fetch, get and export refuse it\n", ref)
 			case y != nil:
-				g.printf("  yank pending: %d of the %d keys its rule needs\n", len(y.Signers), y.Threshold)
+				g.printf("  yank pending: %d of the %d keys its rule needs\n", y.Holders, y.Threshold)
 			default:
 				g.printf("  %s is not yanked\n", ref)
 			}

@@ -67,8 +67,7 @@ type ImportResult struct {
 	// LogEntries counts the publisher-log entries of followed keys the
 	// import added to the repo's logs.
 	LogEntries int `json:"logEntries"`
-	// Revocations counts the revocations of followed keys the import
-	// added.
+	// Revocations counts the revocations the import added.
 	Revocations int `json:"revocations,omitempty"`
 	// DroppedMetadata counts the bundle's metadata sets that were not kept:
 	// none of their signatures is a valid one by a key the policy names for
@@ -303,10 +302,11 @@ func (im *importer) followsKey(signer string) (bool, error) {
 	return follows, nil
 }
 
-// revocations adds the bundle's revocations of followed keys to the Txn
-// (each checked: signed by the key it revokes), and returns the events to
-// tell once it commits. A revocation that does not check is an invalid
-// bundle; one of a key the repo does not follow is kept as a block only.
+// revocations adds the bundle's revocations to the Txn (each checked:
+// signed by the key it revokes), whoever they revoke, as gossip does (a
+// key may be trusted later, and a revocation must outlive the key's log),
+// and returns the events to tell once it commits. A revocation that does
+// not check is an invalid bundle.
 func (im *importer) revocations(ctx context.Context) ([]events.Revoked, error) {
 	var out []events.Revoked
 	for _, c := range slices.SortedFunc(maps.Keys(im.revs), func(a, b cid.Cid) int { return strings.Compare(a.KeyString(), b.KeyString()) }) {
@@ -318,14 +318,12 @@ func (im *importer) revocations(ctx context.Context) ([]events.Revoked, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidBundle, err)
 		}
-		follows, err := im.followsKey(r.Signer)
-		if err != nil || !follows {
-			continue
-		}
-		if pinned, err := im.cfg.Store.IsPinned(ctx, c); err != nil {
+		held, err := im.cfg.Store.Revocations(ctx, r.Signer)
+		if err != nil {
 			return nil, err
-		} else if pinned {
-			continue // held already
+		}
+		if slices.ContainsFunc(held, func(h store.RevocationRecord) bool { return h.Revocation.Equals(c) }) {
+			continue // indexed already
 		}
 		im.tx.AddRevocation(r, c)
 		im.nodes[c] = true

@@ -243,7 +243,7 @@ func (f *Fetcher) fetchPackage(ctx context.Context, c cid.Cid, want *dag.Ref, ti
 			return nil, err
 		}
 		if y.Yanked() {
-			return res, fmt.Errorf("%w: %s: %s (withdrawn by %d of the %d keys its rule needs); nothing was kept (--allow-yanked to fetch it anyway)", trust.ErrYanked, want, y.Reason, len(y.Signers), y.Threshold)
+			return res, fmt.Errorf("%w: %s: %s (withdrawn by %d of the %d keys its rule needs); nothing was kept (--allow-yanked to fetch it anyway)", trust.ErrYanked, want, y.Reason, y.Holders, y.Threshold)
 		}
 	}
 	if err := s.content(ctx); err != nil {

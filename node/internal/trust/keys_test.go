@@ -364,8 +364,8 @@ func TestRotationIsOneHolder(t *testing.T) {
 		t.Errorf("Holder(key 1) = %s, %v; want key 4", h, err)
 	}
 	eff, _ := w.effective(pol)
-	if y, err := trust.YankState(context.Background(), w.st, eff, app100); err != nil || y == nil || y.Yanked() {
-		t.Errorf("a yank by one holder: %+v, %v; want pending", y, err)
+	if y, err := trust.YankState(context.Background(), w.st, eff, app100); err != nil || y == nil || y.Yanked() || y.Holders != 1 || len(y.Signers) != 2 {
+		t.Errorf("a yank by one holder's two keys: %+v, %v; want pending, 1 holder", y, err)
 	}
 	w.claim(2, app100, p, dag.RolePublisher, true)
 	if v := w.resolve(pol, app100); v.Status != trust.VersionTrusted {

@@ -68,10 +68,11 @@ func YankState(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*Y
 		}
 		holders[h] = true
 	}
+	v.Holders = len(holders)
 	switch {
 	case len(v.Signers) == 0:
 		return nil, nil
-	case len(holders) >= rule.Threshold:
+	case v.Holders >= rule.Threshold:
 		v.Status = YankYanked
 	default:
 		v.Status = YankPending
