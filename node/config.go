@@ -43,6 +43,18 @@ type StoreConfig struct {
 	BlockCacheMiB int64 `toml:"block_cache_mib,omitempty"`
 	// IndexCacheMiB is badger's index and bloom filter cache in MiB.
 	IndexCacheMiB int64 `toml:"index_cache_mib,omitempty"`
+	// GCInterval makes a daemon collect garbage this often, e.g. "24h";
+	// "" never (docs/repo.md §7).
+	GCInterval string `toml:"gc_interval,omitempty"`
+	// GCWatermarkMiB makes a daemon collect garbage whenever the store's
+	// disk usage passes this many MiB (checked every minute); 0 never.
+	GCWatermarkMiB int64 `toml:"gc_watermark_mib,omitempty"`
+}
+
+// gcInterval is GCInterval as a duration (checked by Validate); 0 never.
+func (c StoreConfig) gcInterval() time.Duration {
+	d, _ := time.ParseDuration(c.GCInterval)
+	return d
 }
 
 // DefaultConfig returns the config that init writes.
@@ -65,6 +77,14 @@ func (c *Config) Validate() error {
 		if v < 0 || v > 4096 {
 			return fmt.Errorf("%w: store.%s = %d, expected 0 (default) to 4096", ErrInvalidConfig, name, v)
 		}
+	}
+	if c.Store.GCInterval != "" {
+		if d, err := time.ParseDuration(c.Store.GCInterval); err != nil || d < time.Minute {
+			return fmt.Errorf("%w: store.gc_interval %q: expected a duration of at least 1m, like 24h, or nothing", ErrInvalidConfig, c.Store.GCInterval)
+		}
+	}
+	if c.Store.GCWatermarkMiB < 0 {
+		return fmt.Errorf("%w: store.gc_watermark_mib = %d, expected 0 (never) or more", ErrInvalidConfig, c.Store.GCWatermarkMiB)
 	}
 	return nil
 }

@@ -241,6 +241,10 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	}
 	d.wg.Go(func() { schedule.Every(ctx, 5*time.Second, reprovide, nil, d.provideAll) }) // bootstrap connects first
 	d.wg.Go(func() { schedule.Every(ctx, 0, storeStatInterval, nil, d.countBlocks) })
+	if r.cfg.Store.gcInterval() > 0 || r.cfg.Store.GCWatermarkMiB > 0 {
+		auto := &autoGC{repo: r, log: d.log, every: r.cfg.Store.gcInterval(), watermark: uint64(r.cfg.Store.GCWatermarkMiB) << 20, last: time.Now()}
+		d.wg.Go(func() { schedule.Every(ctx, autoGCCheck, autoGCCheck, nil, auto.check) })
+	}
 	d.log.Info("daemon ready", "peer", id, "addrs", d.info.Addrs, "api", d.info.API, "gateway", d.info.Gateway)
 	return d, nil
 }

@@ -176,7 +176,15 @@ func (r *Repo) Stat(ctx context.Context) (*RepoStat, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &RepoStat{Dir: r.dir, DiskBytes: du, Stat: st}, nil
+	u, err := r.store.Usage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := r.store.Format(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &RepoStat{Dir: r.dir, DiskBytes: du, Format: f, Stat: st, Usage: u}, nil
 }
 
 // Log returns the log of key: a key store name, a PEM file, or a did:key.

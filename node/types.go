@@ -164,5 +164,8 @@ type ListEntry struct {
 type RepoStat struct {
 	Dir       string `json:"repo"`
 	DiskBytes uint64 `json:"diskBytes"`
+	// Format is the store's format version (docs/repo.md §4).
+	Format int `json:"format"`
 	store.Stat
+	store.Usage
 }

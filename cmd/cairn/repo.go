@@ -15,6 +15,7 @@ func newRepoCmd(g *globalOptions) *cobra.Command {
 		Args:  exactArgs(0, "no arguments"),
 		RunE:  func(cmd *cobra.Command, _ []string) error { return runRepoStat(cmd.Context(), g) },
 	})
+	cmd.AddCommand(newRepoGCCmd(g))
 	return cmd
 }
 
@@ -27,8 +28,10 @@ func runRepoStat(ctx context.Context, g *globalOptions) error {
 		if g.json {
 			return g.printJSON(st)
 		}
-		g.printf("repo        %s\nblocks      %d (%s)\npins        %d\nversions    %d\nreferrers   %d\ndisk usage  %s\n",
-			st.Dir, st.Blocks, humanBytes(int64(st.Bytes)), st.Pins, st.Versions, st.Refs, humanBytes(int64(st.DiskBytes)))
+		g.printf("repo        %s (format %d)\nblocks      %d (%s)\npins        %d\nversions    %d\nreferrers   %d\ndisk usage  %s\n",
+			st.Dir, st.Format, st.Blocks, humanBytes(int64(st.Bytes)), st.Pins, st.Versions, st.Refs, humanBytes(int64(st.DiskBytes)))
+		g.printf("pinned      %s\nunpinned    %s\nreclaimable %s (cairn repo gc)\n",
+			humanBytes(int64(st.PinnedBytes)), humanBytes(int64(st.UnpinnedBytes)), humanBytes(int64(st.ReclaimableBytes)))
 		if st.Journal > 0 {
 			g.printf("in flight   %d journalled blocks (a publish in progress)\n", st.Journal)
 		}

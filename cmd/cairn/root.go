@@ -148,6 +148,7 @@ With a daemon (cairn daemon): fetch from peers, follow publishers' logs
 		newFetchCmd(g),
 		newYankCmd(g),
 		newUnyankCmd(g),
+		newRmCmd(g),
 	)
 	return cmd
 }

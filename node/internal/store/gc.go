@@ -372,3 +372,77 @@ func (s *Store) rewritePack(ctx context.Context, id string) (uint64, error) {
 	}
 	return uint64(fi.Size()), nil
 }
+
+// Usage says how the store's block bytes divide between what the pins keep
+// and what a collection would reclaim.
+type Usage struct {
+	// PinnedBytes are the bytes of the blocks the pins keep.
+	PinnedBytes uint64 `json:"pinnedBytes"`
+	// UnpinnedBytes are those of the blocks no pin keeps: what GC deletes.
+	UnpinnedBytes uint64 `json:"unpinnedBytes"`
+	// PackGarbageBytes are the bytes of pack files no index entry points
+	// into (deleted blocks whose pack was not rewritten yet).
+	PackGarbageBytes uint64 `json:"packGarbageBytes"`
+	// ReclaimableBytes is what GC would free at most: UnpinnedBytes and
+	// PackGarbageBytes (badger's own files shrink by less than they hold).
+	ReclaimableBytes uint64 `json:"reclaimableBytes"`
+}
+
+// Usage walks the pins' closure and every block to say how the store's
+// bytes divide.
+func (s *Store) Usage(ctx context.Context) (Usage, error) {
+	var u Usage
+	live := map[string]bool{}
+	err := s.Closure(ctx, func(r Reach) error {
+		if r.Err == nil || !IsMissing(r.Err) {
+			live[string(r.CID.Hash())] = true
+			u.PinnedBytes += r.Size
+		}
+		return nil
+	})
+	if err != nil {
+		return u, err
+	}
+	for _, prefix := range []ds.Key{blocksPrefix, packedPrefix} {
+		err := eachKeySize(ctx, s.ds, prefix, func(k ds.Key, value []byte, size int) error {
+			mh, err := dshelp.DsKeyToMultihash(ds.NewKey(k.BaseNamespace()))
+			if err != nil || live[string(mh)] {
+				return nil
+			}
+			n := uint64(size)
+			if prefix == packedPrefix {
+				l, err := parsePackLoc(value)
+				if err != nil {
+					return fmt.Errorf("%s: %w", k, err)
+				}
+				n = l.length
+			}
+			u.UnpinnedBytes += n
+			return nil
+		})
+		if err != nil {
+			return u, err
+		}
+	}
+	if s.bs.dir != "" {
+		use, err := s.packUses(ctx)
+		if err != nil {
+			return u, err
+		}
+		ids, err := listPacks(s.bs.dir)
+		if err != nil {
+			return u, err
+		}
+		for _, id := range ids {
+			fi, err := os.Stat(packPath(s.bs.dir, id))
+			if err != nil {
+				continue // removed meanwhile
+			}
+			if size := uint64(fi.Size()); size > use[id].live {
+				u.PackGarbageBytes += size - use[id].live
+			}
+		}
+	}
+	u.ReclaimableBytes = u.UnpinnedBytes + u.PackGarbageBytes
+	return u, nil
+}
