@@ -52,6 +52,11 @@ func New(o Options) (*Datastore, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
+	if !o.InMemory {
+		if err := removeEmptyLogs(o.Dir); err != nil {
+			return nil, wrapErr("open", err)
+		}
+	}
 	db, err := badger.Open(o.badgerOptions())
 	if err != nil {
 		return nil, wrapErr("open", err)

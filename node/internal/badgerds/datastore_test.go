@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -434,5 +435,39 @@ func TestCloseUnderLoad(t *testing.T) {
 			}
 			wg.Wait()
 		})
+	}
+}
+
+// TestOpensAfterEmptyValueLog: a value-log or memtable file of zero bytes,
+// as a kill between its creation and its header leaves, does not stop the
+// database from opening, and what was written before is still there.
+func TestOpensAfterEmptyValueLog(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	d, err := New(DefaultOptions(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Put(ctx, ds.NewKey("/kept"), make([]byte, 4096)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Sync(ctx, ds.NewKey("/")); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"000009.vlog", "00009.mem"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err = New(DefaultOptions(dir))
+	if err != nil {
+		t.Fatalf("open with an empty value log: %v", err)
+	}
+	defer d.Close()
+	if v, err := d.Get(ctx, ds.NewKey("/kept")); err != nil || len(v) != 4096 {
+		t.Fatalf("Get after reopen: %d bytes, %v", len(v), err)
 	}
 }
