@@ -188,6 +188,10 @@ func eachKeySize(ctx context.Context, d ds.Datastore, prefix ds.Key, fn func(k d
 	return nil
 }
 
+// gcHookBetween, when set by a test, runs between the listing of the
+// committed packs and the reading of the index.
+var gcHookBetween func()
+
 // packUse is how much of one pack file the index still points into.
 type packUse struct {
 	live   uint64 // bytes of indexed blocks
@@ -202,11 +206,25 @@ func (s *Store) compactPacks(ctx context.Context, o GCOptions, st *GCStats) erro
 	if s.bs.dir == "" {
 		return nil
 	}
-	use, err := s.packUses(ctx)
+	// The committed packs first, then the index: a pack committed between
+	// the two is not looked at, and every index entry into a pack listed
+	// was written before its record, so it is counted.
+	all, err := listPacks(s.bs.dir)
 	if err != nil {
 		return err
 	}
-	ids, err := listPacks(s.bs.dir)
+	var ids []string
+	for _, id := range all {
+		if ok, err := s.ds.Has(ctx, packRecordKey(id)); err != nil {
+			return err
+		} else if ok {
+			ids = append(ids, id) // else a running Txn's, or a stray the next Open removes
+		}
+	}
+	if gcHookBetween != nil {
+		gcHookBetween()
+	}
+	use, err := s.packUses(ctx)
 	if err != nil {
 		return err
 	}
@@ -214,11 +232,6 @@ func (s *Store) compactPacks(ctx context.Context, o GCOptions, st *GCStats) erro
 		o.Progress("packs", i, len(ids))
 		if err := ctx.Err(); err != nil {
 			return err
-		}
-		if ok, err := s.ds.Has(ctx, packRecordKey(id)); err != nil {
-			return err
-		} else if !ok {
-			continue // a running Txn's, or a stray the next Open removes
 		}
 		fi, err := os.Stat(packPath(s.bs.dir, id))
 		if err != nil {
