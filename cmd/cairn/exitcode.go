@@ -18,6 +18,7 @@ const (
 	exitLocked      = 5 // another process holds the repo
 	exitTimeout     = 6 // the work did not finish in its time (fetch --timeout)
 	exitStale       = 7 // a name's rule has a max_age, and its keys have been quiet longer
+	exitDamaged     = 8 // repo verify found problems in the repo
 	exitInterrupted = 130
 )
 
@@ -40,6 +41,8 @@ func exitCode(err error) int {
 	switch {
 	case errors.Is(err, node.ErrUntrusted):
 		return exitUntrusted
+	case errors.Is(err, node.ErrRepoDamaged):
+		return exitDamaged
 	case errors.Is(err, node.ErrStale):
 		return exitStale
 	case errors.Is(err, context.Canceled):

@@ -15,7 +15,7 @@ func newRepoCmd(g *globalOptions) *cobra.Command {
 		Args:  exactArgs(0, "no arguments"),
 		RunE:  func(cmd *cobra.Command, _ []string) error { return runRepoStat(cmd.Context(), g) },
 	})
-	cmd.AddCommand(newRepoGCCmd(g))
+	cmd.AddCommand(newRepoGCCmd(g), newRepoVerifyCmd(g))
 	return cmd
 }
 
