@@ -119,6 +119,7 @@ func TestRmAndGC(t *testing.T) {
 		r.ok("verify", "acme/app@"+v)
 	}
 	r.ok("verify", "acme/tool@1.0.0")
+	r.ok("repo", "verify")
 	// The name still resolves from the log; the package is not held.
 	r.fail(4, nil, "get", "acme/app@1.0.0", "-o", filepath.Join(dir, "gone"))
 	if v := r.version("acme/app", "1.0.0"); v.Status != "trusted" || v.Pinned {
@@ -179,8 +180,9 @@ func TestGCDuringFetch(t *testing.T) {
 // TestKillDuringGC: 30 times, a repo whose one pack file holds a package
 // and the larger one removed from it (so the collection rewrites the pack)
 // is collected by a `cairn repo gc` killed with SIGKILL at a random moment:
-// every time the repo opens, the kept package verifies and reads back
-// whole, and a second collection finishes the work.
+// every time the repo opens, repo verify finds nothing missing or damaged,
+// the kept package verifies and reads back whole, and a second collection
+// finishes the work.
 func TestKillDuringGC(t *testing.T) {
 	if testing.Short() {
 		t.Skip("30 crashes skipped in -short mode")
@@ -232,6 +234,9 @@ func TestKillDuringGC(t *testing.T) {
 			}
 		}
 		what := fmt.Sprintf("kill %d after %s", i, delay.Round(time.Microsecond))
+		if res := r.run("repo", "verify"); res.code != 0 {
+			t.Fatalf("%s: repo verify:\n%s", what, res)
+		}
 		if res := r.run("verify", "acme/base@1.0.0"); res.code != 0 {
 			t.Fatalf("%s: verify of the kept package:\n%s", what, res)
 		}
