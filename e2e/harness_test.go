@@ -128,10 +128,17 @@ func newRepo(t *testing.T) *repo {
 // run runs cairn on the repo, with a deadline, and returns what it did.
 func (r *repo) run(args ...string) result {
 	r.t.Helper()
+	return r.runIn("", args...)
+}
+
+// runIn is run from the directory dir ("": the test's).
+func (r *repo) runIn(dir string, args ...string) result {
+	r.t.Helper()
 	touchOnce.Do(touchSources)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, cairnBin, args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CAIRN_REPO="+r.dir)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

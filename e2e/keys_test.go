@@ -2,13 +2,10 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // Key hygiene with the real binary: rotating a key hands its trust to the
@@ -341,24 +338,4 @@ func TestKeyCommandsThroughDaemon(t *testing.T) {
 	if ls := r.ok("trust", "ls").stdout; !strings.Contains(ls, did+"  revoked from entry 1") {
 		t.Errorf("trust ls after the import through the daemon:\n%s", ls)
 	}
-}
-
-// runIn runs cairn on the repo from the directory dir.
-func (r *repo) runIn(dir string, args ...string) result {
-	r.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, cairnBin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CAIRN_REPO="+r.dir)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	res := result{args: args, stdout: stdout.String(), stderr: stderr.String()}
-	if exit, ok := err.(*exec.ExitError); ok {
-		res.code = exit.ExitCode()
-	} else if err != nil {
-		r.t.Fatalf("cairn %v: %v", args, err)
-	}
-	return res
 }

@@ -118,34 +118,20 @@ func (s *Store) sweep(ctx context.Context, o GCOptions, st *GCStats) error {
 		return err
 	}
 	seen := 0
-	for _, prefix := range []ds.Key{blocksPrefix, packedPrefix} {
-		err := eachKeySize(ctx, s.ds, prefix, func(k ds.Key, value []byte, size int) error {
-			seen++
-			if seen%1000 == 0 {
-				o.Progress("sweep", seen, 0)
-			}
-			mh, err := dshelp.DsKeyToMultihash(ds.NewKey(k.BaseNamespace()))
-			if err != nil {
-				return nil // not a block key: leave it
-			}
-			if live[string(mh)] {
-				return nil
-			}
-			n := uint64(size)
-			if prefix == packedPrefix {
-				l, err := parsePackLoc(value)
-				if err != nil {
-					return fmt.Errorf("%s: %w", k, err)
-				}
-				n = l.length
-			}
-			st.Removed++
-			st.RemovedBytes += n
-			return b.Delete(ctx, k)
-		})
-		if err != nil {
-			return err
+	err = s.eachBlock(ctx, func(k ds.Key, mh string, n uint64) error {
+		seen++
+		if seen%1000 == 0 {
+			o.Progress("sweep", seen, 0)
 		}
+		if live[mh] {
+			return nil
+		}
+		st.Removed++
+		st.RemovedBytes += n
+		return b.Delete(ctx, k)
+	})
+	if err != nil {
+		return err
 	}
 	if err := b.Commit(ctx); err != nil {
 		return err
@@ -157,32 +143,48 @@ func (s *Store) sweep(ctx context.Context, o GCOptions, st *GCStats) error {
 // blocksPrefix is boxo's blockstore namespace, where small blocks are.
 var blocksPrefix = ds.NewKey("/blocks")
 
-// eachKeySize calls fn for every key under prefix with its value (for
-// /cairn/packed/ only: the 24-byte location) and its size. Keys are read
+// eachBlock calls fn for every stored block: its key (under /blocks/ or
+// /cairn/packed/), its multihash (as a string) and its size. Keys are read
 // first, so fn may delete (through a batch).
-func eachKeySize(ctx context.Context, d ds.Datastore, prefix ds.Key, fn func(k ds.Key, value []byte, size int) error) error {
-	keysOnly := prefix != packedPrefix
-	res, err := d.Query(ctx, query.Query{Prefix: prefix.String() + "/", KeysOnly: keysOnly, ReturnsSizes: true})
-	if err != nil {
-		return err
-	}
-	type kv struct {
+func (s *Store) eachBlock(ctx context.Context, fn func(k ds.Key, mh string, size uint64) error) error {
+	type block struct {
 		k    ds.Key
-		v    []byte
-		size int
+		mh   string
+		size uint64
 	}
-	var all []kv
-	for r := range res.Next() {
-		if r.Error != nil {
-			res.Close()
-			return r.Error
-		}
-		all = append(all, kv{ds.RawKey(r.Key), r.Value, r.Size})
-	}
-	res.Close()
-	for _, e := range all {
-		if err := fn(e.k, e.v, e.size); err != nil {
+	for _, prefix := range []ds.Key{blocksPrefix, packedPrefix} {
+		packed := prefix == packedPrefix
+		res, err := s.ds.Query(ctx, query.Query{Prefix: prefix.String() + "/", KeysOnly: !packed, ReturnsSizes: true})
+		if err != nil {
 			return err
+		}
+		var all []block
+		for r := range res.Next() {
+			if r.Error != nil {
+				res.Close()
+				return r.Error
+			}
+			k := ds.RawKey(r.Key)
+			mh, err := dshelp.DsKeyToMultihash(ds.NewKey(k.BaseNamespace()))
+			if err != nil {
+				continue // not a block key: leave it
+			}
+			size := uint64(r.Size)
+			if packed {
+				l, err := parsePackLoc(r.Value)
+				if err != nil {
+					res.Close()
+					return fmt.Errorf("%s: %w", k, err)
+				}
+				size = l.length
+			}
+			all = append(all, block{k, string(mh), size})
+		}
+		res.Close()
+		for _, b := range all {
+			if err := fn(b.k, b.mh, b.size); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -416,26 +418,14 @@ func (s *Store) Usage(ctx context.Context) (Usage, error) {
 	if err != nil {
 		return u, err
 	}
-	for _, prefix := range []ds.Key{blocksPrefix, packedPrefix} {
-		err := eachKeySize(ctx, s.ds, prefix, func(k ds.Key, value []byte, size int) error {
-			mh, err := dshelp.DsKeyToMultihash(ds.NewKey(k.BaseNamespace()))
-			if err != nil || live[string(mh)] {
-				return nil
-			}
-			n := uint64(size)
-			if prefix == packedPrefix {
-				l, err := parsePackLoc(value)
-				if err != nil {
-					return fmt.Errorf("%s: %w", k, err)
-				}
-				n = l.length
-			}
+	err = s.eachBlock(ctx, func(_ ds.Key, mh string, n uint64) error {
+		if !live[mh] {
 			u.UnpinnedBytes += n
-			return nil
-		})
-		if err != nil {
-			return u, err
 		}
+		return nil
+	})
+	if err != nil {
+		return u, err
 	}
 	if s.bs.dir != "" {
 		use, err := s.packUses(ctx)
