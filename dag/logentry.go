@@ -99,8 +99,9 @@ func (e *LogEntry) Validate() error {
 	return e.validateRelease()
 }
 
-// validateRelease checks a release entry.
-func (e *LogEntry) validateRelease() error {
+// validateChain checks what every entry has: its signer, its seq, and a
+// prev link exactly when it is not the first.
+func (e *LogEntry) validateChain() error {
 	if err := checkField("signer", e.Signer, true); err != nil {
 		return err
 	}
@@ -114,6 +115,14 @@ func (e *LogEntry) validateRelease() error {
 		if err := CheckNodeLink("prev", e.Prev); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// validateRelease checks a release entry.
+func (e *LogEntry) validateRelease() error {
+	if err := e.validateChain(); err != nil {
+		return err
 	}
 	if _, err := ParseName(e.Name.String()); err != nil {
 		return err

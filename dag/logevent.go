@@ -71,19 +71,8 @@ var (
 // validateEvent checks an entry of a kind other than release: the fields
 // its kind needs, and none other.
 func (e *LogEntry) validateEvent() error {
-	if err := checkField("signer", e.Signer, true); err != nil {
+	if err := e.validateChain(); err != nil {
 		return err
-	}
-	if e.Seq < 1 || e.Seq > maxSeq {
-		return fmt.Errorf("%w: log entry seq %d: expected 1 to %d", ErrInvalidField, e.Seq, uint64(maxSeq))
-	}
-	if (e.Seq == 1) != !e.Prev.Defined() {
-		return fmt.Errorf("%w: log entry %d: prev must be absent exactly on entry 1", ErrInvalidField, e.Seq)
-	}
-	if e.Prev.Defined() {
-		if err := CheckNodeLink("prev", e.Prev); err != nil {
-			return err
-		}
 	}
 	if len(e.Metadata) > 0 || len(e.Signatures) > 0 {
 		return fmt.Errorf("%w: a %s entry names no metadata sets or signatures", ErrInvalidField, e.Kind)
