@@ -204,6 +204,7 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 			_, err := r.Sign(ctx, SignRequest{Metadata: meta, Key: key, Role: dag.RoleMirror})
 			return err
 		},
+		Remove: r.removeRetained,
 	})
 	d.mirror.Start(ctx)
 	if cfg.MDNS {

@@ -43,18 +43,33 @@ func (r *Repo) Import(ctx context.Context, rd io.Reader, o ImportOptions) (*Impo
 	return bundle.Import(ctx, bundle.Config{Store: r.store, Follows: r.follows, Events: r.events, Log: r.log}, rd, o)
 }
 
+// MirrorOptions are a new mirror rule's settings (docs/logs.md §6).
+type MirrorOptions struct {
+	// Countersign signs each mirrored metadata set in role mirror with Key
+	// (the default key when "").
+	Countersign bool
+	Key         string
+	// Keep and MaxBytes bound what the rule keeps (retention); 0: no bound.
+	Keep     int
+	MaxBytes uint64
+}
+
 // AddMirror makes the daemon mirror the packages whose names match pattern.
-func (r *Repo) AddMirror(ctx context.Context, pattern string, countersign bool, key string) (*MirrorRule, error) {
+func (r *Repo) AddMirror(ctx context.Context, pattern string, o MirrorOptions) (*MirrorRule, error) {
 	p, err := sign.ParsePattern(pattern)
 	if err != nil {
 		return nil, err
 	}
-	if countersign {
-		if _, err := r.key(key); err != nil {
+	if o.Countersign {
+		if _, err := r.key(o.Key); err != nil {
 			return nil, fmt.Errorf("countersign key: %w", err)
 		}
 	}
-	rule := MirrorRule{Pattern: p, Countersign: countersign, Key: key, Added: time.Now().UTC().Truncate(time.Second), Cursors: map[string]uint64{}}
+	if o.Keep < 0 {
+		return nil, fmt.Errorf("%w: keep %d: expected 0 (every version) or more", ErrInvalidInput, o.Keep)
+	}
+	rule := MirrorRule{Pattern: p, Countersign: o.Countersign, Key: o.Key, Keep: o.Keep, MaxBytes: o.MaxBytes,
+		Added: time.Now().UTC().Truncate(time.Second), Cursors: map[string]uint64{}}
 	if err := r.mirrors.Add(ctx, rule); err != nil {
 		return nil, err
 	}
