@@ -49,7 +49,14 @@ type StoreConfig struct {
 	// GCWatermarkMiB makes a daemon collect garbage whenever the store's
 	// disk usage passes this many MiB (checked every minute); 0 never.
 	GCWatermarkMiB int64 `toml:"gc_watermark_mib,omitempty"`
+	// StorageMaxMiB bounds the store's disk usage for fetches (mirrors
+	// included): a fetch that would take it past this many MiB is refused;
+	// publish and import only warn. 0: no bound (docs/repo.md §8).
+	StorageMaxMiB int64 `toml:"storage_max_mib,omitempty"`
 }
+
+// storageMax is StorageMaxMiB in bytes; 0 no bound.
+func (c StoreConfig) storageMax() uint64 { return uint64(max(c.StorageMaxMiB, 0)) << 20 }
 
 // gcInterval is GCInterval as a duration (checked by Validate); 0 never.
 func (c StoreConfig) gcInterval() time.Duration {
@@ -85,6 +92,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Store.GCWatermarkMiB < 0 {
 		return fmt.Errorf("%w: store.gc_watermark_mib = %d, expected 0 (never) or more", ErrInvalidConfig, c.Store.GCWatermarkMiB)
+	}
+	if c.Store.StorageMaxMiB < 0 || c.Store.StorageMaxMiB > 1<<40 {
+		return fmt.Errorf("%w: store.storage_max_mib = %d, expected 0 (no bound) to 2^40", ErrInvalidConfig, c.Store.StorageMaxMiB)
 	}
 	return nil
 }

@@ -175,6 +175,7 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	d.unsubscribe = r.events.Subscribe(func(e events.Event) { d.heard(ctx, e) })
 	d.fetcher = fetch.New(fetch.Config{
 		Store: r.store, Policy: r.trustPolicy, Resolve: r.ResolveRef, Events: r.events, Count: d.counters.Fetched, Log: d.log,
+		StorageMax: r.cfg.Store.storageMax(), Usage: r.DiskUsage,
 		Net: fetch.Libp2p{Host: d.host, Routing: d.dht, Bitswap: d.x.Blocks(), Heads: logsync.HeadsOf(r.store), Log: d.log},
 	})
 	d.logs, err = logsync.Start(ctx, logsync.Config{
@@ -204,6 +205,7 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 			_, err := r.Sign(ctx, SignRequest{Metadata: meta, Key: key, Role: dag.RoleMirror})
 			return err
 		},
+		Remove: r.removeRetained,
 	})
 	d.mirror.Start(ctx)
 	if cfg.MDNS {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/cairnpkg/cairn/sign"
 )
 
 // Removing packages and collecting garbage (docs/repo.md §7).
@@ -50,6 +51,29 @@ func (r *Repo) Remove(ctx context.Context, target string, force bool) (*RemoveRe
 	if err != nil {
 		return nil, err
 	}
+	return r.remove(ctx, c, removeOptions{force: force})
+}
+
+// removeOptions says what may not stop a removal.
+type removeOptions struct {
+	// force: nothing does (rm --force).
+	force bool
+	// byRule is the mirror rule removing the package for its retention
+	// (docs/logs.md §6): that rule matching its name does not stop it;
+	// another rule matching it, or another package naming it as an input,
+	// still does.
+	byRule sign.Pattern
+}
+
+// removeRetained removes package c for the retention of the mirror rule
+// pattern: as rm without --force, except that the rule itself does not
+// count as a reason to keep it.
+func (r *Repo) removeRetained(ctx context.Context, c cid.Cid, pattern sign.Pattern) error {
+	_, err := r.remove(ctx, c, removeOptions{byRule: pattern})
+	return err
+}
+
+func (r *Repo) remove(ctx context.Context, c cid.Cid, o removeOptions) (*RemoveResult, error) {
 	kind, err := r.store.PinKind(ctx, c)
 	if err != nil {
 		return nil, fmt.Errorf("%w (only what the repo pins can be removed)", err)
@@ -66,11 +90,11 @@ func (r *Repo) Remove(ctx context.Context, target string, force bool) (*RemoveRe
 	if err != nil {
 		return nil, err
 	}
-	blockers, err := r.removalBlockers(ctx, c, pkg, others)
+	blockers, err := r.removalBlockers(ctx, c, pkg, others, o.byRule)
 	if err != nil {
 		return nil, err
 	}
-	if len(blockers) > 0 && !force {
+	if len(blockers) > 0 && !o.force {
 		return nil, fmt.Errorf("%w: %s@%s (%s) %s; --force to remove it anyway", ErrInUse, pkg.Name, pkg.Version, c, strings.Join(blockers, "; "))
 	}
 	res.Forced = blockers
@@ -158,8 +182,8 @@ func (r *Repo) pinnedPackages(ctx context.Context, skip cid.Cid) (map[cid.Cid]*d
 
 // removalBlockers says why removing package c would surprise: the pinned
 // packages whose metadata sets name it as an input, and the mirror rules
-// that match its name.
-func (r *Repo) removalBlockers(ctx context.Context, c cid.Cid, pkg *dag.Package, others map[cid.Cid]*dag.Package) ([]string, error) {
+// that match its name, but the rule byRule ("": none).
+func (r *Repo) removalBlockers(ctx context.Context, c cid.Cid, pkg *dag.Package, others map[cid.Cid]*dag.Package, byRule sign.Pattern) ([]string, error) {
 	var out []string
 	for oc, o := range others {
 		metas, err := r.store.Referrers(ctx, oc)
@@ -184,7 +208,7 @@ func (r *Repo) removalBlockers(ctx context.Context, c cid.Cid, pkg *dag.Package,
 		return nil, err
 	}
 	for _, rule := range rules {
-		if rule.Pattern.Match(pkg.Name) {
+		if rule.Pattern != byRule && rule.Pattern.Match(pkg.Name) {
 			out = append(out, fmt.Sprintf("is mirrored by the rule %s (cairn mirror rm %s first, or it is fetched again)", rule.Pattern, rule.Pattern))
 		}
 	}

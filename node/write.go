@@ -16,7 +16,27 @@ import (
 // them, all in one store transaction: on any error the repo is left as it
 // was.
 func (r *Repo) Publish(ctx context.Context, req PublishRequest) (*PublishResult, error) {
-	return r.publisher.Publish(ctx, req)
+	res, err := r.publisher.Publish(ctx, req)
+	if err == nil {
+		res.Warnings = append(res.Warnings, r.overStorageMax(ctx)...)
+	}
+	return res, err
+}
+
+// overStorageMax warns when the store's disk usage is past storage_max:
+// publish and import are not refused by it (the user chose to add what
+// they add), but should say so (docs/repo.md §8).
+func (r *Repo) overStorageMax(ctx context.Context) []string {
+	max := r.cfg.Store.storageMax()
+	if max == 0 {
+		return nil
+	}
+	used, err := r.DiskUsage(ctx)
+	if err != nil || used <= max {
+		return nil
+	}
+	return []string{fmt.Sprintf("the repo uses %.1f MiB, over its storage_max of %.1f MiB: fetches are refused until space is freed (cairn rm, then cairn repo gc) or storage_max_mib is raised",
+		float64(used)/(1<<20), float64(max)/(1<<20))}
 }
 
 // AddMetadata stores a new metadata set about req.Package, signed by req.Key.
@@ -40,21 +60,40 @@ func (r *Repo) Import(ctx context.Context, rd io.Reader, o ImportOptions) (*Impo
 		return nil, err
 	}
 	o.Policy = pol
-	return bundle.Import(ctx, bundle.Config{Store: r.store, Follows: r.follows, Events: r.events, Log: r.log}, rd, o)
+	res, err := bundle.Import(ctx, bundle.Config{Store: r.store, Follows: r.follows, Events: r.events, Log: r.log}, rd, o)
+	if err == nil {
+		res.Warnings = append(res.Warnings, r.overStorageMax(ctx)...)
+	}
+	return res, err
+}
+
+// MirrorOptions are a new mirror rule's settings (docs/logs.md §6).
+type MirrorOptions struct {
+	// Countersign signs each mirrored metadata set in role mirror with Key
+	// (the default key when "").
+	Countersign bool
+	Key         string
+	// Keep and MaxBytes bound what the rule keeps (retention); 0: no bound.
+	Keep     int
+	MaxBytes uint64
 }
 
 // AddMirror makes the daemon mirror the packages whose names match pattern.
-func (r *Repo) AddMirror(ctx context.Context, pattern string, countersign bool, key string) (*MirrorRule, error) {
+func (r *Repo) AddMirror(ctx context.Context, pattern string, o MirrorOptions) (*MirrorRule, error) {
 	p, err := sign.ParsePattern(pattern)
 	if err != nil {
 		return nil, err
 	}
-	if countersign {
-		if _, err := r.key(key); err != nil {
+	if o.Countersign {
+		if _, err := r.key(o.Key); err != nil {
 			return nil, fmt.Errorf("countersign key: %w", err)
 		}
 	}
-	rule := MirrorRule{Pattern: p, Countersign: countersign, Key: key, Added: time.Now().UTC().Truncate(time.Second), Cursors: map[string]uint64{}}
+	if o.Keep < 0 {
+		return nil, fmt.Errorf("%w: keep %d: expected 0 (every version) or more", ErrInvalidInput, o.Keep)
+	}
+	rule := MirrorRule{Pattern: p, Countersign: o.Countersign, Key: o.Key, Keep: o.Keep, MaxBytes: o.MaxBytes,
+		Added: time.Now().UTC().Truncate(time.Second), Cursors: map[string]uint64{}}
 	if err := r.mirrors.Add(ctx, rule); err != nil {
 		return nil, err
 	}

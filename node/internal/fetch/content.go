@@ -24,6 +24,7 @@ func (s *session) content(ctx context.Context) error {
 		size  uint64
 	)
 	s.mu.Lock()
+	target := s.pkgs[0].Ref() // the root
 	for _, p := range s.pkgs {
 		for _, l := range p.Layers {
 			size += l.Size
@@ -34,6 +35,11 @@ func (s *session) content(ctx context.Context) error {
 		}
 	}
 	s.mu.Unlock()
+	// The content may not take the repo past storage_max: refused up front
+	// if what its layers declare, with the budget's slack, does not fit.
+	if err := s.space.check(target, uint64(s.counted.bytes.Load()), size+BudgetSlack); err != nil {
+		return err
+	}
 	b := newBudget(size)
 	whole, err := s.stream(ctx, roots, b)
 	if err != nil || whole {

@@ -328,7 +328,14 @@ func newFixture(t *testing.T) *fixture {
 		t: t, key: signtest.Key(t, 1), stranger: signtest.Key(t, 2), sources: map[string]*store.Store{},
 		net: newFakeNet(), dst: storetest.New(t), rec: &events.Recorder{},
 	}
-	fx.f = fetch.New(fetch.Config{
+	fx.configure()
+	return fx
+}
+
+// configure makes fx.f a Fetcher over the fixture, with edit's changes to
+// its Config.
+func (fx *fixture) configure(edit ...func(*fetch.Config)) {
+	cfg := fetch.Config{
 		Store: fx.dst, Net: fx.net, Policy: fx.policy, Events: fx.rec,
 		Resolve: func(ctx context.Context, ref dag.Ref) (cid.Cid, error) {
 			if fx.resolve != nil {
@@ -340,8 +347,11 @@ func newFixture(t *testing.T) *fixture {
 			}
 			return trust.ResolveRef(ctx, fx.dst, pol, ref)
 		},
-	})
-	return fx
+	}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	fx.f = fetch.New(cfg)
 }
 
 // policy trusts fx.key for acme/*.

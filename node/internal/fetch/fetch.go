@@ -46,6 +46,12 @@ type Config struct {
 	// Events receives Verified for each verdict and Published for each
 	// package or content root kept; nil discards.
 	Events events.Sink
+	// StorageMax, if positive, bounds the repo's disk usage as Usage
+	// reports it (docs/repo.md §8): a fetch is refused once usage has
+	// reached it, and bounded so that usage plus what it writes stays
+	// under it.
+	StorageMax uint64
+	Usage      func(ctx context.Context) (uint64, error)
 	// Count, if set, counts each fetch by result: kept, untrusted, failed.
 	Count func(result string)
 	Log   *slog.Logger
@@ -295,11 +301,18 @@ func (f *Fetcher) Content(ctx context.Context, c cid.Cid, timeout time.Duration)
 // providers and its entry in Progress. done(err) ends it: it counts the
 // result, drops the entry and aborts the Txn unless it committed.
 func (f *Fetcher) begin(ctx context.Context, c cid.Cid, pol *sign.Policy, t Transport) (*session, func(error), error) {
+	sp, err := f.room(ctx, c)
+	if err != nil {
+		f.cfg.Count("failed")
+		return nil, nil, err
+	}
 	tx, err := f.cfg.Store.Begin(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	s := newSession(f, tx, pol, t)
+	s.space = sp
+	s.counted.limit = func(written, n uint64) error { return sp.check(c, written, n) }
 	pctx, stopProviders := context.WithCancel(ctx)
 	var providers sync.WaitGroup
 	providers.Go(func() { f.cfg.Net.FindProviders(pctx, c, &s.providers) })

@@ -41,6 +41,7 @@ type session struct {
 	dropped   atomic.Int64 // metadata sets not kept: nothing vouches for them
 
 	total atomic.Int64 // content bytes of the package, once its node is here
+	space space        // what storage_max leaves it
 
 	mu       sync.Mutex
 	done     map[cid.Cid]bool // packages taken in (or being taken in)

@@ -39,6 +39,7 @@ type fixture struct {
 	clock  *clock
 	fetch  *fetcher
 	signer *countersigner
+	remove *remover
 	counts *counter
 
 	// mirrorKey is the repo's key that KeyDID names mirrorKeyName.
@@ -65,6 +66,7 @@ func newFixture(t *testing.T) *fixture {
 		keyDIDs:   map[string]string{mirrorKeyName: mk.DID()},
 	}
 	f.signer = &countersigner{st: st, key: mk, now: clk.Now, fail: map[cid.Cid]error{}}
+	f.remove = &remover{st: st, refuse: map[cid.Cid]error{}}
 	return f
 }
 
@@ -73,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) mirrorer(edit ...func(*mirror.Config)) *mirror.Mirrorer {
 	cfg := mirror.Config{
 		Rules: f.rules, Store: f.st, Policy: f.policy, Fetch: f.fetch.Fetch,
-		KeyDID: f.keyDID, Sign: f.signer.Sign, Count: f.counts.count, Now: f.clock.Now, Retry: retry,
+		KeyDID: f.keyDID, Sign: f.signer.Sign, Remove: f.remove.Remove, Count: f.counts.count, Now: f.clock.Now, Retry: retry,
 	}
 	for _, e := range edit {
 		e(&cfg)
@@ -364,8 +366,57 @@ func (f *fetcher) Fetch(ctx context.Context, c cid.Cid, ref dag.Ref) error {
 			return err
 		}
 		tx.Pin(b.c, b.kind)
+		if b.kind == store.PinPackage {
+			tx.SetVersion(ref, b.c)
+		}
 	}
 	return tx.Commit(ctx)
+}
+
+type removeCall struct {
+	Package cid.Cid
+	Rule    sign.Pattern
+}
+
+// remover is a fake Config.Remove: it records each call and, unless told
+// to refuse the package, unpins it and drops its names index entry.
+type remover struct {
+	st *store.Store
+
+	mu     sync.Mutex
+	refuse map[cid.Cid]error
+	calls  []removeCall
+}
+
+func (r *remover) refuseWith(c cid.Cid, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err == nil {
+		delete(r.refuse, c)
+	} else {
+		r.refuse[c] = err
+	}
+}
+
+func (r *remover) Calls() []removeCall {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.calls)
+}
+
+func (r *remover) Remove(ctx context.Context, c cid.Cid, rule sign.Pattern) error {
+	r.mu.Lock()
+	r.calls = append(r.calls, removeCall{c, rule})
+	err := r.refuse[c]
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	pkg, err := r.st.Package(ctx, c)
+	if err != nil {
+		return err
+	}
+	return r.st.Remove(ctx, store.Removal{Pins: []cid.Cid{c}, Names: []dag.Ref{pkg.Ref()}})
 }
 
 type signCall struct {

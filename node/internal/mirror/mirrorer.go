@@ -45,6 +45,8 @@ type Store interface {
 	LogEntry(ctx context.Context, signer string, seq uint64) (cid.Cid, error)
 	Block(ctx context.Context, c cid.Cid) ([]byte, error)
 	Referrers(ctx context.Context, c cid.Cid) ([]cid.Cid, error)
+	Versions(ctx context.Context, name string) ([]store.Version, error)
+	Package(ctx context.Context, c cid.Cid) (*dag.Package, error)
 }
 
 var _ Store = (*store.Store)(nil)
@@ -62,6 +64,10 @@ type Config struct {
 	// mirror (publish.Publisher.Sign): what countersigning needs.
 	KeyDID func(name string) (string, error)
 	Sign   func(ctx context.Context, meta cid.Cid, key string) error
+	// Remove removes package c, which rule's retention no longer keeps, as
+	// `cairn rm` does without --force, except that rule matching its name
+	// does not stop it (node.Repo's removeRetained); nil: no retention.
+	Remove func(ctx context.Context, c cid.Cid, rule sign.Pattern) error
 	// Bus wakes the mirror on LogsCaughtUp, PolicyChanged and
 	// MirrorsChanged; nil: only the Retry timer and Poke do.
 	Bus events.Subscriber
@@ -251,7 +257,16 @@ func (m *Mirrorer) entry(ctx context.Context, rule Rule, signer string, seq uint
 	if mirrored {
 		m.cfg.Log.Info("mirrored", "name", e.Ref(), "package", e.Package, "signer", signer, "seq", seq)
 	}
-	return true, true, m.cfg.Rules.advance(ctx, rule.Pattern, signer, seq, true, now.UTC())
+	if err := m.cfg.Rules.advance(ctx, rule.Pattern, signer, seq, true, now.UTC()); err != nil {
+		return true, false, err
+	}
+	// Retention runs once the cursor is past the entry, so that what it
+	// removes is never fetched again; after a crash between the two, the
+	// next entry the rule mirrors runs it.
+	if err := m.retain(ctx, rule); err != nil && ctx.Err() == nil {
+		m.cfg.Log.Warn("retention", "rule", rule.Pattern, "err", err)
+	}
+	return true, true, nil
 }
 
 // mirror fetches e's package with its closure, verified under the policy and

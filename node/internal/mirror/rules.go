@@ -27,15 +27,23 @@ type Rule struct {
 	Pattern sign.Pattern `json:"pattern"`
 	// Countersign: add a signature with role "mirror" to each mirrored
 	// metadata set, with Key (the default key when "").
-	Countersign bool      `json:"countersign"`
-	Key         string    `json:"key,omitempty"`
-	Added       time.Time `json:"added"`
+	Countersign bool   `json:"countersign"`
+	Key         string `json:"key,omitempty"`
+	// Keep, if positive, is how many versions of each name the rule
+	// matches the repo keeps: the newest by version precedence. MaxBytes,
+	// if positive, bounds the content bytes of the versions the rule keeps,
+	// over all the names it matches, newest first (retention: retain.go).
+	Keep     int       `json:"keep"`
+	MaxBytes uint64    `json:"maxBytes"`
+	Added    time.Time `json:"added"`
 	// Cursors hold, per followed key, the seq of the last log entry this
 	// rule has dealt with: mirrored, or given up on with a recorded failure.
 	Cursors      map[string]uint64 `json:"cursors"`
 	Mirrored     int               `json:"mirrored"`
 	LastMirrored *time.Time        `json:"lastMirrored,omitempty"`
-	Failures     []Failure         `json:"failures,omitempty"`
+	// Removed counts the versions the rule's retention removed.
+	Removed  int       `json:"removed"`
+	Failures []Failure `json:"failures,omitempty"`
 }
 
 // Failure is a log entry a rule could not mirror.
@@ -188,4 +196,16 @@ func (r *Rule) moveCursor(signer string, seq uint64) {
 		r.Cursors = map[string]uint64{}
 	}
 	r.Cursors[signer] = max(r.Cursors[signer], seq)
+}
+
+// countRemoved adds n to pattern's count of versions retention removed.
+func (r *Rules) countRemoved(ctx context.Context, pattern sign.Pattern, n int) error {
+	return r.Update(ctx, func(rules []Rule) ([]Rule, error) {
+		for i := range rules {
+			if rules[i].Pattern == pattern {
+				rules[i].Removed += n
+			}
+		}
+		return rules, nil
+	})
 }

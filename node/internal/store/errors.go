@@ -26,6 +26,10 @@ var (
 	// ErrNotPackage: a CID that names something other than a package where a
 	// package was expected.
 	ErrNotPackage = errkind.New("not a package", errkind.Invalid)
+	// ErrNoSpace: the file system holding the store is full, or would be
+	// too full to roll back after the write (space.go). It has no kind:
+	// the same command works once space is freed (exit 1).
+	ErrNoSpace = errors.New("no space left on the disk holding the repo")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store is closed")
 	// ErrNewerFormat: the store was written by a newer Cairn, in a format

@@ -34,6 +34,8 @@ type Store struct {
 	// writer serializes Txns, so that whether a block is new to the store (and so
 	// must be deleted on Abort) is decided by one Txn at a time.
 	writer chan struct{}
+	// memTableSize sizes the free-space reserve (space.go).
+	memTableSize int64
 
 	closeOnce sync.Once
 	closeErr  error
@@ -52,7 +54,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		d.Close()
 		return nil, err
 	}
-	s := &Store{ds: d, bs: newBlockStore(d, dir), writer: make(chan struct{}, 1)}
+	s := &Store{ds: d, bs: newBlockStore(d, dir), writer: make(chan struct{}, 1), memTableSize: o.MemTableSize}
 	if err := s.checkFormat(ctx); err != nil {
 		d.Close()
 		return nil, err

@@ -175,7 +175,7 @@ func (t *Txn) Commit(ctx context.Context) error {
 	// The packed blocks are on disk before the marker that keeps them.
 	if t.pack != nil {
 		if err := t.pack.sync(); err != nil {
-			return err
+			return noSpace(err)
 		}
 	}
 	dtx, err := t.s.ds.NewTransaction(ctx, false)
@@ -229,7 +229,7 @@ func (t *Txn) Commit(ctx context.Context) error {
 		return err
 	}
 	if err := dtx.Commit(ctx); err != nil {
-		return err
+		return noSpace(err)
 	}
 	t.finish()
 	if err := t.s.Sync(ctx); err != nil {
@@ -454,9 +454,16 @@ func (j journaled) PutMany(ctx context.Context, bs []blocks.Block) error {
 	if len(fresh) == 0 {
 		return nil
 	}
-	// The journal reaches the database before the blocks it names.
-	if err := jb.Commit(ctx); err != nil {
+	var n uint64
+	for _, b := range fresh {
+		n += uint64(len(b.RawData()))
+	}
+	if err := j.t.s.checkSpace(n); err != nil {
 		return err
 	}
-	return j.t.s.bs.putMany(ctx, fresh, j.t.pack)
+	// The journal reaches the database before the blocks it names.
+	if err := jb.Commit(ctx); err != nil {
+		return noSpace(err)
+	}
+	return noSpace(j.t.s.bs.putMany(ctx, fresh, j.t.pack))
 }
