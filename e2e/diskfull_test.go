@@ -130,8 +130,8 @@ func TestPublishDiskFull(t *testing.T) {
 type keptPkg struct{ name, sum string }
 
 // checkAfterFull checks that r opens after running out of space, that no
-// publish is half there, and that each of kept gets back byte-identical
-// and verifies.
+// publish is half there, that repo verify finds nothing missing or
+// damaged, and that each of kept gets back byte-identical and verifies.
 func checkAfterFull(t *testing.T, r *repo, kept []keptPkg) {
 	t.Helper()
 	var st struct {
@@ -142,6 +142,7 @@ func checkAfterFull(t *testing.T, r *repo, kept []keptPkg) {
 	if st.Versions != len(kept) || st.Journal != 0 {
 		t.Errorf("repo stat after the full disk: %+v, want %d versions and no journal", st, len(kept))
 	}
+	r.ok("repo", "verify") // nothing pinned missing or damaged
 	for _, k := range kept {
 		r.ok("verify", k.name+"@1.0.0")
 		out := filepath.Join(t.TempDir(), "out.bin")
