@@ -11,6 +11,7 @@ import (
 	"github.com/ipld/go-ipld-prime/datamodel"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/internal/errkind"
 	"github.com/cairnpkg/cairn/sign"
 )
 
@@ -53,7 +54,7 @@ func ParsePredicateMode(s string) (PredicateMode, error) {
 	case PredicateAuto, PredicateModeSLSA, PredicateModeCairn:
 		return m, nil
 	}
-	return "", fmt.Errorf("%w: predicate %q: expected auto, slsa or cairn", ErrInvalidStatement, s)
+	return "", fmt.Errorf("%w: predicate %q: expected auto, slsa or cairn", errkind.Invalid, s)
 }
 
 // Statement is an in-toto Statement v1 as Cairn writes it.
