@@ -113,6 +113,19 @@ func TestBuildSLSA(t *testing.T) {
 	}
 }
 
+// A time without a zone (a TOML local date-time) is no SLSA timestamp: it is
+// left out, and the statement still validates.
+func TestBuildLocalTime(t *testing.T) {
+	src := source(t, []byte("x"), dag.KindBuild, strings.Replace(buildJSON, `"2026-01-02T15:04:05Z"`, `"2026-01-02T15:04:05"`, 1))
+	st, err := Build(src, PredicateModeSLSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md := st.Predicate.(*provenance).RunDetails.Metadata; md.StartedOn != "" || md.FinishedOn != "2026-01-02T15:06:40Z" {
+		t.Fatalf("runDetails.metadata = %+v", md)
+	}
+}
+
 func TestBuildCairnPredicate(t *testing.T) {
 	src := source(t, []byte("x"), dag.KindReview, `{"review": {"outcome": "pass"}, "n": 9007199254740993}`)
 	for _, mode := range []PredicateMode{PredicateAuto, PredicateModeCairn} {

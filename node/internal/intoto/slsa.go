@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ipfs/go-cid"
 
@@ -151,7 +152,7 @@ func slsaPredicate(src Source, cairn *CairnPredicate) (*provenance, error) {
 	for _, in := range set.Inputs {
 		deps = append(deps, inputDependency(src, in))
 	}
-	md := &buildMetadata{InvocationID: set.CID, StartedOn: e.str("build.started"), FinishedOn: e.str("build.finished")}
+	md := &buildMetadata{InvocationID: set.CID, StartedOn: rfc3339(e.str("build.started")), FinishedOn: rfc3339(e.str("build.finished"))}
 	return &provenance{
 		BuildDefinition: buildDefinition{
 			BuildType: BuildTypeCairn, ExternalParameters: ext, InternalParameters: internal,
@@ -185,6 +186,15 @@ func inputDependency(src Source, in string) ResourceDescriptor {
 		d.Digest = map[string]string{"sha256": hex.EncodeToString(files[0].SHA256)}
 	}
 	return d
+}
+
+// rfc3339 returns s if it is an RFC 3339 time, as SLSA's timestamps must
+// be, else "" (a local date-time from TOML has no zone).
+func rfc3339(s string) string {
+	if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
+		return ""
+	}
+	return s
 }
 
 func isHex(s string, n int) bool {
