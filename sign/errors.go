@@ -33,6 +33,8 @@ var (
 	ErrInvalidPolicy = errkind.New("invalid trust policy", errkind.Invalid)
 	// ErrInvalidPattern: a namespace pattern outside the grammar of docs/trust.md.
 	ErrInvalidPattern = errkind.New("invalid namespace pattern", errkind.Invalid)
+	// ErrMalformedEnvelope: bytes that are not a DSSE envelope.
+	ErrMalformedEnvelope = errkind.New("malformed dsse envelope", errkind.Invalid)
 	// ErrNotFound: the package to verify is not in the source.
 	ErrNotFound = errors.New("not found")
 )

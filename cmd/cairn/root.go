@@ -149,6 +149,7 @@ With a daemon (cairn daemon): fetch from peers, follow publishers' logs
 		newYankCmd(g),
 		newUnyankCmd(g),
 		newRmCmd(g),
+		newAttestCmd(g),
 	)
 	return cmd
 }
