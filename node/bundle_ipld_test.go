@@ -3,6 +3,7 @@ package node_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -133,6 +134,9 @@ func TestImportIncompleteIPLD(t *testing.T) {
 		before := repoStat(t, r)
 		_, err := r.Import(ctx, bytes.NewReader(incomplete), node.ImportOptions{})
 		wantErrIs(t, err, node.ErrInvalidBundle)
+		if errors.Is(err, node.ErrNotFound) {
+			t.Errorf("error %q is also not found: the CLI would exit 4, not 2", err)
+		}
 		if !strings.Contains(err.Error(), "incomplete bundle") || !strings.Contains(err.Error(), d.json.Cid().String()) {
 			t.Errorf("error %q does not say the bundle is incomplete, lacking %s", err, d.json.Cid())
 		}

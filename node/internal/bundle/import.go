@@ -556,7 +556,9 @@ func (im *importer) strays() int {
 func (im *importer) content(ctx context.Context, root cid.Cid) error {
 	err := walkContent(ctx, root, im.walked, im.visit(ctx), nil)
 	if store.IsNotFound(err) {
-		return fmt.Errorf("%w: incomplete bundle: content %s lacks a block: %w", ErrInvalidBundle, root, err)
+		// %v: the bundle is invalid (exit 2); the repo's lookup that found
+		// nothing is not the error's kind (it would make it not found, exit 4).
+		return fmt.Errorf("%w: incomplete bundle: content %s lacks a block: %v", ErrInvalidBundle, root, err)
 	}
 	if err != nil && !errors.Is(err, ctx.Err()) {
 		return fmt.Errorf("%w: content %s: %w", ErrInvalidBundle, root, err)
