@@ -312,6 +312,32 @@ func TestSpecHeaders(t *testing.T) {
 			}
 		})
 	}
+	t.Run("If-None-Match answers 304", func(t *testing.T) {
+		for _, q := range []string{"?format=raw", "?format=car", ""} {
+			resp, _ := fetch(t, f.url+"/ipfs/"+f.file.String()+q, "")
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.url+"/ipfs/"+f.file.String()+q, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("If-None-Match", resp.Header.Get("Etag"))
+			again, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again.Body.Close()
+			cancel()
+			if again.StatusCode != http.StatusNotModified {
+				t.Errorf("%q with If-None-Match: %s: status %d, expected 304", q, resp.Header.Get("Etag"), again.StatusCode)
+			}
+		}
+	})
+	t.Run("X-Ipfs-Path on a 404 below a held root", func(t *testing.T) {
+		resp, _ := fetch(t, f.url+"/ipfs/"+f.cbor.String()+"/nope", "")
+		if want := "/ipfs/" + f.cbor.String() + "/nope"; resp.StatusCode != http.StatusNotFound || resp.Header.Get("X-Ipfs-Path") != want {
+			t.Errorf("status %d, X-Ipfs-Path %q; expected 404 and %q", resp.StatusCode, resp.Header.Get("X-Ipfs-Path"), want)
+		}
+	})
 	t.Run("Etag differs by dag-scope and entity-bytes", func(t *testing.T) {
 		seen := map[string]string{}
 		for _, q := range []string{"", "&dag-scope=entity", "&dag-scope=block", "&entity-bytes=0:10", "&entity-bytes=0:11"} {
