@@ -261,7 +261,7 @@ func (e *exporter) revocation(ctx context.Context, c cid.Cid) error {
 
 // content writes every block of the UnixFS DAG under root.
 func (e *exporter) content(ctx context.Context, root cid.Cid) error {
-	err := walkContent(ctx, root, e.walked, func(c cid.Cid) ([]byte, error) { return e.put(ctx, c) })
+	err := walkContent(ctx, root, e.walked, func(c cid.Cid) ([]byte, error) { return e.put(ctx, c) }, nil)
 	if store.IsNotFound(err) {
 		return fmt.Errorf("content %s is not entirely in the repo: %w", root, err)
 	}

@@ -36,6 +36,11 @@ type Options struct {
 	MaxBlocks int64
 	// Policy judges the packages (required).
 	Policy *sign.Policy
+	// NoPin keeps the blocks of the content roots without pinning them, as
+	// a cache that a collection may remove, and lets their DAGs be
+	// incomplete (ipfs dag import --pin-roots=false). Package roots are
+	// verified and pinned as ever.
+	NoPin bool
 }
 
 func (o Options) withDefaults() Options {
@@ -62,8 +67,14 @@ type ImportResult struct {
 	Bytes  int64 `json:"bytes"`
 	// Packages are the roots that are packages, with their verdicts.
 	Packages []ImportedPackage `json:"packages"`
-	// Content are the roots that are UnixFS content.
+	// Content are the roots that are content: any IPLD DAG that is not a
+	// Cairn package (UnixFS, DAG-CBOR, DAG-JSON, …).
 	Content []cid.Cid `json:"content"`
+	// Unpinned is set when the content roots were kept unpinned (NoPin).
+	Unpinned bool `json:"unpinned,omitempty"`
+	// Incomplete are the content roots whose DAG lacks blocks (NoPin only:
+	// otherwise that is an error), with how many it lacks.
+	Incomplete []IncompleteContent `json:"incomplete,omitempty"`
 	// LogEntries counts the publisher-log entries of followed keys the
 	// import added to the repo's logs.
 	LogEntries int `json:"logEntries"`
@@ -76,6 +87,17 @@ type ImportResult struct {
 	// Kept is true when the import was committed.
 	Kept     bool     `json:"kept"`
 	Warnings []string `json:"warnings,omitempty"`
+}
+
+// IncompleteContent is a content root of a bundle imported with NoPin whose
+// DAG lacks blocks, neither in the bundle nor in the repo.
+type IncompleteContent struct {
+	Root cid.Cid `json:"root"`
+	// Missing counts the blocks found missing; their children, unknown,
+	// are not counted.
+	Missing int `json:"missing"`
+	// First is the first block found missing, depth first.
+	First cid.Cid `json:"first"`
 }
 
 // ImportedPackage is one package root of a bundle and its verdict.
@@ -99,8 +121,11 @@ type ImportedPackage struct {
 //     ErrInvalidBundle; then it is verified against the policy, and pinned
 //     and indexed only if every package root is trusted; otherwise the
 //     error wraps ErrUntrusted and the result holds the verdicts;
-//   - each root that is content (raw or dag-pb) must be complete and is
-//     pinned as content: there is nothing to verify beyond the hashes.
+//   - each other root is content, an IPLD DAG in any codec content.Links
+//     follows (dag-pb, raw, DAG-CBOR, DAG-JSON, CBOR, JSON; identity CIDs);
+//     it must be complete and is pinned as content: there is nothing to
+//     verify beyond the hashes. With o.NoPin its blocks are kept unpinned
+//     and it may be incomplete (ImportResult.Incomplete).
 //
 // On any error nothing is kept.
 func Import(ctx context.Context, cfg Config, rd io.Reader, o Options) (*ImportResult, error) {
@@ -136,7 +161,7 @@ func Import(ctx context.Context, cfg Config, rd io.Reader, o Options) (*ImportRe
 	if err := im.ingestLogs(ctx); err != nil {
 		return nil, err
 	}
-	if err := im.roots(ctx); err != nil {
+	if err := im.roots(ctx, o.NoPin); err != nil {
 		return nil, err
 	}
 	res := im.res
@@ -145,7 +170,7 @@ func Import(ctx context.Context, cfg Config, rd io.Reader, o Options) (*ImportRe
 			return res, fmt.Errorf("%w: %s@%s (%s): %s; nothing was kept", trust.ErrUntrusted, p.Name, p.Version, p.Report.Code, p.Report.Reason)
 		}
 	}
-	if n := im.strays(); n > 0 {
+	if n := im.strays(); n > 0 && !o.NoPin { // with NoPin, no block is pinned anyway
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d block(s) of the bundle are not part of what its roots name; they are stored but not pinned", n))
 	}
 	warnings, err := tx.CommitWithWarnings(ctx)
@@ -364,17 +389,28 @@ func (im *importer) ingestLogs(ctx context.Context) error {
 }
 
 // roots takes in each root: a package with its closure, verified; content
-// checked complete.
-func (im *importer) roots(ctx context.Context) error {
+// checked complete (unless noPin) and pinned (unless noPin).
+func (im *importer) roots(ctx context.Context, noPin bool) error {
+	im.res.Unpinned = noPin
 	for _, c := range im.res.Roots {
-		switch c.Prefix().Codec {
-		case cid.Raw, cid.DagProtobuf:
-			if err := im.content(ctx, c); err != nil {
-				return err
+		isPkg, err := im.isPackage(ctx, c)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !isPkg:
+			if noPin {
+				if err := im.cache(ctx, c); err != nil {
+					return err
+				}
+			} else {
+				if err := im.content(ctx, c); err != nil {
+					return err
+				}
+				im.tx.Pin(c, store.PinContent)
 			}
-			im.tx.Pin(c, store.PinContent)
 			im.res.Content = append(im.res.Content, c)
-		case cid.DagCBOR:
+		default:
 			pkg, err := im.pkg(ctx, c, 0)
 			if err != nil {
 				return err
@@ -384,11 +420,42 @@ func (im *importer) roots(ctx context.Context) error {
 				return err
 			}
 			im.res.Packages = append(im.res.Packages, ImportedPackage{Package: c, Name: pkg.Name.String(), Version: pkg.Version, Report: rep})
-		default:
-			return fmt.Errorf("%w: root %s is neither a package nor UnixFS content (codec 0x%x)", ErrInvalidBundle, c, c.Prefix().Codec)
 		}
 	}
 	return nil
+}
+
+// isPackage reports whether root c is a Cairn package: a DAG-CBOR block, in
+// the bundle or the repo, whose type is a package's (it must then decode as
+// one). Another Cairn node (a metadata set, a signature, a log entry) is
+// refused: it is imported with the package it belongs to. Anything else, a
+// root whose block is missing included, is content.
+func (im *importer) isPackage(ctx context.Context, c cid.Cid) (bool, error) {
+	if c.Prefix().Codec != cid.DagCBOR {
+		return false, nil
+	}
+	if im.pkgs[c] {
+		return true, nil
+	}
+	data, inCID := identity(c)
+	if !inCID {
+		var err error
+		data, err = im.cfg.Store.Block(ctx, c)
+		if store.IsNotFound(err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	kind, err := dag.Sniff(c, data)
+	switch {
+	case err != nil:
+		return false, nil // not a Cairn node
+	case kind != dag.NodePackage:
+		return false, fmt.Errorf("%w: root %s is not a package but a Cairn %s (bundle the package it belongs to)", ErrInvalidBundle, c, kind)
+	}
+	return true, nil
 }
 
 // pkg takes in package c: its content must be complete; it, its content, and
@@ -485,11 +552,55 @@ func (im *importer) strays() int {
 }
 
 // content checks that every block of the DAG under root is in the bundle or
-// the repo. dag-pb nodes are read back (checked) for their links; raw leaves
-// of the bundle were checked as they were read.
+// the repo.
 func (im *importer) content(ctx context.Context, root cid.Cid) error {
-	err := walkContent(ctx, root, im.walked, func(c cid.Cid) ([]byte, error) {
-		if c.Prefix().Codec == cid.Raw {
+	err := walkContent(ctx, root, im.walked, im.visit(ctx), nil)
+	if store.IsNotFound(err) {
+		// %v: the bundle is invalid (exit 2); the repo's lookup that found
+		// nothing is not the error's kind (it would make it not found, exit 4).
+		return fmt.Errorf("%w: incomplete bundle: content %s lacks a block: %v", ErrInvalidBundle, root, err)
+	}
+	if err != nil && !errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("%w: content %s: %w", ErrInvalidBundle, root, err)
+	}
+	return err
+}
+
+// cache walks the DAG under root as content does, but a block that is
+// neither in the bundle nor in the repo is noted (ImportResult.Incomplete)
+// rather than an error: what is there is kept, unpinned.
+func (im *importer) cache(ctx context.Context, root cid.Cid) error {
+	inc := IncompleteContent{Root: root}
+	err := walkContent(ctx, root, im.walked, im.visit(ctx), func(c cid.Cid, err error) bool {
+		if !store.IsNotFound(err) {
+			return false
+		}
+		if inc.Missing == 0 {
+			inc.First = c
+		}
+		inc.Missing++
+		return true
+	})
+	if err != nil && !errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("%w: content %s: %w", ErrInvalidBundle, root, err)
+	}
+	if err != nil {
+		return err
+	}
+	if inc.Missing > 0 {
+		im.res.Incomplete = append(im.res.Incomplete, inc)
+		im.res.Warnings = append(im.res.Warnings, fmt.Sprintf("content %s lacks %d block(s) (the first: %s); what the bundle holds of it is kept, unpinned", root, inc.Missing, inc.First))
+	}
+	return nil
+}
+
+// visit is the walk's visit of block c: its bytes, read back (checked), when
+// it may link; for a leaf (raw, CBOR, JSON) only whether it is there (a
+// leaf of the bundle was checked as it was read). A block neither in the
+// bundle nor in the repo wraps store.ErrNotFound.
+func (im *importer) visit(ctx context.Context) func(c cid.Cid) ([]byte, error) {
+	return func(c cid.Cid) ([]byte, error) {
+		if leaf(c) {
 			if im.inBundle[c] {
 				return nil, nil
 			}
@@ -499,14 +610,7 @@ func (im *importer) content(ctx context.Context, root cid.Cid) error {
 			return nil, fmt.Errorf("%w: block %s", store.ErrNotFound, c)
 		}
 		return im.cfg.Store.Block(ctx, c)
-	})
-	if store.IsNotFound(err) {
-		return fmt.Errorf("%w: incomplete bundle: content %s lacks a block: %w", ErrInvalidBundle, root, err)
 	}
-	if err != nil && !errors.Is(err, ctx.Err()) {
-		return fmt.Errorf("%w: content %s: %w", ErrInvalidBundle, root, err)
-	}
-	return err
 }
 
 // bundleError explains a failure to read the CAR: the byte limit, a

@@ -63,6 +63,8 @@ func FuzzLinks(f *testing.F) {
 	f.Add([]byte{}, uint64(cid.DagProtobuf))
 	f.Add([]byte{0x12, 0x00}, uint64(cid.DagProtobuf))
 	f.Add([]byte{0xa0}, uint64(cid.DagCBOR))
+	f.Add([]byte{0xa1, 0x61, 0x61, 0xd8, 0x2a, 0x45, 0x00, 0x01, 0x55, 0x00, 0x00}, uint64(cid.DagCBOR)) // {"a": identity link}
+	f.Add([]byte(`{"a":{"/":"bafkqaaa"},"b":[{"/":{"bytes":"AA"}}]}`), uint64(cid.DagJSON))
 	f.Fuzz(func(t *testing.T, data []byte, codec uint64) {
 		c, err := cid.Prefix{Version: 1, Codec: codec, MhType: mh.SHA2_256, MhLength: -1}.Sum(data)
 		if err != nil {

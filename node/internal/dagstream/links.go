@@ -16,7 +16,7 @@ func Links(c cid.Cid, data []byte) ([]cid.Cid, error) {
 	out, err := content.Links(c, data)
 	if err != nil {
 		switch c.Prefix().Codec {
-		case cid.DagProtobuf, cid.DagCBOR:
+		case cid.DagProtobuf, cid.DagCBOR, cid.DagJSON:
 			return nil, fmt.Errorf("%w: %w", ErrUnexpected, err)
 		}
 		return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)

@@ -10,6 +10,13 @@
 //	             order=dfs, dups=n
 //	no format    the file's bytes (a UnixFS file, deserialized)
 //
+// Paths go through dag-pb, DAG-CBOR and DAG-JSON (/ipfs/{dag-cbor cid}/file).
+// entity-bytes implies dag-scope=entity, as the spec says (boxo alone would
+// take the whole DAG). Identity CIDs are answered from the CID itself. The
+// responses carry the spec's headers (X-Ipfs-Path, X-Ipfs-Roots, Etag,
+// Cache-Control: public, max-age=29030400, immutable; a CAR's Content-Type
+// with version, order and dups).
+//
 // It is built on boxo/gateway with an offline block service: it answers from
 // the blockstore it is given and never fetches from the network, so a CID the
 // node does not hold is a 404 at once, never a wait. It never writes (any

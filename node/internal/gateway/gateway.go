@@ -12,7 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// NewHandler returns the gateway's handler over bs, which it only reads.
+// NewHandler returns the gateway's handler over bs, which it only reads, and
+// over identity CIDs, whose block is the CID's own digest.
 // Before anything else it refuses (403, ErrHostNotAllowed) a request whose
 // Host is not localhost, *.localhost, an IP literal or one of
 // cfg.AllowedHosts; every response it makes carries
@@ -24,6 +25,7 @@ func NewHandler(bs blockstore.Blockstore, cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
+	bs = blockstore.NewIdStore(bs)    // identity CIDs hold their block: never stored, always held
 	bsvc := blockservice.New(bs, nil) // no exchange: offline, only what bs holds
 	backend, err := boxogw.NewBlocksBackend(bsvc, boxogw.WithPrometheusRegistry(reg))
 	if err != nil {
@@ -33,12 +35,13 @@ func NewHandler(bs blockstore.Blockstore, cfg Config) (http.Handler, error) {
 		DeserializedResponses: true,
 		NoDNSLink:             true,
 		DisableHTMLErrors:     true,
+		DeprecatedXIpfsPath:   true, // the path gateway spec's X-Ipfs-Path, besides IPIP-0548's Ipfs-Uri
 		RetrievalTimeout:      boxogw.DefaultRetrievalTimeout,
 		MaxConcurrentRequests: boxogw.DefaultMaxConcurrentRequests,
 		MetricsRegistry:       reg,
 	}, backend)
 	mux := http.NewServeMux()
-	mux.Handle("/ipfs/", held(bs, h)) // no /ipns/: names would need the network
+	mux.Handle("/ipfs/", held(bs, entityBytesScope(h))) // no /ipns/: names would need the network
 	return sandboxed(hostGuard(allowedSet(cfg.AllowedHosts), mux)), nil
 }
 
@@ -58,6 +61,23 @@ func held(bs blockstore.Blockstore, h http.Handler) http.Handler {
 				http.Error(w, fmt.Sprintf("%s: not held by this node (the gateway serves only what the node holds)", c), http.StatusNotFound)
 				return
 			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// entityBytesScope adds dag-scope=entity to a request that has entity-bytes
+// and no dag-scope: the Trustless Gateway spec says entity-bytes implies
+// dag-scope=entity, but boxo takes a missing dag-scope as all, which sends
+// the whole DAG (and fails on a block outside the range that the node does
+// not hold) instead of the blocks of the range.
+func entityBytesScope(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Has("entity-bytes") && !q.Has("dag-scope") {
+			q.Set("dag-scope", "entity")
+			r = r.Clone(r.Context())
+			r.URL.RawQuery = q.Encode()
 		}
 		h.ServeHTTP(w, r)
 	})

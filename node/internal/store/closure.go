@@ -9,13 +9,15 @@ import (
 	"github.com/ipfs/go-cid"
 	ds "github.com/ipfs/go-datastore"
 	ipld "github.com/ipfs/go-ipld-format"
+	mh "github.com/multiformats/go-multihash"
 
 	"github.com/cairnpkg/cairn/dag/content"
 )
 
 // What a pin keeps (docs/repo.md §7): a pinned package keeps its node and
 // every block of its layers' content DAGs; a pinned content root keeps its
-// DAG; every other pin (a metadata set, a signature, a log entry, a
+// DAG, whatever its codecs (content.Links: dag-pb, DAG-CBOR and DAG-JSON
+// links, identity CIDs' links included); every other pin (a metadata set, a signature, a log entry, a
 // revocation) keeps its own block only. Links between Cairn nodes (a
 // metadata set's subject and inputs, a log entry's package) keep nothing:
 // what they name is kept by pins of its own, so removing a package does not
@@ -56,7 +58,15 @@ func (s *Store) Closure(ctx context.Context, visit func(Reach) error) error {
 			c := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			if c.Prefix().MhType == identityMultihash {
-				continue // in the CID itself: nothing stored
+				// In the CID itself: nothing stored, but a DAG-CBOR or
+				// DAG-JSON one may link to blocks that are.
+				if follow {
+					links := identityLinks(c)
+					for i := len(links) - 1; i >= 0; i-- {
+						stack = append(stack, links[i])
+					}
+				}
+				continue
 			}
 			mh := string(c.Hash())
 			if seen[mh] {
@@ -81,6 +91,17 @@ func (s *Store) Closure(ctx context.Context, visit func(Reach) error) error {
 
 // identityMultihash is the multihash code of identity CIDs.
 const identityMultihash = 0x00
+
+// identityLinks returns the links of the block an identity CID holds; none
+// when it holds no links or bytes that do not decode.
+func identityLinks(c cid.Cid) []cid.Cid {
+	d, err := mh.Decode(c.Hash())
+	if err != nil {
+		return nil
+	}
+	links, _ := content.Links(c, d.Digest)
+	return links
+}
 
 // reach fills r's size (and Err), and returns the links to follow.
 func (s *Store) reach(ctx context.Context, r *Reach, follow bool) ([]cid.Cid, error) {

@@ -5,8 +5,10 @@ package store
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,6 +16,10 @@ import (
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	ipld "github.com/ipfs/go-ipld-format"
+	"github.com/ipld/go-ipld-prime/datamodel"
+	"github.com/ipld/go-ipld-prime/fluent/qp"
+	cidlink "github.com/ipld/go-ipld-prime/linking/cid"
+	"github.com/ipld/go-ipld-prime/node/basicnode"
 	mh "github.com/multiformats/go-multihash"
 
 	"github.com/cairnpkg/cairn/dag"
@@ -352,4 +358,55 @@ func TestGCLeavesPacksCommittedMeanwhile(t *testing.T) {
 		t.Errorf("compaction touched the pack committed meanwhile: %+v", st)
 	}
 	readBack(t, s.Blockstore(), bs...)
+}
+
+// TestGCKeepsIPLDContent: a content pin on a DAG-CBOR root keeps every block
+// its links reach, through DAG-JSON, dag-pb, an identity DAG-CBOR CID and
+// plain CBOR, as `ipfs dag import` pins a CAR's root; an unpinned block goes.
+func TestGCKeepsIPLDContent(t *testing.T) {
+	ctx := context.Background()
+	s := openInternal(t, t.TempDir())
+	unixfs := newGCPackage(t, "acme/x", "1.0.0", 5, 200<<10, 10) // its layer: a dag-pb root and leaves
+	leaves := sizedBlocks(t, 6, 100, 200<<10, 300)
+	link := func(c cid.Cid) datamodel.Node { return basicnode.NewLink(cidlink.Link{Cid: c}) }
+	plain := dagtest.IPLDBlock(t, dagtest.CBOR, basicnode.NewString("no links"))
+	jsonNode := dagtest.IPLDBlock(t, cid.DagJSON, mapOf(t, map[string]datamodel.Node{
+		"leaf": link(leaves[1].Cid()), "unixfs": link(unixfs.root.Cid()),
+	}))
+	inID := dagtest.IPLDBlock(t, cid.DagCBOR, mapOf(t, map[string]datamodel.Node{"leaf": link(leaves[2].Cid())}))
+	idCID := dagtest.IdentityCID(t, cid.DagCBOR, inID.RawData())
+	root := dagtest.IPLDBlock(t, cid.DagCBOR, mapOf(t, map[string]datamodel.Node{
+		"leaf": link(leaves[0].Cid()), "json": link(jsonNode.Cid()), "id": link(idCID), "plain": link(plain.Cid()),
+	}))
+	kept := append([]blocks.Block{root, jsonNode, plain, unixfs.root}, append(unixfs.leaves, leaves...)...)
+	strays := sizedBlocks(t, 7, 50, 150<<10)
+	tx := beginInternal(t, s)
+	if err := tx.Blockstore().PutMany(ctx, append(kept, strays...)); err != nil {
+		t.Fatal(err)
+	}
+	tx.Pin(root.Cid(), PinContent)
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	st := gc(t, s)
+	present(t, s, true, kept...)
+	present(t, s, false, strays...)
+	if st.Removed != len(strays) || st.Kept != len(kept) || st.Missing != 0 {
+		t.Errorf("GC = %+v; want %d removed, %d kept, none missing", st, len(strays), len(kept))
+	}
+}
+
+// mapOf builds an IPLD map of m, keys in sorted order.
+func mapOf(t *testing.T, m map[string]datamodel.Node) datamodel.Node {
+	t.Helper()
+	n, err := qp.BuildMap(basicnode.Prototype.Map, int64(len(m)), func(ma datamodel.MapAssembler) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			qp.MapEntry(ma, k, qp.Node(m[k]))
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

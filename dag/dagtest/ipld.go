@@ -1,0 +1,82 @@
+package dagtest
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	car "github.com/ipld/go-car/v2"
+	"github.com/ipld/go-car/v2/storage"
+	_ "github.com/ipld/go-ipld-prime/codec/cbor" // registers cbor (0x51)
+	_ "github.com/ipld/go-ipld-prime/codec/dagcbor"
+	_ "github.com/ipld/go-ipld-prime/codec/dagjson"
+	_ "github.com/ipld/go-ipld-prime/codec/json" // registers json (0x0200)
+	"github.com/ipld/go-ipld-prime/datamodel"
+	"github.com/ipld/go-ipld-prime/multicodec"
+	"github.com/multiformats/go-multihash"
+)
+
+// Codecs other than the ones go-cid names.
+const (
+	// CBOR is plain CBOR (multicodec 0x51): no links.
+	CBOR uint64 = 0x51
+	// JSON is plain JSON (multicodec 0x0200): no links.
+	JSON uint64 = 0x0200
+)
+
+// IPLDBlock encodes n with codec (cid.DagCBOR, cid.DagJSON, CBOR, JSON) and
+// returns it as a block with a CIDv1 over sha2-256, as IPFS tools make them.
+//
+//	b := dagtest.IPLDBlock(t, cid.DagCBOR, qp.Map(...))
+func IPLDBlock(t testing.TB, codec uint64, n datamodel.Node) blocks.Block {
+	t.Helper()
+	enc, err := multicodec.LookupEncoder(codec)
+	if err != nil {
+		t.Fatalf("codec 0x%x: %v", codec, err)
+	}
+	var buf bytes.Buffer
+	if err := enc(n, &buf); err != nil {
+		t.Fatalf("encode as 0x%x: %v", codec, err)
+	}
+	c, err := cid.Prefix{Version: 1, Codec: codec, MhType: multihash.SHA2_256, MhLength: -1}.Sum(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := blocks.NewBlockWithCid(buf.Bytes(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// IdentityCID returns the CIDv1 of codec whose identity multihash holds data:
+// the block is the CID itself.
+func IdentityCID(t testing.TB, codec uint64, data []byte) cid.Cid {
+	t.Helper()
+	h, err := multihash.Sum(data, multihash.IDENTITY, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cid.NewCidV1(codec, h)
+}
+
+// CAR returns a CARv1 with roots and blks, in order (go-car/v2).
+func CAR(t testing.TB, roots []cid.Cid, blks ...blocks.Block) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := storage.NewWritable(&buf, roots, car.WriteAsCarV1(true), car.AllowDuplicatePuts(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range blks {
+		if err := w.Put(context.Background(), b.Cid().KeyString(), b.RawData()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Finalize(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
