@@ -142,7 +142,10 @@ func repoFake(t *testing.T) (*fakeSource, map[string]*webui.Package) {
 			{Version: "1.2.0", Status: trust.VersionStale, Reason: "nothing heard from acme/*",
 				Freshness: &trust.Freshness{Rule: "acme/*", MaxAge: "48h", Stale: true}},
 		},
-		"other/thing": {{Version: "0.1.0", Status: trust.VersionUntrusted, Reason: "no policy rule selects other/thing"}},
+		"other/thing": {
+			{Version: "0.1.0", Status: trust.VersionUntrusted, Reason: "no policy rule selects other/thing"},
+			{Version: "0.2.0", Status: trust.VersionLocal, Package: &other.CID, Pinned: true},
+		},
 	}
 	rot := "did:key:z6MkvRXNYcE7MMduynWTgeKbDaT1iijDSC8pZqXZc8rHPrf2"
 	rev := dagtest.NodeCID(t, "revocation")

@@ -1,11 +1,13 @@
 package webui
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/internal/errkind"
 	"github.com/cairnpkg/cairn/node/internal/api"
 	"github.com/cairnpkg/cairn/node/internal/logs"
 	"github.com/cairnpkg/cairn/node/internal/trust"
@@ -59,15 +61,40 @@ func (h *handler) versions(r *http.Request) (string, view, error) {
 	if len(vs) == 0 {
 		return "", view{}, fmt.Errorf("%w: no version of %s is known here", errNoPage, visible(name.String()))
 	}
-	// Newest first, as people read a release list.
-	rev := make([]trust.VersionView, len(vs))
+	// Newest first, as people read a release list; each package the repo
+	// holds with its own verdict (a "local" version may be untrusted).
+	rows := make([]versionRow, len(vs))
 	for i, v := range vs {
-		rev[len(vs)-1-i] = v
+		row := &rows[len(vs)-1-i]
+		row.VersionView = v
+	}
+	for i := range rows {
+		if i == maxVerdicts || rows[i].Package == nil {
+			continue
+		}
+		p, err := h.src.Package(r.Context(), *rows[i].Package)
+		switch {
+		case errors.Is(err, errkind.NotFound):
+		case err != nil:
+			return "", view{}, fmt.Errorf("version %s: %w", rows[i].Version, err)
+		default:
+			rows[i].Verdict = p.Report
+		}
 	}
 	return "versions", view{Title: name.String(), Nav: "packages", Data: struct {
 		Name     string
-		Versions []trust.VersionView
-	}{name.String(), rev}}, nil
+		Versions []versionRow
+	}{name.String(), rows}}, nil
+}
+
+// maxVerdicts bounds the versions whose packages a name's page verifies.
+const maxVerdicts = 100
+
+// versionRow is one version of a name's page: how it resolves, and the
+// verdict on the package it resolves to, when the repo holds it.
+type versionRow struct {
+	trust.VersionView
+	Verdict *sign.Report
 }
 
 // metadataView is one metadata set of the package page with its entries

@@ -58,12 +58,14 @@ func TestPages(t *testing.T) {
 		{"versions", "/ui/versions?name=acme/app", []string{
 			`class="status st-equivocation">equivocation<`, "Equivocation: two signed entries name different packages",
 			"<strong>fork</strong>", dagtestCID(t, "entry one"), dagtestCID(t, "entry two"), dagtestCID(t, "rival package"),
-			`class="status st-trusted">trusted<`, "pinned", "Yanked", "CVE-2026-1", "1 of the 1 keys",
+			`class="status st-trusted">trusted<`, "pinned", `verdict <span class="status v-valid">valid</span>`, "Yanked", "CVE-2026-1", "1 of the 1 keys",
 			`class="status st-stale">stale<`, "max_age 48h: stale",
 		}, nil},
 		{"versions newest first", "/ui/versions?name=acme/app", nil, nil},
 		{"untrusted version", "/ui/versions?name=other/thing", []string{
 			`class="status st-untrusted">untrusted<`, "no policy rule selects other/thing",
+			`class="status st-local">local<`,
+			`verdict <span class="status v-untrusted">untrusted</span> <code>no-rule</code>`, `<p class="reason verdict-reason">because no-rule</p>`,
 		}, nil},
 		{"package", pkgPath(app), []string{
 			`id="verdict">valid<`, `policy rule <code class="rule">acme/*</code>, threshold 1`,
