@@ -31,6 +31,7 @@ import (
 	"github.com/cairnpkg/cairn/node/internal/mirror"
 	"github.com/cairnpkg/cairn/node/internal/p2p"
 	"github.com/cairnpkg/cairn/node/internal/schedule"
+	"github.com/cairnpkg/cairn/node/internal/webui"
 )
 
 // Agent is the libp2p user agent of Cairn nodes.
@@ -223,7 +224,14 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 		ln.Close()
 		return nil, err
 	}
-	d.api = api.Serve(ln, handler, d.log)
+	ui, err := webui.New(webui.Config{Source: uiSource{d}, Log: d.log})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	// The web view shares the API's loopback listener (its origin), never
+	// the gateway's, which serves anyone's content.
+	d.api = api.Serve(ln, webui.Mount(ui, handler), d.log)
 	if cfg.Gateway != "" {
 		if d.gw, err = startGateway(cfg.Gateway, cfg.gatewayConfig(), r, d.log); err != nil {
 			return nil, err

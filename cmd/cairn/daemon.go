@@ -32,7 +32,8 @@ With no repo yet, it creates one first (as cairn init does).
 The node listens for peers on the [network] listen addresses of config.toml
 (TCP and QUIC; port 0 lets the OS choose), serves the repo's blocks over
 bitswap, announces its package roots in the DHT, and answers the local HTTP
-API (loopback only; a bearer token from api.token for anything that writes).
+API (loopback only; a bearer token from api.token for anything that writes)
+and, on the same address, a read-only web view of the repo at /ui/.
 It also serves a read-only HTTP gateway (IPFS Trustless Gateway: GET
 /ipfs/CID?format=raw or ?format=car) over the blocks the repo holds, on
 [network] gateway (default 127.0.0.1:4503; empty disables it). Once ready it
@@ -121,7 +122,8 @@ func runDaemon(ctx context.Context, g *globalOptions, o *daemonOptions, mdns *bo
 		if gw == "" {
 			gw = "off"
 		}
-		fmt.Fprintf(g.stderr, "cairn daemon ready\npeer ID  %s\napi      %s\ngateway  %s\naddrs    %s\n", info.PeerID, info.API, gw, strings.Join(info.Addrs, "\n         "))
+		fmt.Fprintf(g.stderr, "cairn daemon ready\npeer ID  %s\napi      %s\nui       http://%s/ui/\ngateway  %s\naddrs    %s\n",
+			info.PeerID, info.API, info.API, gw, strings.Join(info.Addrs, "\n         "))
 	}
 	<-ctx.Done() // SIGINT or SIGTERM; a second one exits at once (main.go)
 	log.Info("stopping")

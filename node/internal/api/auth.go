@@ -17,7 +17,7 @@ import (
 // ipfs-webui#1036); this API is meant for the CLI and other local programs
 // only, so it answers no browser and sends no Access-Control-* header.
 func (h *handler) admit(r *http.Request) error {
-	if err := checkHost(r.Host); err != nil {
+	if err := CheckHost(r.Host); err != nil {
 		return err
 	}
 	if err := refuseBrowser(r); err != nil {
@@ -26,12 +26,14 @@ func (h *handler) admit(r *http.Request) error {
 	return h.checkToken(r)
 }
 
-// checkHost refuses a Host header other than localhost or a loopback IP
+// CheckHost refuses a Host header other than localhost or a loopback IP
 // literal (127.0.0.0/8, also as [::ffff:127.x.x.x], or [::1]; none with a
 // zone), with or without a port. A web page whose domain an attacker
 // re-points at 127.0.0.1 (DNS rebinding) is same-origin with the API as far as
-// the browser knows, but its requests still carry that domain in Host.
-func checkHost(host string) error {
+// the browser knows, but its requests still carry that domain in Host. The
+// web view (package webui), served on the same listener, checks Host with it
+// too. The error wraps ErrForbidden.
+func CheckHost(host string) error {
 	name := host
 	if h, port, err := net.SplitHostPort(host); err == nil {
 		if _, err := strconv.ParseUint(port, 10, 16); err != nil && port != "" {

@@ -1,0 +1,54 @@
+package webui
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// visible makes the characters a page would act on or hide visible as
+// \uXXXX escapes: control characters (C0, DEL, C1) and format characters
+// (bidi overrides and isolates, zero-width spaces). html/template escapes
+// markup; this keeps a name or an entry from reordering or hiding the text
+// around it (a U+202E in a version can make "1.0.0" read as another). The
+// CLI does the same for terminals (cmd/cairn safetext.go).
+func visible(s string) string {
+	if strings.IndexFunc(s, hidden) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if hidden(r) {
+			fmt.Fprintf(&b, `\u%04x`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func hidden(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
+
+// clip shortens s to at most n runes, with an ellipsis, for the labels of
+// the provenance graph; the full text is in the node's title.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// size formats a byte count for people: 1536 is "1.5 KiB".
+func size(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
