@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
@@ -18,6 +17,8 @@ import (
 	"github.com/ipld/go-ipld-prime/node/bindnode"
 	"github.com/ipld/go-ipld-prime/schema"
 	mh "github.com/multiformats/go-multihash"
+
+	"github.com/cairnpkg/cairn/internal/textsafe"
 )
 
 // Limits on untrusted nodes. A node above them is an error, never truncated.
@@ -192,4 +193,4 @@ func checkText(field, v string, required bool, max int) error {
 // unprintable reports control characters (C0, DEL, C1) and format characters
 // (Unicode category Cf: bidi overrides, zero-width spaces), which can make
 // printed text lie about what it says.
-func unprintable(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
+func unprintable(r rune) bool { return textsafe.Hidden(r) }

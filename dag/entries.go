@@ -115,6 +115,12 @@ func EntriesJSON(n datamodel.Node) (json.RawMessage, error) {
 	return buf.Bytes(), nil
 }
 
+// EntriesNode builds the entries of a metadata set from Go values, as
+// ParseEntries does from a file: a map of strings, bools, integers (int64,
+// json.Number), bytes, times, lists, maps and {"/": CID} links, nested at
+// most MaxEntriesDepth levels.
+func EntriesNode(v map[string]any) (datamodel.Node, error) { return toNode(v, 1) }
+
 func toNode(v any, depth int) (datamodel.Node, error) {
 	if depth > MaxEntriesDepth {
 		return nil, fmt.Errorf("%w: entries nest more than %d levels", ErrTooDeep, MaxEntriesDepth)
@@ -126,6 +132,8 @@ func toNode(v any, depth int) (datamodel.Node, error) {
 		return basicnode.NewBool(v), nil
 	case string:
 		return basicnode.NewString(v), nil
+	case []byte:
+		return basicnode.NewBytes(v), nil
 	case int64:
 		return basicnode.NewInt(v), nil
 	case json.Number:

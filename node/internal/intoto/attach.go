@@ -3,13 +3,10 @@ package intoto
 import (
 	"encoding/hex"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/ipfs/go-cid"
 	"github.com/ipld/go-ipld-prime/datamodel"
-	"github.com/ipld/go-ipld-prime/node/basicnode"
 
 	"github.com/cairnpkg/cairn/dag"
 )
@@ -98,64 +95,9 @@ func Attach(a *Attestation, c cid.Cid, p *dag.Package) (datamodel.Node, string, 
 		it["dsse"] = map[string]any{"payloadType": a.Envelope.PayloadType, "signatures": sigs}
 	}
 	entries["intoto"] = it
-	n, err := toNode(entries)
+	n, err := dag.EntriesNode(entries)
 	if err != nil {
 		return nil, "", nil, err
 	}
 	return n, kind, matches, nil
-}
-
-// toNode builds an IPLD node from the values Attach makes: strings, bools,
-// bytes, lists and maps.
-func toNode(v any) (datamodel.Node, error) {
-	switch v := v.(type) {
-	case string:
-		return basicnode.NewString(v), nil
-	case bool:
-		return basicnode.NewBool(v), nil
-	case []byte:
-		return basicnode.NewBytes(v), nil
-	case []any:
-		b := basicnode.Prototype.List.NewBuilder()
-		la, err := b.BeginList(int64(len(v)))
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range v {
-			n, err := toNode(e)
-			if err != nil {
-				return nil, err
-			}
-			if err := la.AssembleValue().AssignNode(n); err != nil {
-				return nil, err
-			}
-		}
-		if err := la.Finish(); err != nil {
-			return nil, err
-		}
-		return b.Build(), nil
-	case map[string]any:
-		b := basicnode.Prototype.Map.NewBuilder()
-		ma, err := b.BeginMap(int64(len(v)))
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range slices.Sorted(maps.Keys(v)) {
-			n, err := toNode(v[k])
-			if err != nil {
-				return nil, err
-			}
-			if err := ma.AssembleKey().AssignString(k); err != nil {
-				return nil, err
-			}
-			if err := ma.AssembleValue().AssignNode(n); err != nil {
-				return nil, err
-			}
-		}
-		if err := ma.Finish(); err != nil {
-			return nil, err
-		}
-		return b.Build(), nil
-	}
-	return nil, fmt.Errorf("intoto: no node for %T", v)
 }

@@ -2,8 +2,8 @@ package webui
 
 import (
 	"fmt"
-	"strings"
-	"unicode"
+
+	"github.com/cairnpkg/cairn/internal/textsafe"
 )
 
 // visible makes the characters a page would act on or hide visible as
@@ -12,22 +12,7 @@ import (
 // markup; this keeps a name or an entry from reordering or hiding the text
 // around it (a U+202E in a version can make "1.0.0" read as another). The
 // CLI does the same for terminals (cmd/cairn safetext.go).
-func visible(s string) string {
-	if strings.IndexFunc(s, hidden) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if hidden(r) {
-			fmt.Fprintf(&b, `\u%04x`, r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func hidden(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
+func visible(s string) string { return textsafe.Escape(s) }
 
 // clip shortens s to at most n runes, with an ellipsis, for the labels of
 // the provenance graph; the full text is in the node's title.
