@@ -17,6 +17,7 @@ import (
 	"github.com/cairnpkg/cairn/node/internal/logsync"
 	"github.com/cairnpkg/cairn/node/internal/p2p"
 	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/cairnpkg/cairn/node/internal/upload"
 	"github.com/cairnpkg/cairn/sign"
 )
 
@@ -191,6 +192,10 @@ type NetworkConfig struct {
 	// localhost, *.localhost and IP literals (docs/network.md): a request
 	// with any other Host is refused, so that DNS rebinding cannot read it.
 	GatewayHosts []string `toml:"gateway_hosts,omitempty"`
+	// UploadLimit caps the bytes per second the daemon serves to others
+	// (bitswap, the whole-DAG stream and the gateway together), written
+	// like "40MB/s" or "500KiB/s"; "" is no limit.
+	UploadLimit string `toml:"upload_limit,omitempty"`
 }
 
 // DefaultNetworkConfig is a private Cairn network on all interfaces.
@@ -257,6 +262,9 @@ func (n NetworkConfig) Validate() error {
 	if err := n.gatewayConfig().Validate(); err != nil {
 		return fmt.Errorf("%w: gateway_hosts: %w", ErrInvalidConfig, err)
 	}
+	if _, err := upload.ParseRate(n.UploadLimit); err != nil {
+		return fmt.Errorf("%w: upload_limit: %w", ErrInvalidConfig, err)
+	}
 	return CheckAPIAddr(n.API)
 }
 
@@ -285,6 +293,12 @@ func (n NetworkConfig) announceTTL() time.Duration {
 		return logsync.DefaultAnnounceTTL
 	}
 	return d
+}
+
+// uploadLimit is UploadLimit as a rate (checked by Validate).
+func (n NetworkConfig) uploadLimit() upload.Rate {
+	r, _ := upload.ParseRate(n.UploadLimit)
+	return r
 }
 
 // gatewayConfig is the gateway's part of the section.

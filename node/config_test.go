@@ -54,6 +54,28 @@ func TestDaemonOptionsGateway(t *testing.T) {
 	}
 }
 
+func TestUploadLimit(t *testing.T) {
+	n := node.DefaultNetworkConfig()
+	for _, bad := range []string{"40MB", "40Mbit/s", "0B/s", "1kB/s", "fast"} {
+		n.UploadLimit = bad
+		if err := n.Validate(); !errors.Is(err, node.ErrInvalidConfig) {
+			t.Errorf("upload_limit %q: Validate = %v, want ErrInvalidConfig", bad, err)
+		}
+		if err := (node.DaemonOptions{UploadLimit: &bad}).Validate(); !errors.Is(err, node.ErrInvalidInput) {
+			t.Errorf("--upload-limit %q: got %v, expected ErrInvalidInput", bad, err)
+		}
+	}
+	for _, good := range []string{"", "40MB/s", "500KiB/s", "1.5GB/s"} {
+		n.UploadLimit = good
+		if err := n.Validate(); err != nil {
+			t.Errorf("upload_limit %q: %v", good, err)
+		}
+		if err := (node.DaemonOptions{UploadLimit: &good}).Validate(); err != nil {
+			t.Errorf("--upload-limit %q refused: %v", good, err)
+		}
+	}
+}
+
 func TestHeadsInterval(t *testing.T) {
 	n := node.DefaultNetworkConfig()
 	for _, bad := range []string{"0s", "500ms", "soon"} {

@@ -31,6 +31,7 @@ import (
 	"github.com/cairnpkg/cairn/node/internal/mirror"
 	"github.com/cairnpkg/cairn/node/internal/p2p"
 	"github.com/cairnpkg/cairn/node/internal/schedule"
+	"github.com/cairnpkg/cairn/node/internal/upload"
 	"github.com/cairnpkg/cairn/node/internal/webui"
 )
 
@@ -47,6 +48,8 @@ type DaemonOptions struct {
 	// Gateway, if set, is the read-only HTTP gateway's address; "" disables
 	// the gateway.
 	Gateway *string
+	// UploadLimit, if set, replaces [network] upload_limit; "" is no limit.
+	UploadLimit *string
 	// Commands, if set, runs CLI commands on the daemon's repo for the API's
 	// POST /api/v1/run, so the CLI works while the daemon holds the repo.
 	// The CLI provides it; node knows nothing of commands.
@@ -64,6 +67,9 @@ func (o DaemonOptions) Validate() error {
 	}
 	if o.Gateway != nil {
 		n.Gateway = *o.Gateway
+	}
+	if o.UploadLimit != nil {
+		n.UploadLimit = *o.UploadLimit
 	}
 	if err := n.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidInput, err)
@@ -105,6 +111,8 @@ type Daemon struct {
 	blocks   atomic.Int64 // blocks stored, as last counted (storeStatLoop)
 	start    time.Time
 
+	upload *upload.Limiter // what serving others may send, and has sent
+
 	commands func(ctx context.Context, args []string) CommandResult
 
 	unsubscribe func()
@@ -136,6 +144,9 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	if o.Gateway != nil {
 		cfg.Gateway = *o.Gateway
 	}
+	if o.UploadLimit != nil {
+		cfg.UploadLimit = *o.UploadLimit
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -151,7 +162,7 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	d := &Daemon{repo: r, cfg: cfg, log: r.log, cancel: cancel, start: time.Now(), commands: o.Commands,
-		counters: metrics.NewCounters(), unsubscribe: func() {}}
+		counters: metrics.NewCounters(), upload: upload.New(cfg.uploadLimit()), unsubscribe: func() {}}
 	defer func() {
 		if err != nil {
 			d.Close()
@@ -168,11 +179,12 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	if err != nil {
 		return nil, err
 	}
-	d.x = exchange.New(ctx, d.host, d.dht, r.store.Blockstore())
+	// What bitswap and the whole-DAG stream send goes through the upload limit.
+	d.x = exchange.New(ctx, upload.Host(d.host, d.upload, upload.Bitswap), d.dht, r.store.Blockstore())
 	lookup.ServeReferrers(ctx, d.host, r.store)
 	lookup.ServeNames(ctx, d.host, r.store)
 	// Unchecked: the asker hashes every block it receives (dagstream.Serve).
-	dagstream.Serve(ctx, d.host, r.store.UncheckedBlockstore())
+	dagstream.Serve(ctx, upload.Host(d.host, d.upload, upload.Stream), r.store.UncheckedBlockstore())
 	d.unsubscribe = r.events.Subscribe(func(e events.Event) { d.heard(ctx, e) })
 	d.fetcher = fetch.New(fetch.Config{
 		Store: r.store, Policy: r.trustPolicy, Resolve: r.ResolveRef, Events: r.events, Count: d.counters.Fetched, Log: d.log,
@@ -233,7 +245,7 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	// the gateway's, which serves anyone's content.
 	d.api = api.Serve(ln, webui.Mount(ui, handler), d.log)
 	if cfg.Gateway != "" {
-		if d.gw, err = startGateway(cfg.Gateway, cfg.gatewayConfig(), r, d.log); err != nil {
+		if d.gw, err = startGateway(cfg.Gateway, cfg.gatewayConfig(), r, d.upload, d.log); err != nil {
 			return nil, err
 		}
 	}
@@ -286,8 +298,8 @@ func (d *Daemon) goWhileRunning(fn func()) {
 }
 
 // startGateway serves the read-only HTTP gateway over the repo's blocks on
-// addr.
-func startGateway(addr string, cfg gateway.Config, r *Repo, log *slog.Logger) (*gateway.Server, error) {
+// addr, its response bodies limited by up.
+func startGateway(addr string, cfg gateway.Config, r *Repo, up *upload.Limiter, log *slog.Logger) (*gateway.Server, error) {
 	h, err := gateway.NewHandler(r.store.Blockstore(), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
@@ -296,7 +308,7 @@ func startGateway(addr string, cfg gateway.Config, r *Repo, log *slog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("gateway: listen on %s: %w", addr, err)
 	}
-	return gateway.Serve(ln, h, log), nil
+	return gateway.Serve(ln, upload.Handler(up, h), log), nil
 }
 
 // Info returns what daemon.json says.

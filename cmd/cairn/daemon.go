@@ -8,8 +8,9 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/cairnpkg/cairn/node"
 	"github.com/spf13/cobra"
+
+	"github.com/cairnpkg/cairn/node"
 )
 
 type daemonOptions struct {
@@ -18,6 +19,7 @@ type daemonOptions struct {
 	bootstrap []string
 	mdns      bool
 	gateway   string
+	upload    string
 	logLevel  string
 }
 
@@ -46,11 +48,16 @@ each peer on connect and every [network] heads_interval (/cairn/heads/1.0.0),
 fetches the entries it misses of the keys the trust policy names, and runs the
 mirror rules (cairn mirror add) on them.
 
+With [network] upload_limit or --upload-limit (like 40MB/s), what it serves to
+others (bitswap, the whole-DAG stream, the gateway) shares that many bytes per
+second; downloads and the DHT and gossip traffic are not limited.
+
 Flags override config.toml for this run, so several daemons can run side by
 side on one machine, each with its own repo.`,
 		Example: `  cairn daemon
   cairn --repo /tmp/a daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --gateway 127.0.0.1:0
   cairn daemon --gateway 0.0.0.0:8080
+  cairn daemon --upload-limit 40MB/s
   cairn daemon --bootstrap /ip4/10.0.0.5/tcp/4501/p2p/12D3KooW... --log-level debug`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -62,7 +69,11 @@ side on one machine, each with its own repo.`,
 			if cmd.Flags().Changed("gateway") {
 				gateway = &o.gateway
 			}
-			return runDaemon(cmd.Context(), g, o, mdns, gateway)
+			var uploadLimit *string
+			if cmd.Flags().Changed("upload-limit") {
+				uploadLimit = &o.upload
+			}
+			return runDaemon(cmd.Context(), g, o, mdns, gateway, uploadLimit)
 		},
 	}
 	f := cmd.Flags()
@@ -71,16 +82,17 @@ side on one machine, each with its own repo.`,
 	f.StringArrayVar(&o.bootstrap, "bootstrap", nil, "peer to join the network through, a multiaddr ending in /p2p/ID (repeatable)")
 	f.BoolVar(&o.mdns, "mdns", false, "find Cairn nodes on the local network (default from config)")
 	f.StringVar(&o.gateway, "gateway", "", `address of the read-only HTTP gateway, host:port; "" disables it (default from config, 127.0.0.1:4503)`)
+	f.StringVar(&o.upload, "upload-limit", "", `cap on the bytes per second served to others (bitswap, stream, gateway together), like 40MB/s or 500KiB/s; "" for none (default from config)`)
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
 }
 
-func runDaemon(ctx context.Context, g *globalOptions, o *daemonOptions, mdns *bool, gateway *string) error {
+func runDaemon(ctx context.Context, g *globalOptions, o *daemonOptions, mdns *bool, gateway, uploadLimit *string) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
 		return usageErrorf("--log-level %q: expected debug, info, warn or error", o.logLevel)
 	}
-	opts := node.DaemonOptions{Listen: o.listen, API: o.api, Bootstrap: o.bootstrap, MDNS: mdns, Gateway: gateway}
+	opts := node.DaemonOptions{Listen: o.listen, API: o.api, Bootstrap: o.bootstrap, MDNS: mdns, Gateway: gateway, UploadLimit: uploadLimit}
 	if err := opts.Validate(); err != nil {
 		return err
 	}

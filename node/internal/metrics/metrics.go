@@ -9,6 +9,7 @@ import (
 
 	"github.com/cairnpkg/cairn/node/internal/events"
 	"github.com/cairnpkg/cairn/node/internal/gossip"
+	"github.com/cairnpkg/cairn/node/internal/upload"
 )
 
 // Counters are the daemon's event counts.
@@ -60,6 +61,7 @@ type Sources struct {
 	Blocks  func() int64 // counted every minute by the daemon
 	Bitswap func() (*bitswap.Stat, error)
 	Gossip  func() gossip.Stats
+	Upload  *upload.Limiter // the upload limit and the bytes served
 }
 
 // Handler returns the /metrics handler over a registry of its own.
@@ -89,6 +91,15 @@ func Handler(c *Counters, src Sources) http.Handler {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cairn_bitswap_data_sent_bytes_total", Help: "Bytes of blocks sent by bitswap."},
 			bitswapStat(func(s *bitswap.Stat) uint64 { return s.DataSent })),
 	)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "cairn_upload_limit_bytes_per_second", Help: "The upload limit ([network] upload_limit) in bytes per second; 0 for none.",
+	}, func() float64 { return float64(src.Upload.Rate()) }))
+	for _, s := range upload.Services {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "cairn_upload_bytes_total", Help: "Bytes served to others, by service: bitswap, stream (/cairn/car/1.0.0), gateway.",
+			ConstLabels: prometheus.Labels{"service": s.String()},
+		}, func() float64 { return float64(src.Upload.Served(s)) }))
+	}
 	for _, g := range []struct {
 		result string
 		f      func(s gossip.Stats) uint64
