@@ -55,8 +55,9 @@ type fakeNet struct {
 	logs []*store.Store
 
 	askNames  atomic.Int64
-	streamed  []streamCall // StreamDAG calls, in order
-	exchanged []cid.Cid    // blocks the exchange handed out
+	streamed  []streamCall    // StreamDAG calls, in order
+	sent      map[cid.Cid]int // blocks StreamDAG handed out, by count
+	exchanged []cid.Cid       // blocks the exchange handed out
 	stallOnce sync.Once
 	stalledCh chan struct{} // closed when the exchange first blocks
 }
@@ -72,7 +73,7 @@ var _ fetch.Network = (*fakeNet)(nil)
 func newFakeNet() *fakeNet {
 	return &fakeNet{
 		blocks: map[cid.Cid]blocks.Block{}, refs: map[cid.Cid][]cid.Cid{},
-		claims: map[peer.ID]map[dag.Ref][]cid.Cid{}, failAfter: map[peer.ID]int{},
+		claims: map[peer.ID]map[dag.Ref][]cid.Cid{}, failAfter: map[peer.ID]int{}, sent: map[cid.Cid]int{},
 		stalledCh: make(chan struct{}),
 	}
 }
@@ -119,6 +120,19 @@ func (n *fakeNet) block(c cid.Cid) (blocks.Block, bool) {
 // stalled is closed once the exchange has been asked for a block it
 // does not have.
 func (n *fakeNet) stalled() <-chan struct{} { return n.stalledCh }
+
+// sentTwice returns the blocks StreamDAG handed out more than once.
+func (n *fakeNet) sentTwice() []cid.Cid {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []cid.Cid
+	for c, k := range n.sent {
+		if k > 1 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 func (n *fakeNet) streamCalls() []streamCall {
 	n.mu.Lock()
@@ -203,6 +217,9 @@ func (n *fakeNet) StreamDAG(ctx context.Context, p peer.ID, roots []cid.Cid, put
 		if err := put(b); err != nil {
 			return err
 		}
+		n.mu.Lock()
+		n.sent[c]++
+		n.mu.Unlock()
 		sent++
 		links, err := dagstream.Links(c, b.RawData())
 		if err != nil {

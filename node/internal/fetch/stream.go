@@ -30,8 +30,16 @@ func (s *session) stream(ctx context.Context, roots []cid.Cid, b *budget) (bool,
 		}
 		return blk, err
 	}
+	peers := s.f.cfg.Net.StreamPeers()
+	if len(peers) > 1 && b.declared >= multiStreamMin {
+		whole, err := s.streamMany(ctx, peers, roots, b, get)
+		if err != nil || whole {
+			return whole, err
+		}
+		// What is left: one peer after the other, then bitswap.
+	}
 	var errs []error
-	for _, p := range s.f.cfg.Net.StreamPeers() {
+	for _, p := range peers {
 		missing, err := dagstream.Missing(ctx, roots, get)
 		if err != nil {
 			return false, err
