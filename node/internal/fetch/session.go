@@ -104,7 +104,7 @@ func (s *session) nodes(ctx context.Context, c cid.Cid, depth int) (*dag.Package
 	s.mu.Unlock()
 	s.tx.Pin(c, store.PinPackage)
 	s.tx.SetVersion(pkg.Ref(), c) // committed only if the whole chain verifies
-	if err := s.referrers(ctx, c, pkg.Name); err != nil {
+	if err := s.referrersRetried(ctx, c, pkg.Name); err != nil {
 		return nil, err
 	}
 	if depth >= sign.MaxProvenanceDepth {
@@ -122,14 +122,46 @@ func (s *session) nodes(ctx context.Context, c cid.Cid, depth int) (*dag.Package
 	return pkg, nil
 }
 
+// referrersRetry is the first wait before the referrers of a package are
+// asked again when no metadata set was kept, doubling up to
+// referrersRetryMax: a node hears of a release by gossip relayed through
+// neighbours that are fetching it at the same moment, and that have its
+// metadata sets to tell of a few milliseconds later. About 1.5 s in all
+// before a fetch concludes that nothing vouches for the package.
+const (
+	referrersRetry    = 50 * time.Millisecond
+	referrersRetryMax = 800 * time.Millisecond
+)
+
+// referrersRetried runs referrers until a metadata set is kept, or the
+// retries are spent (the verdict then says why nothing vouches).
+func (s *session) referrersRetried(ctx context.Context, c cid.Cid, name dag.Name) error {
+	dropped := s.dropped.Load()
+	for wait := referrersRetry; ; wait *= 2 {
+		found, err := s.referrers(ctx, c, name)
+		if err != nil || found || wait > referrersRetryMax {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		s.dropped.Store(dropped) // the sets offered are counted once, by the last attempt
+	}
+}
+
 // referrers asks connected peers for the metadata sets of package c (named
 // name) and their signatures, and keeps the sets that a signature by a key
 // the policy names for name vouches for (trust.Vouches), with their
 // signatures that verify; the signatures are fetched first, so a set no
 // such signature vouches for is never fetched. The others are anyone's:
 // counted in the result, not kept. The logs of the keys that vouch are
-// caught up, for the verdict's log-inclusion check.
-func (s *session) referrers(ctx context.Context, c cid.Cid, name dag.Name) error {
+// caught up, for the verdict's log-inclusion check. found reports whether a
+// metadata set was kept.
+func (s *session) referrers(ctx context.Context, c cid.Cid, name dag.Name) (found bool, _ error) {
 	answers := s.askReferrers(ctx, c)
 	metaOK := map[cid.Cid]bool{}
 	for _, refs := range answers {
@@ -176,7 +208,7 @@ func (s *session) referrers(ctx context.Context, c cid.Cid, name dag.Name) error
 	}
 	sigData, err := s.small(ctx, sigs, true)
 	if err != nil {
-		return err
+		return false, err
 	}
 	type signed struct {
 		cid cid.Cid
@@ -206,7 +238,7 @@ func (s *session) referrers(ctx context.Context, c cid.Cid, name dag.Name) error
 	}
 	metaData, err := s.small(ctx, vouched, true)
 	if err != nil {
-		return err
+		return false, err
 	}
 	rule := s.pol.RuleFor(name)
 	for _, m := range vouched {
@@ -221,24 +253,25 @@ func (s *session) referrers(ctx context.Context, c cid.Cid, name dag.Name) error
 			continue
 		}
 		if err := s.tx.PutNode(ctx, m, data); err != nil {
-			return err
+			return false, err
 		}
 		s.tx.AddReferrer(c, m, dag.NodeMetadata)
 		s.tx.Pin(m, store.PinMetadata)
+		found = true
 		for _, sg := range kept[m] {
 			if err := s.tx.PutNode(ctx, sg.cid, sigData[sg.cid]); err != nil {
-				return err
+				return false, err
 			}
 			s.tx.AddReferrer(m, sg.cid, dag.NodeSignature)
 			s.tx.Pin(sg.cid, store.PinSignature)
 			if rule != nil && rule.LogRequired() && slices.Contains(rule.Keys, sg.sig.Signer) {
 				if err := s.logOf(ctx, sg.sig.Signer, c, sg.cid); err != nil {
-					return err
+					return false, err
 				}
 			}
 		}
 	}
-	return nil
+	return found, nil
 }
 
 // small gets the blocks cs (small nodes) at once: those the repo holds from
