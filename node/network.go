@@ -65,6 +65,7 @@ func (d *Daemon) metrics() http.Handler {
 		Blocks:  d.blocks.Load,
 		Bitswap: d.x.Stat,
 		Gossip:  d.logs.Stats,
+		Heads:   d.logs.HeadsTraffic,
 	})
 }
 
