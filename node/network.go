@@ -66,6 +66,7 @@ func (d *Daemon) metrics() http.Handler {
 		Bitswap: d.x.Stat,
 		Gossip:  d.logs.Stats,
 		Upload:  d.upload,
+		Heads:   d.logs.HeadsTraffic,
 	})
 }
 

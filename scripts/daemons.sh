@@ -7,11 +7,13 @@
 
 # start_daemon NAME: starts the daemon of repo $work/NAME on loopback (ports
 # chosen by the OS, mDNS off), logging to $work/NAME.log, and waits (20 s at
-# most) until its daemon.json names its pid.
+# most) until its daemon.json names its pid. DAEMON_FLAGS (split on spaces)
+# adds flags, e.g. DAEMON_FLAGS='--log-level debug'.
 start_daemon() {
   local r=$1 _
+  # shellcheck disable=SC2086
   "$bin" --repo "$work/$r" daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 \
-    --gateway 127.0.0.1:0 --mdns=false >>"$work/$r.log" 2>&1 &
+    --gateway 127.0.0.1:0 --mdns=false ${DAEMON_FLAGS:-} >>"$work/$r.log" 2>&1 &
   pid[$r]=$!
   for _ in $(seq 200); do
     grep -qs "\"pid\": ${pid[$r]}," "$work/$r/daemon.json" && return

@@ -15,3 +15,7 @@ var (
 	// ErrTooDeep: a DAG deeper than MaxDepth below a root.
 	ErrTooDeep = errors.New("dagstream: DAG too deep")
 )
+
+// ErrNotAsked: a peer asked for single nodes sent a block below them (the
+// node was a package, whose content the walk follows). The transfer ends.
+var ErrNotAsked = errors.New("dagstream: block not asked for")

@@ -134,10 +134,24 @@ func (n *fakeNet) sentTwice() []cid.Cid {
 	return out
 }
 
+// streamCalls returns the DAG streams asked for content: those with a root
+// that is not DAG-CBOR.
 func (n *fakeNet) streamCalls() []streamCall {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return slices.Clone(n.streamed)
+	return slices.DeleteFunc(slices.Clone(n.streamed), nodesOnly)
+}
+
+// nodeStreamCalls returns the DAG streams asked for small nodes only (every
+// root DAG-CBOR: signatures, metadata sets, log entries).
+func (n *fakeNet) nodeStreamCalls() []streamCall {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.DeleteFunc(slices.Clone(n.streamed), func(c streamCall) bool { return !nodesOnly(c) })
+}
+
+func nodesOnly(c streamCall) bool {
+	return !slices.ContainsFunc(c.roots, func(r cid.Cid) bool { return r.Prefix().Codec != cid.DagCBOR })
 }
 
 func (n *fakeNet) exchangedBlocks() []cid.Cid {

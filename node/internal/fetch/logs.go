@@ -41,7 +41,7 @@ func (s *session) logOf(ctx context.Context, signer string, pkg, sig cid.Cid) er
 		return err
 	}
 	get := func(ctx context.Context, c cid.Cid) ([]byte, error) {
-		got, err := s.small(ctx, []cid.Cid{c})
+		got, err := s.small(ctx, []cid.Cid{c}, true)
 		if data, ok := got[c]; ok {
 			return data, nil
 		}

@@ -144,7 +144,7 @@ func (n Libp2p) FindProviders(ctx context.Context, c cid.Cid, found *atomic.Int6
 
 // LogHeads exchanges heads with p.
 func (n Libp2p) LogHeads(ctx context.Context, p peer.ID) ([]heads.Head, error) {
-	return heads.Exchange(ctx, n.Host, p, n.Heads)
+	return heads.Exchange(ctx, n.Host, p, n.Heads, nil)
 }
 
 // Connected counts the host's connected peers.

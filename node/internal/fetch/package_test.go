@@ -81,6 +81,14 @@ func TestPackageByCID(t *testing.T) {
 				if overBitswap {
 					t.Errorf("content blocks came over bitswap (%v) though the stream had them all", fx.net.exchangedBlocks())
 				}
+				// The signature and metadata set come over the stream too, in
+				// one round trip each; only the package node over bitswap.
+				if got := fx.net.exchangedBlocks(); len(got) != 1 || !got[0].Equals(info.CID) {
+					t.Errorf("over bitswap: %v, want only the package node %s", got, info.CID)
+				}
+				if len(fx.net.nodeStreamCalls()) == 0 {
+					t.Error("no small node was streamed")
+				}
 			} else {
 				if len(calls) != 0 {
 					t.Errorf("bitswap transport streamed: %v", calls)

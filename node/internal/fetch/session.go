@@ -10,11 +10,13 @@ import (
 
 	"github.com/ipfs/boxo/blockservice"
 	"github.com/ipfs/boxo/ipld/merkledag"
+	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	ipld "github.com/ipfs/go-ipld-format"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/dagstream"
 	"github.com/cairnpkg/cairn/node/internal/lookup"
 	"github.com/cairnpkg/cairn/node/internal/store"
 	"github.com/cairnpkg/cairn/node/internal/trust"
@@ -75,7 +77,7 @@ func (s *session) nodes(ctx context.Context, c cid.Cid, depth int) (*dag.Package
 	if err := dag.CheckNodeLink("package", c); err != nil {
 		return nil, err
 	}
-	got, err := s.small(ctx, []cid.Cid{c})
+	got, err := s.small(ctx, []cid.Cid{c}, false)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +104,7 @@ func (s *session) nodes(ctx context.Context, c cid.Cid, depth int) (*dag.Package
 	s.mu.Unlock()
 	s.tx.Pin(c, store.PinPackage)
 	s.tx.SetVersion(pkg.Ref(), c) // committed only if the whole chain verifies
-	if err := s.referrers(ctx, c, pkg.Name); err != nil {
+	if err := s.referrersRetried(ctx, c, pkg.Name); err != nil {
 		return nil, err
 	}
 	if depth >= sign.MaxProvenanceDepth {
@@ -120,14 +122,46 @@ func (s *session) nodes(ctx context.Context, c cid.Cid, depth int) (*dag.Package
 	return pkg, nil
 }
 
+// referrersRetry is the first wait before the referrers of a package are
+// asked again when no metadata set was kept, doubling up to
+// referrersRetryMax: a node hears of a release by gossip relayed through
+// neighbours that are fetching it at the same moment, and that have its
+// metadata sets to tell of a few milliseconds later. About 1.5 s in all
+// before a fetch concludes that nothing vouches for the package.
+const (
+	referrersRetry    = 50 * time.Millisecond
+	referrersRetryMax = 800 * time.Millisecond
+)
+
+// referrersRetried runs referrers until a metadata set is kept, or the
+// retries are spent (the verdict then says why nothing vouches).
+func (s *session) referrersRetried(ctx context.Context, c cid.Cid, name dag.Name) error {
+	dropped := s.dropped.Load()
+	for wait := referrersRetry; ; wait *= 2 {
+		found, err := s.referrers(ctx, c, name)
+		if err != nil || found || wait > referrersRetryMax {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		s.dropped.Store(dropped) // the sets offered are counted once, by the last attempt
+	}
+}
+
 // referrers asks connected peers for the metadata sets of package c (named
 // name) and their signatures, and keeps the sets that a signature by a key
 // the policy names for name vouches for (trust.Vouches), with their
 // signatures that verify; the signatures are fetched first, so a set no
 // such signature vouches for is never fetched. The others are anyone's:
 // counted in the result, not kept. The logs of the keys that vouch are
-// caught up, for the verdict's log-inclusion check.
-func (s *session) referrers(ctx context.Context, c cid.Cid, name dag.Name) error {
+// caught up, for the verdict's log-inclusion check. found reports whether a
+// metadata set was kept.
+func (s *session) referrers(ctx context.Context, c cid.Cid, name dag.Name) (found bool, _ error) {
 	answers := s.askReferrers(ctx, c)
 	metaOK := map[cid.Cid]bool{}
 	for _, refs := range answers {
@@ -172,9 +206,9 @@ func (s *session) referrers(ctx context.Context, c cid.Cid, name dag.Name) error
 			s.dropped.Add(1) // unsigned, or its signatures not read: nothing vouches for it
 		}
 	}
-	sigData, err := s.small(ctx, sigs)
+	sigData, err := s.small(ctx, sigs, true)
 	if err != nil {
-		return err
+		return false, err
 	}
 	type signed struct {
 		cid cid.Cid
@@ -202,9 +236,9 @@ func (s *session) referrers(ctx context.Context, c cid.Cid, name dag.Name) error
 			s.dropped.Add(1)
 		}
 	}
-	metaData, err := s.small(ctx, vouched)
+	metaData, err := s.small(ctx, vouched, true)
 	if err != nil {
-		return err
+		return false, err
 	}
 	rule := s.pol.RuleFor(name)
 	for _, m := range vouched {
@@ -219,32 +253,37 @@ func (s *session) referrers(ctx context.Context, c cid.Cid, name dag.Name) error
 			continue
 		}
 		if err := s.tx.PutNode(ctx, m, data); err != nil {
-			return err
+			return false, err
 		}
 		s.tx.AddReferrer(c, m, dag.NodeMetadata)
 		s.tx.Pin(m, store.PinMetadata)
+		found = true
 		for _, sg := range kept[m] {
 			if err := s.tx.PutNode(ctx, sg.cid, sigData[sg.cid]); err != nil {
-				return err
+				return false, err
 			}
 			s.tx.AddReferrer(m, sg.cid, dag.NodeSignature)
 			s.tx.Pin(sg.cid, store.PinSignature)
 			if rule != nil && rule.LogRequired() && slices.Contains(rule.Keys, sg.sig.Signer) {
 				if err := s.logOf(ctx, sg.sig.Signer, c, sg.cid); err != nil {
-					return err
+					return false, err
 				}
 			}
 		}
 	}
-	return nil
+	return found, nil
 }
 
 // small gets the blocks cs (small nodes) at once: those the repo holds from
-// it, the others from peers over bitswap, within nodeTimeout, counted as
-// received. Each is checked against its CID; none is stored (the caller
-// stores what it keeps). What does not come in time is missing from the
-// result, not an error; the end of ctx is.
-func (s *session) small(ctx context.Context, cs []cid.Cid) (map[cid.Cid][]byte, error) {
+// it, the others from peers, within nodeTimeout, counted as received: over
+// /cairn/car/1.0.0 from the peers that answered a lookup (one round trip)
+// if stream is set, then over bitswap. Each is checked against its CID;
+// none is stored (the caller stores what it keeps). What does not come in
+// time is missing from the result, not an error; the end of ctx is.
+//
+// stream is not set for a package's own node: /cairn/car/1.0.0 sends a
+// package's content below it, which is not fetched before the verdict.
+func (s *session) small(ctx context.Context, cs []cid.Cid, stream bool) (map[cid.Cid][]byte, error) {
 	out := map[cid.Cid][]byte{}
 	var need []cid.Cid
 	for _, c := range cs {
@@ -253,6 +292,9 @@ func (s *session) small(ctx context.Context, cs []cid.Cid) (map[cid.Cid][]byte, 
 		} else if !slices.ContainsFunc(need, c.Equals) {
 			need = append(need, c)
 		}
+	}
+	if stream {
+		need = s.streamNodes(ctx, need, out)
 	}
 	if len(need) == 0 {
 		return out, nil
@@ -275,6 +317,44 @@ func (s *session) small(ctx context.Context, cs []cid.Cid) (map[cid.Cid][]byte, 
 		}
 	}
 	return out, ctx.Err()
+}
+
+// streamNodesTimeout bounds one peer's answer to a request for small nodes
+// over /cairn/car/1.0.0; bitswap gets what is still missing after it.
+const streamNodesTimeout = 2 * time.Second
+
+// streamNodes asks the peers that answered this fetch's lookups, in turn
+// (at most two), for the blocks need over /cairn/car/1.0.0, adds those
+// that arrive (checked against their CIDs) to out, and returns the ones
+// still missing.
+func (s *session) streamNodes(ctx context.Context, need []cid.Cid, out map[cid.Cid][]byte) []cid.Cid {
+	if s.transport == TransportBitswap {
+		return need
+	}
+	peers := s.f.cfg.Net.StreamPeers()
+	s.mu.Lock()
+	peers = slices.DeleteFunc(peers, func(p peer.ID) bool { return !s.answered[p] })
+	s.mu.Unlock()
+	for _, p := range peers[:min(len(peers), 2)] {
+		if len(need) == 0 {
+			break
+		}
+		sctx, cancel := context.WithTimeout(ctx, streamNodesTimeout)
+		got, err := dagstream.FetchNodes(sctx, need, func(ctx context.Context, roots []cid.Cid, put func(blocks.Block) error) error {
+			return s.f.cfg.Net.StreamDAG(ctx, p, roots, put)
+		})
+		cancel()
+		if err != nil {
+			s.f.cfg.Log.Debug("fetch: nodes over the DAG stream", "peer", p, "asked", len(need), "got", len(got), "err", err)
+		}
+		for c, data := range got {
+			s.counted.blocks.Add(1)
+			s.counted.bytes.Add(int64(len(data)))
+			out[c] = data
+		}
+		need = slices.DeleteFunc(need, func(c cid.Cid) bool { _, ok := got[c]; return ok })
+	}
+	return need
 }
 
 // maxReferrerSigs bounds the signatures one package's fetch reads.

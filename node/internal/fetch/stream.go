@@ -4,17 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	ipld "github.com/ipfs/go-ipld-format"
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/cairnpkg/cairn/node/internal/dagstream"
 	"github.com/cairnpkg/cairn/node/internal/store"
 )
 
 // stream gets the DAGs under roots over /cairn/car/1.0.0, from the peers
-// that speak it, connected ones first, resuming each time from what is
+// that speak it, those that answered this fetch's referrers lookup first
+// (they hold the package: a peer that serves its referrers has committed
+// it), then the other connected ones, resuming each time from what is
 // already in the transaction, each block charged to b. It reports whether
 // the whole DAG is now here. With TransportAuto a peer's failure is not an
 // error (bitswap gets the rest); with TransportStream it is. Going over the
@@ -31,6 +35,18 @@ func (s *session) stream(ctx context.Context, roots []cid.Cid, b *budget) (bool,
 		return blk, err
 	}
 	peers := s.f.cfg.Net.StreamPeers()
+	s.mu.Lock()
+	slices.SortStableFunc(peers, func(a, b peer.ID) int {
+		switch {
+		case s.answered[a] == s.answered[b]:
+			return 0
+		case s.answered[a]:
+			return -1
+		default:
+			return 1
+		}
+	})
+	s.mu.Unlock()
 	if len(peers) > 1 && b.declared >= multiStreamMin {
 		whole, err := s.streamMany(ctx, peers, roots, b, get)
 		if err != nil || whole {

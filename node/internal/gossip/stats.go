@@ -13,6 +13,11 @@ type Stats struct {
 	// Throttled counts messages the router dropped unread because its
 	// validation queue was full: a flood from somewhere.
 	Throttled uint64
+	// BytesSent and BytesReceived are the sizes of the RPCs (messages of
+	// every topic, and the router's control messages: IHAVE, IWANT, GRAFT,
+	// PRUNE) sent to and received from peers, as encoded, without stream
+	// framing.
+	BytesSent, BytesReceived uint64
 }
 
 // Rejected is the number of messages that cost their sender score.
@@ -24,15 +29,18 @@ func (s Stats) Ignored() uint64 { return s.Stale + s.RateLimited }
 // counters is the live, concurrently updated form of Stats.
 type counters struct {
 	accepted, malformed, badSignature, stale, rateLimited, throttled atomic.Uint64
+	bytesSent, bytesReceived                                         atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
 	return Stats{
-		Accepted:     c.accepted.Load(),
-		Malformed:    c.malformed.Load(),
-		BadSignature: c.badSignature.Load(),
-		Stale:        c.stale.Load(),
-		RateLimited:  c.rateLimited.Load(),
-		Throttled:    c.throttled.Load(),
+		Accepted:      c.accepted.Load(),
+		Malformed:     c.malformed.Load(),
+		BadSignature:  c.badSignature.Load(),
+		Stale:         c.stale.Load(),
+		RateLimited:   c.rateLimited.Load(),
+		Throttled:     c.throttled.Load(),
+		BytesSent:     c.bytesSent.Load(),
+		BytesReceived: c.bytesReceived.Load(),
 	}
 }

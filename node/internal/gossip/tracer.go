@@ -8,12 +8,13 @@ import (
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+	"google.golang.org/protobuf/proto"
 )
 
 // meshTracer follows the router's mesh for Topic (the neighbours that
 // forward every message to us, and we to them, rather than only gossiping
-// message IDs) and counts the messages the router drops before they reach
-// the validator.
+// message IDs), counts the messages the router drops before they reach
+// the validator, and the bytes of the RPCs sent and received.
 type meshTracer struct {
 	stats *counters
 
@@ -81,6 +82,14 @@ func (m *meshTracer) RejectMessage(msg *pubsub.Message, reason string) {
 	}
 }
 
+func (m *meshTracer) RecvRPC(rpc *pubsub.RPC) {
+	m.stats.bytesReceived.Add(uint64(proto.Size(&rpc.RPC)))
+}
+
+func (m *meshTracer) SendRPC(rpc *pubsub.RPC, _ peer.ID) {
+	m.stats.bytesSent.Add(uint64(proto.Size(&rpc.RPC)))
+}
+
 // The rest of RawTracer is of no interest.
 
 func (*meshTracer) OnNewOutboundStream(peer.ID, protocol.ID)             {}
@@ -89,8 +98,6 @@ func (*meshTracer) ValidateMessage(*pubsub.Message)                      {}
 func (*meshTracer) DeliverMessage(*pubsub.Message)                       {}
 func (*meshTracer) DuplicateMessage(*pubsub.Message)                     {}
 func (*meshTracer) ThrottlePeer(peer.ID)                                 {}
-func (*meshTracer) RecvRPC(*pubsub.RPC)                                  {}
-func (*meshTracer) SendRPC(*pubsub.RPC, peer.ID)                         {}
 func (*meshTracer) SendRPCCompleted(*pubsub.RPC, peer.ID, time.Duration) {}
 func (*meshTracer) DropRPC(*pubsub.RPC, peer.ID)                         {}
 func (*meshTracer) UndeliverableMessage(*pubsub.Message)                 {}

@@ -12,9 +12,9 @@
 // A Syncer runs exchanges: with each peer that speaks the protocol when
 // identify completes, and with all of them every Interval.
 //
-//	heads.Serve(ctx, h, src, sink) // answer peers
+//	heads.Serve(ctx, h, src, sink, nil) // answer peers
 //	s := heads.StartSync(ctx, h, heads.SyncConfig{Source: src, Sink: sink, Log: log})
 //	defer s.Close()
 //
-//	theirs, err := heads.Exchange(ctx, h, p, src) // or ask one peer now
+//	theirs, err := heads.Exchange(ctx, h, p, src, nil) // or ask one peer now
 package heads

@@ -26,7 +26,7 @@ func Example() {
 	if h == nil {
 		return
 	}
-	heads.Serve(context.Background(), h, src, sink)
+	heads.Serve(context.Background(), h, src, sink, nil)
 	s := heads.StartSync(ctx, h, heads.SyncConfig{Source: src, Sink: sink, Log: slog.Default()})
 	defer s.Close()
 }

@@ -36,16 +36,17 @@ type Sink func(p peer.ID, heads []Head)
 // Serve answers head exchanges on h until ctx ends: for each asker, it reads the asker's
 // heads, answers with src's, then tells sink what the asker holds. A message
 // that breaks the rules gets the stream reset and never reaches sink. A nil
-// src answers no heads; a nil sink drops what askers hold.
-func Serve(ctx context.Context, h host.Host, src Source, sink Sink) {
-	h.SetStreamHandler(ID, frame.Handler(ctx, func(ctx context.Context, s network.Stream) error { return serve(ctx, s, src, sink) }))
+// src answers no heads; a nil sink drops what askers hold. t (nil: none)
+// counts the bytes.
+func Serve(ctx context.Context, h host.Host, src Source, sink Sink, t *Traffic) {
+	h.SetStreamHandler(ID, frame.Handler(ctx, func(ctx context.Context, s network.Stream) error { return serve(ctx, s, src, sink, t) }))
 }
 
-func serve(ctx context.Context, s network.Stream, src Source, sink Sink) error {
+func serve(ctx context.Context, s network.Stream, src Source, sink Sink, t *Traffic) error {
 	if err := s.SetDeadline(time.Now().Add(StreamTimeout)); err != nil {
 		return err
 	}
-	theirs, err := readHeads(s)
+	theirs, err := readHeads(t.reader(s))
 	if err != nil {
 		return err
 	}
@@ -53,7 +54,7 @@ func serve(ctx context.Context, s network.Stream, src Source, sink Sink) error {
 	defer cancel()
 	msg, err := ourHeads(ctx, src)
 	if err == nil {
-		err = frame.Write(s, msg)
+		err = frame.Write(t.writer(s), msg)
 	}
 	// The asker's heads are good whether or not our answer got through.
 	if sink != nil {
@@ -64,8 +65,8 @@ func serve(ctx context.Context, s network.Stream, src Source, sink Sink) error {
 
 // Exchange sends src's heads to peer p and returns the heads p holds, within
 // StreamTimeout or ctx, whichever ends first. The caller hands them to its
-// Sink; p's server hands ours to its own.
-func Exchange(ctx context.Context, h host.Host, p peer.ID, src Source) (heads []Head, err error) {
+// Sink; p's server hands ours to its own. t (nil: none) counts the bytes.
+func Exchange(ctx context.Context, h host.Host, p peer.ID, src Source, t *Traffic) (heads []Head, err error) {
 	defer func() {
 		if err != nil {
 			err = fmt.Errorf("heads from %s: %w", p, err)
@@ -96,13 +97,13 @@ func Exchange(ctx context.Context, h host.Host, p peer.ID, src Source) (heads []
 			return nil, err
 		}
 	}
-	if err := frame.Write(s, msg); err != nil {
+	if err := frame.Write(t.writer(s), msg); err != nil {
 		return nil, err
 	}
 	if err := s.CloseWrite(); err != nil {
 		return nil, err
 	}
-	return readHeads(s)
+	return readHeads(t.reader(s))
 }
 
 // ourHeads returns src's heads, encoded.

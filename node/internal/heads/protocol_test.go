@@ -3,6 +3,7 @@ package heads
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"testing"
 	"time"
@@ -19,20 +20,31 @@ func TestExchangeBothWays(t *testing.T) {
 	srcA.set(testHead(t, 1, 5), testHead(t, 2, 1))
 	srcB.set(testHead(t, 2, 3), testHead(t, 3, 9))
 	sinkB := newSink()
-	Serve(context.Background(), b, srcB.get, sinkB.put)
+	var ta, tb Traffic
+	Serve(context.Background(), b, srcB.get, sinkB.put, &tb)
 
-	got, err := Exchange(context.Background(), a, b.ID(), srcA.get)
+	got, err := Exchange(context.Background(), a, b.ID(), srcA.get, &ta)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Each side counts the frames both ways: what one sent, the other got.
+	msgA, _ := ourHeads(context.Background(), srcA.get)
+	msgB, _ := ourHeads(context.Background(), srcB.get)
+	framed := func(msg []byte) uint64 { return uint64(len(binary.AppendUvarint(nil, uint64(len(msg)))) + len(msg)) }
+	if ta.Sent() != framed(msgA) || ta.Received() != framed(msgB) {
+		t.Errorf("A counted %d sent, %d received; want %d, %d (frames with their lengths)", ta.Sent(), ta.Received(), framed(msgA), framed(msgB))
 	}
 	if want, _ := srcB.get(context.Background()); !equalHeads(got, want) {
 		t.Fatalf("A got %v, B holds %v", got, want)
 	}
 	want, _ := srcA.get(context.Background())
 	sinkB.waitFor(t, a.ID(), "B's sink has A's heads", func(hs []Head) bool { return equalHeads(hs, want) })
+	if tb.Sent() != ta.Received() || tb.Received() != ta.Sent() {
+		t.Errorf("B counted %d sent, %d received; A %d, %d", tb.Sent(), tb.Received(), ta.Sent(), ta.Received())
+	}
 
 	// A node with no heads (nil source) sends and receives an empty list.
-	got, err = Exchange(context.Background(), a, b.ID(), nil)
+	got, err = Exchange(context.Background(), a, b.ID(), nil, nil)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("with no heads: %v, %v", got, err)
 	}
@@ -42,9 +54,9 @@ func TestExchangeBothWays(t *testing.T) {
 func TestExchangeRefusesABadSource(t *testing.T) {
 	a, b := newHost(t), newHost(t)
 	connect(t, a, b)
-	Serve(context.Background(), b, nil, nil)
+	Serve(context.Background(), b, nil, nil, nil)
 	bad := func(context.Context) ([]Head, error) { return []Head{{Signer: signerEd, Seq: 0}}, nil }
-	if _, err := Exchange(context.Background(), a, b.ID(), bad); !errors.Is(err, ErrInvalidHead) {
+	if _, err := Exchange(context.Background(), a, b.ID(), bad, nil); !errors.Is(err, ErrInvalidHead) {
 		t.Fatalf("err = %v, want ErrInvalidHead", err)
 	}
 }
@@ -55,7 +67,7 @@ func TestServerResetsOnGarbage(t *testing.T) {
 	a, b := newHost(t), newHost(t)
 	connect(t, a, b)
 	sinkB := newSink()
-	Serve(context.Background(), b, (&source{}).get, sinkB.put)
+	Serve(context.Background(), b, (&source{}).get, sinkB.put, nil)
 	unsorted := encodeRaw(t, []rawHead{goodRaw(t, 2), goodRaw(t, 1)}, true)
 
 	for _, tc := range []struct {
@@ -95,7 +107,7 @@ func TestServerResetsOnGarbage(t *testing.T) {
 		})
 	}
 	// The control: a good request after all that reaches the sink.
-	if _, err := Exchange(context.Background(), a, b.ID(), nil); err != nil {
+	if _, err := Exchange(context.Background(), a, b.ID(), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	sinkB.waitFor(t, a.ID(), "a good request reaches the sink", func([]Head) bool { return true })
@@ -107,7 +119,7 @@ func TestExchangeRefusesGarbage(t *testing.T) {
 	connect(t, a, b)
 	dup := encodeRaw(t, []rawHead{goodRaw(t, 1), goodRaw(t, 1)}, true)
 	b.SetStreamHandler(ID, frame.Handler(context.Background(), func(_ context.Context, s network.Stream) error { return frame.Write(s, dup) }))
-	if _, err := Exchange(context.Background(), a, b.ID(), nil); !errors.Is(err, ErrDuplicateSigner) {
+	if _, err := Exchange(context.Background(), a, b.ID(), nil, nil); !errors.Is(err, ErrDuplicateSigner) {
 		t.Fatalf("err = %v, want ErrDuplicateSigner", err)
 	}
 }
@@ -123,7 +135,7 @@ func TestExchangeEndsWithItsContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	if _, err := Exchange(ctx, a, b.ID(), nil); err == nil {
+	if _, err := Exchange(ctx, a, b.ID(), nil, nil); err == nil {
 		t.Fatal("a silent server answered")
 	}
 	if d := time.Since(start); d > 5*time.Second {

@@ -31,6 +31,8 @@ type SyncConfig struct {
 	// peer that reconnects again and again does not cause a storm (default
 	// Interval/2).
 	MinSpacing time.Duration
+	// Traffic, if set, counts the bytes of the exchanges.
+	Traffic *Traffic
 	// Log receives failed exchanges at debug level (default: discarded).
 	Log *slog.Logger
 }
@@ -209,7 +211,7 @@ func (s *Syncer) work(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		heads, err := Exchange(ctx, s.h, p, s.cfg.Source)
+		heads, err := Exchange(ctx, s.h, p, s.cfg.Source, s.cfg.Traffic)
 		if err != nil {
 			s.log.Debug("heads exchange failed", "peer", p, "err", err)
 			continue

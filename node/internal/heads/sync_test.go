@@ -23,7 +23,7 @@ func newSyncNode(t *testing.T, cfg SyncConfig, heads ...Head) *syncNode {
 	t.Helper()
 	n := &syncNode{Host: newHost(t), src: &source{}, sink: newSink()}
 	n.src.set(heads...)
-	Serve(context.Background(), n, n.src.get, n.sink.put)
+	Serve(context.Background(), n, n.src.get, n.sink.put, nil)
 	cfg.Source, cfg.Sink = n.src.get, n.sink.put
 	n.sync = StartSync(context.Background(), n, cfg)
 	t.Cleanup(func() { n.sync.Close() })
@@ -45,7 +45,7 @@ func TestSyncPeriodically(t *testing.T) {
 	a := newSyncNode(t, SyncConfig{Interval: 50 * time.Millisecond}, testHead(t, 1, 1))
 	// b only serves: each exchange it sees was asked by a's Syncer.
 	b, sinkB := newHost(t), newSink()
-	Serve(context.Background(), b, nil, sinkB.put)
+	Serve(context.Background(), b, nil, sinkB.put, nil)
 	connect(t, a, b)
 	sinkB.waitFor(t, a.ID(), "b has a's first head", func(hs []Head) bool { return len(hs) == 1 })
 
@@ -66,8 +66,8 @@ func TestSyncSpacesOutAFlappingPeer(t *testing.T) {
 	// b and c only serve, so every exchange they see was asked by a's Syncer.
 	b, c := newHost(t), newHost(t)
 	sinkB, sinkC := newSink(), newSink()
-	Serve(context.Background(), b, nil, sinkB.put)
-	Serve(context.Background(), c, nil, sinkC.put)
+	Serve(context.Background(), b, nil, sinkB.put, nil)
+	Serve(context.Background(), c, nil, sinkC.put, nil)
 	identified := watchIdentify(t, a)
 
 	connect(t, a, b)

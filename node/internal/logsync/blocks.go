@@ -5,17 +5,20 @@ import (
 	"log/slog"
 	"time"
 
+	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/dagstream"
 	"github.com/cairnpkg/cairn/node/internal/exchange"
 )
 
-// NetBlocks gets log entries over bitswap: from the store if held, else
-// from the network, connecting first to the peer that told of the head.
+// NetBlocks gets log entries: from the store if held, else from the
+// network, connecting first to the peer that told of the head: from it over
+// /cairn/car/1.0.0 if it speaks it (one round trip), else over bitswap.
 type NetBlocks struct {
 	Host     host.Host
 	Exchange *exchange.Exchange
@@ -34,6 +37,9 @@ func (n NetBlocks) GetBlock(ctx context.Context, c cid.Cid, from peer.ID, addrs 
 		return data, nil
 	}
 	n.connectHint(ctx, from, addrs)
+	if data, ok := n.stream(ctx, c, from); ok {
+		return data, nil
+	}
 	b, err := n.Exchange.NewSession(ctx).GetBlock(ctx, c)
 	if err != nil {
 		return nil, err
@@ -42,6 +48,31 @@ func (n NetBlocks) GetBlock(ctx context.Context, c cid.Cid, from peer.ID, addrs 
 		return nil, err
 	}
 	return b.RawData(), nil
+}
+
+// streamTimeout bounds the wait for one entry from the announcing peer over
+// /cairn/car/1.0.0, before bitswap asks every peer.
+const streamTimeout = 2 * time.Second
+
+// stream gets block c from p over /cairn/car/1.0.0, checked against c, if p
+// speaks it.
+func (n NetBlocks) stream(ctx context.Context, c cid.Cid, p peer.ID) ([]byte, bool) {
+	if p == "" || p == n.Host.ID() {
+		return nil, false
+	}
+	if protos, err := n.Host.Peerstore().SupportsProtocols(p, dagstream.ID); err != nil || len(protos) == 0 {
+		return nil, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, streamTimeout)
+	defer cancel()
+	got, err := dagstream.FetchNodes(ctx, []cid.Cid{c}, func(ctx context.Context, roots []cid.Cid, put func(blocks.Block) error) error {
+		return dagstream.Fetch(ctx, n.Host, p, roots, put, nil)
+	})
+	if err != nil {
+		n.Log.Debug("log entry over the DAG stream", "peer", p, "cid", c, "err", err)
+	}
+	data, ok := got[c]
+	return data, ok
 }
 
 // connectHint connects to p, through addrs (multiaddrs with /p2p/ID) if

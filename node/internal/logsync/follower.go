@@ -299,11 +299,15 @@ func (f *Follower) follow(ctx context.Context, n News) (*logs.IngestResult, erro
 	get := func(ctx context.Context, c cid.Cid) ([]byte, error) {
 		return f.cfg.Blocks.GetBlock(ctx, c, n.From, n.Addrs)
 	}
+	t0 := time.Now()
 	chain, err := logs.Walk(ctx, get, n.Signer, n.Head, n.Seq, held, f.cfg.EntryTimeout)
 	if err != nil {
 		return nil, err
 	}
-	return f.cfg.Ingest(ctx, chain)
+	t1 := time.Now()
+	res, err := f.cfg.Ingest(ctx, chain)
+	f.cfg.Log.Debug("log catch-up timing", "signer", n.Signer, "head", n.Seq, "walk", t1.Sub(t0), "ingest", time.Since(t1))
+	return res, err
 }
 
 // reject remembers a head of a key the repo does not follow. When it can, it

@@ -71,6 +71,7 @@ type Sync struct {
 	follower    *Follower
 	announcer   *Announcer
 	unsubscribe func()
+	traffic     heads.Traffic // of the head exchanges, both ways
 }
 
 // reannounceFirst is how soon after start the heads are first said again.
@@ -124,8 +125,8 @@ func Start(ctx context.Context, cfg Config) (_ *Sync, err error) {
 			s.follower.Tell(News{Signer: h.Signer, Seq: h.Seq, Head: h.CID, From: p})
 		}
 	}
-	heads.Serve(ctx, cfg.Host, src, sink)
-	s.syncer = heads.StartSync(ctx, cfg.Host, heads.SyncConfig{Source: src, Sink: sink, Interval: cfg.HeadsInterval, Log: cfg.Log})
+	heads.Serve(ctx, cfg.Host, src, sink, &s.traffic)
+	s.syncer = heads.StartSync(ctx, cfg.Host, heads.SyncConfig{Source: src, Sink: sink, Interval: cfg.HeadsInterval, Traffic: &s.traffic, Log: cfg.Log})
 	s.follower.Start(ctx)
 	s.announcer = NewAnnouncer(ctx, AnnouncerConfig{
 		Publish: s.gossip.Publish, Addrs: cfg.Addrs, TTL: cfg.AnnounceTTL, Log: cfg.Log,
@@ -238,6 +239,11 @@ func (s *Sync) Stats() gossip.Stats {
 		return gossip.Stats{}
 	}
 	return s.gossip.Stats()
+}
+
+// HeadsTraffic returns the bytes sent and received in head exchanges.
+func (s *Sync) HeadsTraffic() (sent, received uint64) {
+	return s.traffic.Sent(), s.traffic.Received()
 }
 
 // Close stops syncing and waits for its goroutines. Call it once.

@@ -62,6 +62,8 @@ type Sources struct {
 	Bitswap func() (*bitswap.Stat, error)
 	Gossip  func() gossip.Stats
 	Upload  *upload.Limiter // the upload limit and the bytes served
+	// Heads returns the bytes sent and received in head exchanges.
+	Heads func() (sent, received uint64)
 }
 
 // Handler returns the /metrics handler over a registry of its own.
@@ -115,6 +117,32 @@ func Handler(c *Counters, src Sources) http.Handler {
 			Name: "cairn_gossip_announcements_total", Help: "Announcements received on gossip, by validation result.",
 			ConstLabels: prometheus.Labels{"result": g.result},
 		}, func() float64 { return float64(g.f(src.Gossip())) }))
+	}
+	for _, d := range []struct {
+		direction string
+		gossip    func(s gossip.Stats) uint64
+		sent      bool
+	}{
+		{"sent", func(s gossip.Stats) uint64 { return s.BytesSent }, true},
+		{"received", func(s gossip.Stats) uint64 { return s.BytesReceived }, false},
+	} {
+		labels := prometheus.Labels{"direction": d.direction}
+		reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "cairn_gossip_bytes_total", Help: "Bytes of gossip RPCs (messages and control) sent to or received from peers.",
+				ConstLabels: labels,
+			}, func() float64 { return float64(d.gossip(src.Gossip())) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "cairn_heads_bytes_total", Help: "Bytes of head exchanges (/cairn/heads/1.0.0) sent or received.",
+				ConstLabels: labels,
+			}, func() float64 {
+				sent, received := src.Heads()
+				if d.sent {
+					return float64(sent)
+				}
+				return float64(received)
+			}),
+		)
 	}
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
