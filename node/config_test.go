@@ -141,3 +141,47 @@ func TestDaemonGatewayHostsFromConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestAnnounceSchedule(t *testing.T) {
+	for _, tc := range []struct {
+		interval, ttl string
+		ok            bool
+	}{
+		{"", "", true},
+		{"1s", "", true},
+		{"1h", "2h", true},
+		{"500ms", "", false}, // under a second
+		{"soon", "", false},
+		{"", "1s", false},   // shorter than the default interval (1h)
+		{"2h", "1h", false}, // announcements would expire between two
+	} {
+		n := node.DefaultNetworkConfig()
+		n.AnnounceInterval, n.AnnounceTTL = tc.interval, tc.ttl
+		err := n.Validate()
+		if tc.ok && err != nil || !tc.ok && !errors.Is(err, node.ErrInvalidConfig) {
+			t.Errorf("announce_interval %q, announce_ttl %q: Validate = %v, want ok %v", tc.interval, tc.ttl, err, tc.ok)
+		}
+	}
+}
+
+func TestGCConfig(t *testing.T) {
+	for _, tc := range []struct {
+		interval  string
+		watermark int64
+		ok        bool
+	}{
+		{"", 0, true},
+		{"24h", 0, true},
+		{"1m", 10240, true},
+		{"30s", 0, false}, // under a minute
+		{"daily", 0, false},
+		{"", -1, false},
+	} {
+		c := node.DefaultConfig()
+		c.Store.GCInterval, c.Store.GCWatermarkMiB = tc.interval, tc.watermark
+		err := c.Validate()
+		if tc.ok && err != nil || !tc.ok && !errors.Is(err, node.ErrInvalidConfig) {
+			t.Errorf("gc_interval %q, gc_watermark_mib %d: Validate = %v, want ok %v", tc.interval, tc.watermark, err, tc.ok)
+		}
+	}
+}
