@@ -31,6 +31,7 @@ import (
 	"github.com/cairnpkg/cairn/node/internal/mirror"
 	"github.com/cairnpkg/cairn/node/internal/p2p"
 	"github.com/cairnpkg/cairn/node/internal/schedule"
+	"github.com/cairnpkg/cairn/node/internal/storage"
 	"github.com/cairnpkg/cairn/node/internal/upload"
 	"github.com/cairnpkg/cairn/node/internal/webui"
 )
@@ -264,8 +265,8 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	d.wg.Go(func() { schedule.Every(ctx, 5*time.Second, reprovide, nil, d.provideAll) }) // bootstrap connects first
 	d.wg.Go(func() { schedule.Every(ctx, 0, storeStatInterval, nil, d.countBlocks) })
 	if r.cfg.Store.gcInterval() > 0 || r.cfg.Store.GCWatermarkMiB > 0 {
-		auto := &autoGC{repo: r, log: d.log, every: r.cfg.Store.gcInterval(), watermark: uint64(r.cfg.Store.GCWatermarkMiB) << 20, last: time.Now()}
-		d.wg.Go(func() { schedule.Every(ctx, autoGCCheck, autoGCCheck, nil, auto.check) })
+		auto := &storage.Auto{Store: r, Log: d.log, Every: r.cfg.Store.gcInterval(), Watermark: uint64(r.cfg.Store.GCWatermarkMiB) << 20, Last: time.Now()}
+		d.wg.Go(func() { schedule.Every(ctx, storage.CheckEvery, storage.CheckEvery, nil, auto.Check) })
 	}
 	d.log.Info("daemon ready", "peer", id, "addrs", d.info.Addrs, "api", d.info.API, "gateway", d.info.Gateway)
 	return d, nil

@@ -66,7 +66,7 @@ type Config struct {
 	Sign   func(ctx context.Context, meta cid.Cid, key string) error
 	// Remove removes package c, which rule's retention no longer keeps, as
 	// `cairn rm` does without --force, except that rule matching its name
-	// does not stop it (node.Repo's removeRetained); nil: no retention.
+	// does not stop it (node.Repo's removeRetained, storage.Remove); nil: no retention.
 	Remove func(ctx context.Context, c cid.Cid, rule sign.Pattern) error
 	// Bus wakes the mirror on LogsCaughtUp, PolicyChanged and
 	// MirrorsChanged; nil: only the Retry timer and Poke do.
