@@ -18,24 +18,9 @@ RUNS=${RUNS:-3}
 IDLE_S=${IDLE_S:-20}
 command -v curl >/dev/null || { echo "bench-idle needs curl" >&2; exit 2; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench-idle.XXXXXX")
-declare -A pid=()
-cleanup() {
-  local rc=$? r
-  trap - EXIT INT TERM
-  for r in "${!pid[@]}"; do stop_daemon "$r"; done
-  if [ "${KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-bin="$work/cairn"
-go build -o "$bin" ./cmd/cairn
-die() { echo "error: $*" >&2; exit 1; }
 # shellcheck source=scripts/daemons.sh
 . scripts/daemons.sh
+bench_setup bench-idle
 now() { date +%s%N; }
 median() { sort -g | awk '{a[NR]=$1} END {printf "%.1f\n", NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 

@@ -37,29 +37,9 @@ POLL=${POLL:-api}
 command -v curl >/dev/null || POLL=cli
 case $POLL in api | cli) ;; *) echo "POLL must be api or cli" >&2; exit 2 ;; esac
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench-mirror.XXXXXX")
-declare -A pid=() # repo (a, b) -> daemon pid
-cleanup() {
-  local rc=$? r
-  trap - EXIT INT TERM
-  for r in "${!pid[@]}"; do stop "$r"; done
-  if [ "$rc" != 0 ]; then
-    for r in a b; do
-      [ -s "$work/$r.log" ] && { echo "--- daemon log of $r (last lines)"; tail -n 20 "$work/$r.log"; } >&2
-    done
-  fi
-  if [ "${KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-bin="$work/cairn"
-go build -o "$bin" ./cmd/cairn
-die() { echo "error: $*" >&2; exit 1; }
 # shellcheck source=scripts/daemons.sh
 . scripts/daemons.sh
+bench_setup bench-mirror a b
 start() { start_daemon "$1"; }
 stop() { stop_daemon "$1"; }
 now() { date +%s%N; }

@@ -44,27 +44,9 @@ SEED=${SEED:-$$}
 [ "$NODES" -ge 5 ] || { echo "NODES must be at least 5" >&2; exit 2; }
 command -v curl >/dev/null || { echo "bench-network needs curl" >&2; exit 2; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench-network.XXXXXX")
-declare -A pid=() # repo -> daemon pid
-cleanup() {
-  local rc=$? r
-  trap - EXIT INT TERM
-  for r in "${!pid[@]}"; do stop "$r"; done
-  if [ "$rc" != 0 ] && [ -s "$work/n1.log" ]; then
-    { echo "--- daemon log of n1 (last lines)"; tail -n 20 "$work/n1.log"; } >&2
-  fi
-  if [ "${KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-bin="$work/cairn"
-go build -o "$bin" ./cmd/cairn
-die() { echo "error: $*" >&2; exit 1; }
 # shellcheck source=scripts/daemons.sh
 . scripts/daemons.sh
+bench_setup bench-network n1
 stop() { stop_daemon "$1"; }
 now() { date +%s%N; }
 nearest() { sort -g | awk -v q="$1" '{a[NR]=$1} END {i=int(NR*q); if (i<NR*q) i++; if (i<1) i=1; print a[i]}'; }

@@ -22,24 +22,9 @@ LIMIT=${LIMIT:-40MB/s}
 SIZE_MB=${SIZE_MB:-160}
 RUNS=${RUNS:-3}
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench-sources.XXXXXX")
-declare -A pid=() # repo -> daemon pid
-cleanup() {
-  local rc=$? r
-  trap - EXIT INT TERM
-  for r in "${!pid[@]}"; do stop_daemon "$r"; done
-  if [ "${KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-bin="$work/cairn"
-go build -o "$bin" ./cmd/cairn
-die() { echo "error: $*" >&2; exit 1; }
 # shellcheck source=scripts/daemons.sh
 . scripts/daemons.sh
+bench_setup bench-sources
 median() { sort -g | awk '{a[NR]=$1} END {printf "%.1f\n", NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 json_field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 

@@ -1,9 +1,9 @@
 # shellcheck shell=bash disable=SC2154,SC2004
 # (bin, work and pid are the sourcing script's; pid is an associative array.)
-# Daemon helpers shared by scripts/demo.sh and scripts/bench-mirror.sh; they
-# source this file. The sourcing script sets $bin (the cairn binary) and
-# $work (the directory holding the repos), declares `declare -A pid=()` and
-# defines die.
+# Daemon helpers shared by scripts/demo.sh and the scripts/bench-*.sh that
+# run daemons; they source this file. The sourcing script sets $bin (the
+# cairn binary) and $work (the directory holding the repos), declares
+# `declare -A pid=()` and defines die, or has bench_setup (below) do it all.
 
 # start_daemon NAME: starts the daemon of repo $work/NAME on loopback (ports
 # chosen by the OS, mDNS off), logging to $work/NAME.log, and waits (20 s at
@@ -33,4 +33,36 @@ stop_daemon() {
   for _ in $(seq 200); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$p" 2>/dev/null || true
   wait "$p" 2>/dev/null || true
+}
+
+# bench_setup NAME [REPO...]: what every bench script starts with. Makes
+# $work (a temporary directory cairn-NAME.*), declares pid, builds the binary
+# into $bin, defines die, and traps EXIT, INT and TERM to stop every daemon
+# still running, print the last lines of the daemon logs of the REPOs named
+# when the script fails, and remove $work (KEEP=1 keeps it).
+bench_setup() {
+  local name=$1
+  shift
+  bench_logs=("$@")
+  work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-$name.XXXXXX")
+  declare -gA pid=() # repo -> daemon pid
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  die() { echo "error: $*" >&2; exit 1; }
+  bin="$work/cairn"
+  go build -o "$bin" ./cmd/cairn
+}
+
+bench_cleanup() {
+  local rc=$? r
+  trap - EXIT INT TERM
+  for r in "${!pid[@]}"; do stop_daemon "$r"; done
+  if [ "$rc" != 0 ]; then
+    for r in "${bench_logs[@]}"; do
+      [ -s "$work/$r.log" ] && { echo "--- daemon log of $r (last lines)"; tail -n 20 "$work/$r.log"; } >&2
+    done
+  fi
+  if [ "${KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+  exit "$rc"
 }
