@@ -17,9 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipfs/boxo/blockservice"
 	"github.com/ipfs/boxo/blockstore"
-	"github.com/ipfs/boxo/ipld/merkledag"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	"github.com/ipfs/go-datastore"
@@ -28,10 +26,8 @@ import (
 	"github.com/ipld/go-ipld-prime/datamodel"
 	"github.com/ipld/go-ipld-prime/fluent/qp"
 	cidlink "github.com/ipld/go-ipld-prime/linking/cid"
-	"github.com/ipld/go-ipld-prime/node/basicnode"
 
 	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/dag/content"
 	"github.com/cairnpkg/cairn/dag/dagtest"
 )
 
@@ -49,22 +45,9 @@ func newSpecDAG(t *testing.T) specDAG {
 	t.Helper()
 	ctx := context.Background()
 	bs := blockstore.NewBlockstore(dssync.MutexWrap(datastore.NewMapDatastore()))
-	dsvc := merkledag.NewDAGService(blockservice.New(bs, nil))
 	d := specDAG{data: make([]byte, 3<<20+5)}
 	rand.NewChaCha8([32]byte{14}).Read(d.data) // four distinct leaves
-	res, err := content.ImportReader(ctx, dsvc, bytes.NewReader(d.data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.file = res.Root
-	nd, err := dsvc.Get(ctx, d.file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.fileBlocks = []cid.Cid{d.file}
-	for _, l := range nd.Links() {
-		d.fileBlocks = append(d.fileBlocks, l.Cid)
-	}
+	d.file, d.fileBlocks = dagtest.UnixFSFile(t, bs, d.data)
 	if len(d.fileBlocks) != 5 {
 		t.Fatalf("the file has %d blocks, expected a root and 4 leaves", len(d.fileBlocks))
 	}
@@ -75,17 +58,10 @@ func newSpecDAG(t *testing.T) specDAG {
 		}
 		d.blocks = append(d.blocks, b)
 	}
-	build := func(fn func(datamodel.MapAssembler)) datamodel.Node {
-		n, err := qp.BuildMap(basicnode.Prototype.Map, -1, fn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	j := dagtest.IPLDBlock(t, cid.DagJSON, build(func(ma datamodel.MapAssembler) {
+	j := dagtest.IPLDBlock(t, cid.DagJSON, dagtest.Map(t, func(ma datamodel.MapAssembler) {
 		qp.MapEntry(ma, "file", qp.Link(cidlink.Link{Cid: d.file}))
 	}))
-	r := dagtest.IPLDBlock(t, cid.DagCBOR, build(func(ma datamodel.MapAssembler) {
+	r := dagtest.IPLDBlock(t, cid.DagCBOR, dagtest.Map(t, func(ma datamodel.MapAssembler) {
 		qp.MapEntry(ma, "file", qp.Link(cidlink.Link{Cid: d.file}))
 		qp.MapEntry(ma, "json", qp.Link(cidlink.Link{Cid: j.Cid()}))
 		qp.MapEntry(ma, "n", qp.Int(14))

@@ -43,29 +43,20 @@ func newIPLDDAG(t *testing.T) ipldDAG {
 	}
 	link := func(c cid.Cid) qp.Assemble { return qp.Link(cidlink.Link{Cid: c}) }
 	d.plain = dagtest.IPLDBlock(t, dagtest.CBOR, basicnode.NewString("plain"))
-	d.json = dagtest.IPLDBlock(t, cid.DagJSON, ipldMap(t, func(ma datamodel.MapAssembler) {
+	d.json = dagtest.IPLDBlock(t, cid.DagJSON, dagtest.Map(t, func(ma datamodel.MapAssembler) {
 		qp.MapEntry(ma, "leaf", link(d.leaves[1].Cid()))
 		qp.MapEntry(ma, "plain", link(d.plain.Cid()))
 	}))
-	id := dagtest.IdentityCID(t, cid.DagCBOR, dagtest.IPLDBlock(t, cid.DagCBOR, ipldMap(t, func(ma datamodel.MapAssembler) {
+	id := dagtest.IdentityCID(t, cid.DagCBOR, dagtest.IPLDBlock(t, cid.DagCBOR, dagtest.Map(t, func(ma datamodel.MapAssembler) {
 		qp.MapEntry(ma, "leaf", link(d.leaves[2].Cid()))
 	})).RawData())
-	d.root = dagtest.IPLDBlock(t, cid.DagCBOR, ipldMap(t, func(ma datamodel.MapAssembler) {
+	d.root = dagtest.IPLDBlock(t, cid.DagCBOR, dagtest.Map(t, func(ma datamodel.MapAssembler) {
 		qp.MapEntry(ma, "id", link(id))
 		qp.MapEntry(ma, "json", link(d.json.Cid()))
 		qp.MapEntry(ma, "leaf", link(d.leaves[0].Cid()))
 		qp.MapEntry(ma, "n", qp.Int(14))
 	}))
 	return d
-}
-
-func ipldMap(t *testing.T, fn func(datamodel.MapAssembler)) datamodel.Node {
-	t.Helper()
-	n, err := qp.BuildMap(basicnode.Prototype.Map, -1, fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 func collect(t *testing.T, r *node.Repo) node.GCStats {

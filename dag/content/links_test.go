@@ -9,7 +9,6 @@ import (
 	"github.com/ipld/go-ipld-prime/datamodel"
 	"github.com/ipld/go-ipld-prime/fluent/qp"
 	cidlink "github.com/ipld/go-ipld-prime/linking/cid"
-	"github.com/ipld/go-ipld-prime/node/basicnode"
 	"github.com/multiformats/go-multihash"
 
 	"github.com/cairnpkg/cairn/dag"
@@ -22,7 +21,7 @@ func TestLinks(t *testing.T) {
 	b, _ := dagtest.Content(t, []byte("b"))
 	pb := dagtest.NodeCID(t, "elsewhere")
 	lnk := func(c cid.Cid) qp.Assemble { return qp.Link(cidlink.Link{Cid: c}) }
-	ipld := buildMap(t, func(ma datamodel.MapAssembler) {
+	ipld := dagtest.Map(t, func(ma datamodel.MapAssembler) {
 		qp.MapEntry(ma, "a", lnk(a))
 		qp.MapEntry(ma, "n", qp.Int(1))
 		qp.MapEntry(ma, "z", qp.List(-1, func(la datamodel.ListAssembler) {
@@ -32,7 +31,7 @@ func TestLinks(t *testing.T) {
 	})
 	cborBlock := dagtest.IPLDBlock(t, cid.DagCBOR, ipld)
 	jsonBlock := dagtest.IPLDBlock(t, cid.DagJSON, ipld)
-	plain := buildMap(t, func(ma datamodel.MapAssembler) { qp.MapEntry(ma, "/", qp.String(a.String())) })
+	plain := dagtest.Map(t, func(ma datamodel.MapAssembler) { qp.MapEntry(ma, "/", qp.String(a.String())) })
 
 	pkg := dagtest.Package(t, "acme/app", "1.0.0", []byte("hello"))
 	pkg.Layers = append(pkg.Layers, dag.Layer{Name: "two", MediaType: "text/plain", Size: 1, SHA256: pkg.Layers[0].SHA256, Content: b})
@@ -69,15 +68,6 @@ func TestLinks(t *testing.T) {
 			}
 		})
 	}
-}
-
-func buildMap(t *testing.T, fn func(datamodel.MapAssembler)) datamodel.Node {
-	t.Helper()
-	n, err := qp.BuildMap(basicnode.Prototype.Map, -1, fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 func sum(t *testing.T, codec uint64, data []byte) cid.Cid {

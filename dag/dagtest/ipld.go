@@ -5,6 +5,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/ipfs/boxo/blockservice"
+	"github.com/ipfs/boxo/blockstore"
+	"github.com/ipfs/boxo/ipld/merkledag"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	car "github.com/ipld/go-car/v2"
@@ -14,8 +17,12 @@ import (
 	_ "github.com/ipld/go-ipld-prime/codec/dagjson"
 	_ "github.com/ipld/go-ipld-prime/codec/json" // registers json (0x0200)
 	"github.com/ipld/go-ipld-prime/datamodel"
+	"github.com/ipld/go-ipld-prime/fluent/qp"
 	"github.com/ipld/go-ipld-prime/multicodec"
+	"github.com/ipld/go-ipld-prime/node/basicnode"
 	"github.com/multiformats/go-multihash"
+
+	"github.com/cairnpkg/cairn/dag/content"
 )
 
 // Codecs other than the ones go-cid names.
@@ -79,4 +86,36 @@ func CAR(t testing.TB, roots []cid.Cid, blks ...blocks.Block) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// Map builds an IPLD map with fn (go-ipld-prime's qp), for fixtures.
+func Map(t testing.TB, fn func(datamodel.MapAssembler)) datamodel.Node {
+	t.Helper()
+	n, err := qp.BuildMap(basicnode.Prototype.Map, -1, fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// UnixFSFile imports data as a UnixFS file (Cairn's import profile) into bs
+// and returns its root and the CIDs of the root and of its children, in
+// link order.
+func UnixFSFile(t testing.TB, bs blockstore.Blockstore, data []byte) (root cid.Cid, dagBlocks []cid.Cid) {
+	t.Helper()
+	ctx := context.Background()
+	dsvc := merkledag.NewDAGService(blockservice.New(bs, nil))
+	res, err := content.ImportReader(ctx, dsvc, bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	nd, err := dsvc.Get(ctx, res.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dagBlocks = []cid.Cid{res.Root}
+	for _, l := range nd.Links() {
+		dagBlocks = append(dagBlocks, l.Cid)
+	}
+	return res.Root, dagBlocks
 }

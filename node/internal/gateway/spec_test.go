@@ -21,9 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipfs/boxo/blockservice"
 	"github.com/ipfs/boxo/blockstore"
-	"github.com/ipfs/boxo/ipld/merkledag"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	"github.com/ipfs/go-datastore"
@@ -32,10 +30,8 @@ import (
 	"github.com/ipld/go-ipld-prime/datamodel"
 	"github.com/ipld/go-ipld-prime/fluent/qp"
 	cidlink "github.com/ipld/go-ipld-prime/linking/cid"
-	"github.com/ipld/go-ipld-prime/node/basicnode"
 
 	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/dag/content"
 	"github.com/cairnpkg/cairn/dag/dagtest"
 	"github.com/cairnpkg/cairn/node/internal/gateway"
 )
@@ -66,25 +62,13 @@ func newSpecFixture(t *testing.T) *specFixture {
 	t.Helper()
 	ctx := context.Background()
 	bs := blockstore.NewBlockstore(dssync.MutexWrap(datastore.NewMapDatastore()))
-	dsvc := merkledag.NewDAGService(blockservice.New(bs, nil))
 	rng := rand.NewChaCha8([32]byte{14})
 	f := &specFixture{}
 	importFile := func(size int) (cid.Cid, []byte, []cid.Cid) {
 		data := make([]byte, size)
 		rng.Read(data)
-		res, err := content.ImportReader(ctx, dsvc, bytes.NewReader(data))
-		if err != nil {
-			t.Fatalf("import: %v", err)
-		}
-		nd, err := dsvc.Get(ctx, res.Root)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all := []cid.Cid{res.Root}
-		for _, l := range nd.Links() {
-			all = append(all, l.Cid)
-		}
-		return res.Root, data, all
+		root, all := dagtest.UnixFSFile(t, bs, data)
+		return root, data, all
 	}
 	f.file, f.fileData, f.fileBlocks = importFile(3<<20 + 5)
 	if len(f.fileBlocks) != 5 {
@@ -103,7 +87,7 @@ func newSpecFixture(t *testing.T) *specFixture {
 		}
 		return b.Cid()
 	}
-	cborNode := buildMap(t, func(ma datamodel.MapAssembler) {
+	cborNode := dagtest.Map(t, func(ma datamodel.MapAssembler) {
 		qp.MapEntry(ma, "file", qp.Link(cidlink.Link{Cid: f.file}))
 		qp.MapEntry(ma, "n", qp.Int(7))
 		qp.MapEntry(ma, "nested", qp.Map(-1, func(ma datamodel.MapAssembler) {
@@ -114,15 +98,15 @@ func newSpecFixture(t *testing.T) *specFixture {
 	})
 	cborBlock := dagtest.IPLDBlock(t, cid.DagCBOR, cborNode)
 	f.cbor = put(cborBlock)
-	f.json = put(dagtest.IPLDBlock(t, cid.DagJSON, buildMap(t, func(ma datamodel.MapAssembler) {
+	f.json = put(dagtest.IPLDBlock(t, cid.DagJSON, dagtest.Map(t, func(ma datamodel.MapAssembler) {
 		qp.MapEntry(ma, "cbor", qp.Link(cidlink.Link{Cid: f.cbor}))
 		qp.MapEntry(ma, "file", qp.Link(cidlink.Link{Cid: f.file}))
 	})))
-	plain := buildMap(t, func(ma datamodel.MapAssembler) { qp.MapEntry(ma, "hello", qp.String("world")) })
+	plain := dagtest.Map(t, func(ma datamodel.MapAssembler) { qp.MapEntry(ma, "hello", qp.String("world")) })
 	f.plainCBOR = put(dagtest.IPLDBlock(t, dagtest.CBOR, plain))
 	f.plainJSON = put(dagtest.IPLDBlock(t, dagtest.JSON, plain))
 	f.idRaw = dagtest.IdentityCID(t, cid.Raw, []byte("hi"))
-	f.idCBOR = dagtest.IdentityCID(t, cid.DagCBOR, dagtest.IPLDBlock(t, cid.DagCBOR, buildMap(t, func(ma datamodel.MapAssembler) {
+	f.idCBOR = dagtest.IdentityCID(t, cid.DagCBOR, dagtest.IPLDBlock(t, cid.DagCBOR, dagtest.Map(t, func(ma datamodel.MapAssembler) {
 		qp.MapEntry(ma, "file", qp.Link(cidlink.Link{Cid: f.file}))
 	})).RawData())
 
@@ -138,15 +122,6 @@ func newSpecFixture(t *testing.T) *specFixture {
 	t.Cleanup(srv.Close)
 	f.url = srv.URL
 	return f
-}
-
-func buildMap(t *testing.T, fn func(datamodel.MapAssembler)) datamodel.Node {
-	t.Helper()
-	n, err := qp.BuildMap(basicnode.Prototype.Map, -1, fn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // fetch sends a GET (with accept as Accept, if set) and returns the response
