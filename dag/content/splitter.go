@@ -2,21 +2,20 @@ package content
 
 import (
 	"context"
-	"crypto/sha256"
-	"hash"
 	"io"
 
 	chunker "github.com/ipfs/boxo/chunker"
 )
 
 // hashingSplitter is a chunker.Splitter that reads and hashes ahead: a
-// goroutine of its own reads r in ChunkSize chunks, adds each to the file's
-// plain SHA-256, in order, and queues it (at most pipeDepth chunks) for the
-// importer, which meanwhile computes the CID hashes. The two SHA-256 passes
-// over every byte, and the copy out of r, so run on two cores.
+// goroutine of its own reads r in ChunkSize chunks and queues each (at most
+// pipeDepth chunks) both for the importer, which computes the CID hashes, and
+// for a hashPipe, which adds it to the file's plain SHA-256 in order. The
+// copy out of r and the two SHA-256 passes over every byte so run on three
+// goroutines, and keep both cores busy.
 //
-// A chunk is hashed before it is queued and the goroutine never touches it
-// again, so the importer owns it outright; no chunk is shared or copied.
+// Neither the importer nor the hashPipe modifies a chunk, and a fresh buffer
+// is read for every chunk, so the two share it without a copy.
 type hashingSplitter struct {
 	ctx      context.Context
 	r        io.Reader
@@ -24,10 +23,7 @@ type hashingSplitter struct {
 	stop     chan struct{}
 	done     chan struct{}
 	progress *progress
-
-	// Read by the importer once done is closed.
-	h hash.Hash
-	n int64
+	plain    *hashPipe
 
 	// The importer's state: the error that ended the stream (io.EOF at the
 	// end), returned again on every later call as chunker.Splitter requires.
@@ -48,7 +44,7 @@ func newHashingSplitter(ctx context.Context, r io.Reader, p *progress) *hashingS
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 		progress: p,
-		h:        sha256.New(),
+		plain:    newHashPipe(nil),
 	}
 	go s.read()
 	return s
@@ -66,8 +62,10 @@ func (s *hashingSplitter) read() {
 		}
 		b, err := spl.NextBytes()
 		if len(b) > 0 {
-			s.h.Write(b)
-			s.n += int64(len(b))
+			if s.plain.send(s.ctx, b) != nil {
+				s.send(chunkMsg{err: s.ctx.Err()})
+				return
+			}
 		}
 		if !s.send(chunkMsg{b, err}) || err != nil {
 			return
@@ -111,7 +109,7 @@ func (s *hashingSplitter) NextBytes() ([]byte, error) {
 func (s *hashingSplitter) finish() (int64, []byte) {
 	close(s.stop)
 	<-s.done
-	return s.n, s.h.Sum(nil)
+	return s.plain.finish()
 }
 
 // progress counts the bytes read by one import call and reports the total.
