@@ -15,6 +15,12 @@
 # a temporary directory, removed at the end (KEEP=1 keeps it). TRANSPORTS="stream" runs
 # only the named transports; PROFILE=dir writes a CPU profile of each daemon
 # to dir/NAME.cpu (NAME: a-stream, fetch_car-b1, ...; see go tool pprof).
+#
+# If Kubo's `ipfs` is on PATH (or IPFS_BIN is set; scripts/install-kubo.sh
+# builds it), the same bytes are also added to a Kubo node A (test and
+# unixfs-v1-2025 profiles) and fetched over bitswap by a fresh Kubo node B per
+# run with `ipfs pin add` (it fetches every block and keeps it, as cairn fetch
+# does), with the same figures as kubo_bitswap_… lines, side by side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -68,6 +74,11 @@ echo "publishing ${SIZE_MB} MB on A" >&2
 "$bin" --repo "$work/a" init >/dev/null
 head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom >"$work/input.bin"
 "$bin" --repo "$work/a" publish "$work/input.bin" --name bench/fetch --version 1.0.0 >/dev/null
+ipfs=${IPFS_BIN:-$(command -v ipfs || true)}
+if [ -n "$ipfs" ]; then
+  IPFS_PATH="$work/kubo-a" "$ipfs" init --profile test,unixfs-v1-2025 >/dev/null 2>&1
+  kubo_cid=$(IPFS_PATH="$work/kubo-a" "$ipfs" add -Q --offline "$work/input.bin")
+fi
 rm "$work/input.bin"
 did=$("$bin" --repo "$work/a" key export default)
 # bench TRANSPORT NAME: RUNS fetches over TRANSPORT with a fresh A; prints the
@@ -100,6 +111,48 @@ bench() {
   stop "$apid"
 }
 
+# start_kubo IPFS_PATH: starts `ipfs daemon` and waits (60 s at most) until it
+# says it is ready; prints its pid.
+start_kubo() {
+  IPFS_PATH="$1" "$ipfs" daemon >"$1.log" 2>&1 &
+  local pid=$! i
+  for i in $(seq 600); do
+    if grep -q "Daemon is ready" "$1.log"; then echo "$pid"; return; fi
+    kill -0 "$pid" 2>/dev/null || { cat "$1.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "ipfs daemon on $1 did not start" >&2; cat "$1.log" >&2; exit 1
+}
+# bench_kubo: RUNS fetches of the same bytes between two Kubo daemons over
+# bitswap; prints the figures as kubo_bitswap_… lines.
+bench_kubo() {
+  local name=kubo_bitswap apid bpid addr b i s a0
+  apid=$(start_kubo "$work/kubo-a"); pids+=("$apid")
+  addr=$(IPFS_PATH="$work/kubo-a" "$ipfs" id -f '<addrs>' | grep '^/ip4/127.0.0.1/tcp/' | head -n 1)
+  addr="$addr/p2p/$(IPFS_PATH="$work/kubo-a" "$ipfs" id -f '<id>')"
+  local secs=() rss_b=() cpu_a=() cpu_b=()
+  for i in $(seq "$RUNS"); do
+    b="$work/kubo-b$i"
+    IPFS_PATH="$b" "$ipfs" init --profile test,unixfs-v1-2025 >/dev/null 2>&1
+    bpid=$(start_kubo "$b"); pids+=("$bpid")
+    IPFS_PATH="$b" "$ipfs" swarm connect "$addr" >/dev/null
+    a0=$(cpu_s "$apid")
+    s=$( { IPFS_PATH="$b" /usr/bin/time -f '%e' "$ipfs" pin add --progress=false "$kubo_cid" >/dev/null; } 2>&1 | tail -n 1)
+    secs+=("$s"); rss_b+=("$(hwm_mb "$bpid")")
+    cpu_a+=("$(awk -v a="$(cpu_s "$apid")" -v b="$a0" 'BEGIN {printf "%.2f", a - b}')"); cpu_b+=("$(cpu_s "$bpid")")
+    echo "kubo bitswap run $i: $s s, B peak RSS ${rss_b[-1]} MB, CPU A ${cpu_a[-1]} s, B ${cpu_b[-1]} s" >&2
+    stop "$bpid"
+  done
+  s=$(printf '%s\n' "${secs[@]}" | median)
+  echo "${name}_seconds: $s"
+  echo "${name}_MBps: $(awk -v m="$SIZE_MB" -v s="$s" 'BEGIN {printf "%.0f", m / s}')"
+  echo "${name}_peak_rss_B_MB: $(printf '%s\n' "${rss_b[@]}" | median)"
+  echo "${name}_peak_rss_A_MB: $(hwm_mb "$apid")"
+  echo "${name}_cpu_A_seconds: $(printf '%s\n' "${cpu_a[@]}" | median)"
+  echo "${name}_cpu_B_seconds: $(printf '%s\n' "${cpu_b[@]}" | median)"
+  stop "$apid"
+}
+
 echo "size_MB: $SIZE_MB"
 echo "runs: $RUNS"
 for tr in $TRANSPORTS; do
@@ -109,3 +162,4 @@ for tr in $TRANSPORTS; do
   *) echo "unknown transport $tr" >&2; exit 1 ;;
   esac
 done
+if [ -n "$ipfs" ]; then bench_kubo; fi
