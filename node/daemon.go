@@ -181,10 +181,11 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 		return nil, err
 	}
 	// What bitswap and the whole-DAG stream send goes through the upload limit.
-	d.x = exchange.New(ctx, upload.Host(d.host, d.upload, upload.Bitswap), d.dht, r.store.Blockstore())
+	// Both serve blocks unchecked: a receiver hashes every block it is sent
+	// (bitswap derives the CID from the bytes, the stream checks each one).
+	d.x = exchange.New(ctx, upload.Host(d.host, d.upload, upload.Bitswap), d.dht, r.store.UncheckedBlockstore())
 	lookup.ServeReferrers(ctx, d.host, r.store)
 	lookup.ServeNames(ctx, d.host, r.store)
-	// Unchecked: the asker hashes every block it receives (dagstream.Serve).
 	dagstream.Serve(ctx, upload.Host(d.host, d.upload, upload.Stream), r.store.UncheckedBlockstore())
 	d.unsubscribe = r.events.Subscribe(func(e events.Event) { d.heard(ctx, e) })
 	d.fetcher = fetch.New(fetch.Config{

@@ -24,7 +24,10 @@ type Exchange struct {
 }
 
 // New starts bitswap on h. Providers are found through finder (the DHT);
-// blocks are served from store, which should check blocks against their CIDs.
+// blocks are served from store, which need not check them against their CIDs:
+// a bitswap message carries a block's CID prefix and bytes, never its hash, so
+// every receiver hashes the bytes to learn which CID they are, and bytes that a
+// damaged disk changed match no want.
 func New(ctx context.Context, h host.Host, finder routing.ContentDiscovery, store bstore.Blockstore) *Exchange {
 	net := bsnet.NewFromIpfsHost(h)
 	bs := bitswap.New(ctx, net, finder, readOnly{store})

@@ -85,8 +85,9 @@ func (s *Store) Blockstore() bstore.Blockstore { return verifying{s.bs} }
 // UncheckedBlockstore returns a read-only view of the blocks that returns them
 // as stored, without hashing them: only for a reader whose consumer checks
 // every block against the CID it expects anyway, so that the check would be
-// made twice. The DAG-stream server is one: the asker hashes each block it
-// receives (docs/protocols.md §5), and a block that a damaged disk changed
+// made twice. The servers of bitswap and of the DAG stream are such readers:
+// the asker hashes each block it receives (docs/protocols.md §5; bitswap
+// derives the CID from the bytes), and a block that a damaged disk changed
 // fails the asker's transfer instead of the server's read.
 func (s *Store) UncheckedBlockstore() bstore.Blockstore { return unchecked{verifying{s.bs}} }
 
