@@ -131,13 +131,28 @@ func (p *packWriter) append(data []byte) (packLoc, error) {
 		p.f, p.w, p.created = f, bufio.NewWriterSize(f, packBufferSize), true
 	}
 	loc := packLoc{pack: p.id, offset: p.size, length: uint64(len(data))}
-	if _, err := p.w.Write(data); err != nil {
+	if err := p.write(data); err != nil {
 		return packLoc{}, fmt.Errorf("write pack: %w", err)
 	}
 	p.size += uint64(len(data))
 	p.flushed = p.size - uint64(p.w.Buffered())
 	p.trimCache()
 	return loc, nil
+}
+
+// write appends data through the buffer, or straight to the file when data
+// would fill the buffer anyway: a 1 MiB leaf, exactly the buffer's size, is
+// not copied into it first. The caller holds p.mu.
+func (p *packWriter) write(data []byte) error {
+	if len(data) < p.w.Available() {
+		_, err := p.w.Write(data)
+		return err
+	}
+	if err := p.w.Flush(); err != nil {
+		return err
+	}
+	_, err := p.f.Write(data)
+	return err
 }
 
 // trimCache starts the writeback of each full chunk flushed, and drops the
