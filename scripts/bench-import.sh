@@ -54,18 +54,20 @@ echo "import_peak_rss_MB: $(awk -v k="$r" 'BEGIN {printf "%.0f", k / 1024}')"
 
 ipfs=${IPFS_BIN:-$(command -v ipfs || true)}
 if [ -n "$ipfs" ]; then
-  ksecs=(); krss=()
+  ksecs=(); krss=(); kcpu=()
   for i in $(seq "$RUNS"); do
     kr=$(mktemp -d "$BENCH_DIR/kubo.XXXXXX")
     IPFS_PATH="$kr" "$ipfs" init --profile test,unixfs-v1-2025 >/dev/null 2>&1
-    out=$( { IPFS_PATH="$kr" /usr/bin/time -f '%e %M' "$ipfs" add -Q --offline "$input" >/dev/null; } 2>&1 | tail -n 1)
+    out=$( { IPFS_PATH="$kr" /usr/bin/time -f '%e %M %U %S' "$ipfs" add -Q --offline "$input" >/dev/null; } 2>&1 | tail -n 1)
     ksecs+=("$(echo "$out" | cut -d' ' -f1)"); krss+=("$(echo "$out" | cut -d' ' -f2)")
-    echo "kubo run $i: ${ksecs[-1]} s, peak RSS ${krss[-1]} KB" >&2
+    kcpu+=("$(echo "$out" | awk '{printf "%.2f", $3 + $4}')")
+    echo "kubo run $i: ${ksecs[-1]} s, ${kcpu[-1]} CPU-s, peak RSS ${krss[-1]} KB" >&2
     rm -rf "$kr"
   done
   ks=$(printf '%s\n' "${ksecs[@]}" | median)
   kr=$(printf '%s\n' "${krss[@]}" | median)
   echo "kubo_add_seconds: $ks"
+  echo "kubo_add_cpu_seconds: $(printf '%s\n' "${kcpu[@]}" | median)"
   echo "kubo_add_MBps: $(awk -v m="$SIZE_MB" -v s="$ks" 'BEGIN {printf "%.0f", m / s}')"
   echo "kubo_add_peak_rss_MB: $(awk -v k="$kr" 'BEGIN {printf "%.0f", k / 1024}')"
 fi
