@@ -7,7 +7,7 @@
 # Prints `name: value` lines (wall and CPU seconds, user + system); each figure
 # is the median of RUNS runs, each in a
 # fresh repo. If Kubo's `ipfs` is on PATH (or IPFS_BIN is set), it also times
-# `ipfs add --only-hash=false` with the unixfs-v1-2025 profile on the same file,
+# `ipfs add` (test and unixfs-v1-2025 profiles) on the same file, runs alternated,
 # side by side. The input file is random bytes, made once and reused
 # (BENCH_DIR keeps it between invocations).
 set -euo pipefail
@@ -30,44 +30,42 @@ cat "$input" > /dev/null
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-secs=(); rss=(); cpu=()
+ipfs=${IPFS_BIN:-$(command -v ipfs || true)}
+# timed ENV... -- CMD...: runs CMD under /usr/bin/time; prints "WALL RSS_KB CPU".
+timed() { { /usr/bin/time -f '%e %M %U %S' "$@" >/dev/null; } 2>&1 | tail -n 1 | awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}'; }
+
+# Runs alternate, Cairn then Kubo, so both see the same moments of a shared
+# machine.
+secs=(); rss=(); cpu=(); ksecs=(); krss=(); kcpu=()
 for i in $(seq "$RUNS"); do
   repo=$(mktemp -d "$BENCH_DIR/repo.XXXXXX")
   CAIRN_REPO="$repo" "$bin" init >/dev/null
-  out=$( { CAIRN_REPO="$repo" /usr/bin/time -f '%e %M %U %S' "$bin" publish "$input" \
-            --name bench/import --version 1.0.0 >/dev/null; } 2>&1 | tail -n 1)
-  secs+=("$(echo "$out" | cut -d' ' -f1)")
-  rss+=("$(echo "$out" | cut -d' ' -f2)")
-  cpu+=("$(echo "$out" | awk '{printf "%.2f", $3 + $4}')")
-  echo "run $i: ${secs[-1]} s, ${cpu[-1]} CPU-s, peak RSS ${rss[-1]} KB" >&2
+  read -r w m c < <(CAIRN_REPO="$repo" timed "$bin" publish "$input" --name bench/import --version 1.0.0)
+  secs+=("$w"); rss+=("$m"); cpu+=("$c")
+  echo "run $i: $w s, $c CPU-s, peak RSS $m KB" >&2
   rm -rf "$repo"
-done
-s=$(printf '%s\n' "${secs[@]}" | median)
-r=$(printf '%s\n' "${rss[@]}" | median)
-c=$(printf '%s\n' "${cpu[@]}" | median)
-echo "size_MB: $SIZE_MB"
-echo "runs: $RUNS"
-echo "import_seconds: $s"
-echo "import_cpu_seconds: $c"
-echo "import_MBps: $(awk -v m="$SIZE_MB" -v s="$s" 'BEGIN {printf "%.0f", m / s}')"
-echo "import_peak_rss_MB: $(awk -v k="$r" 'BEGIN {printf "%.0f", k / 1024}')"
-
-ipfs=${IPFS_BIN:-$(command -v ipfs || true)}
-if [ -n "$ipfs" ]; then
-  ksecs=(); krss=(); kcpu=()
-  for i in $(seq "$RUNS"); do
+  if [ -n "$ipfs" ]; then
     kr=$(mktemp -d "$BENCH_DIR/kubo.XXXXXX")
     IPFS_PATH="$kr" "$ipfs" init --profile test,unixfs-v1-2025 >/dev/null 2>&1
-    out=$( { IPFS_PATH="$kr" /usr/bin/time -f '%e %M %U %S' "$ipfs" add -Q --offline "$input" >/dev/null; } 2>&1 | tail -n 1)
-    ksecs+=("$(echo "$out" | cut -d' ' -f1)"); krss+=("$(echo "$out" | cut -d' ' -f2)")
-    kcpu+=("$(echo "$out" | awk '{printf "%.2f", $3 + $4}')")
-    echo "kubo run $i: ${ksecs[-1]} s, ${kcpu[-1]} CPU-s, peak RSS ${krss[-1]} KB" >&2
+    read -r w m c < <(IPFS_PATH="$kr" timed "$ipfs" add -Q --offline "$input")
+    ksecs+=("$w"); krss+=("$m"); kcpu+=("$c")
+    echo "kubo run $i: $w s, $c CPU-s, peak RSS $m KB" >&2
     rm -rf "$kr"
-  done
-  ks=$(printf '%s\n' "${ksecs[@]}" | median)
-  kr=$(printf '%s\n' "${krss[@]}" | median)
+  fi
+done
+med() { printf '%s\n' "$@" | median; }
+echo "size_MB: $SIZE_MB"
+echo "runs: $RUNS"
+s=$(med "${secs[@]}")
+echo "import_seconds: $s"
+echo "import_cpu_seconds: $(med "${cpu[@]}")"
+echo "import_MBps: $(awk -v m="$SIZE_MB" -v s="$s" 'BEGIN {printf "%.0f", m / s}')"
+echo "import_peak_rss_MB: $(awk -v k="$(med "${rss[@]}")" 'BEGIN {printf "%.0f", k / 1024}')"
+if [ -n "$ipfs" ]; then
+  ks=$(med "${ksecs[@]}")
   echo "kubo_add_seconds: $ks"
-  echo "kubo_add_cpu_seconds: $(printf '%s\n' "${kcpu[@]}" | median)"
+  echo "kubo_add_cpu_seconds: $(med "${kcpu[@]}")"
   echo "kubo_add_MBps: $(awk -v m="$SIZE_MB" -v s="$ks" 'BEGIN {printf "%.0f", m / s}')"
-  echo "kubo_add_peak_rss_MB: $(awk -v k="$kr" 'BEGIN {printf "%.0f", k / 1024}')"
+  echo "kubo_add_peak_rss_MB: $(awk -v k="$(med "${krss[@]}")" 'BEGIN {printf "%.0f", k / 1024}')"
+  echo "import_vs_kubo: $(awk -v a="$s" -v b="$ks" 'BEGIN {printf "%.2f", b / a}')"
 fi
