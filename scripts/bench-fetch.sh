@@ -102,8 +102,9 @@ bench() {
     stop "$bpid"
   done
   s=$(printf '%s\n' "${secs[@]}" | median)
+  mbps[$name]=$(awk -v m="$SIZE_MB" -v s="$s" 'BEGIN {printf "%.0f", m / s}')
   echo "${name}_seconds: $s"
-  echo "${name}_MBps: $(awk -v m="$SIZE_MB" -v s="$s" 'BEGIN {printf "%.0f", m / s}')"
+  echo "${name}_MBps: ${mbps[$name]}"
   echo "${name}_peak_rss_B_MB: $(printf '%s\n' "${rss_b[@]}" | median)"
   echo "${name}_peak_rss_A_MB: $(hwm_mb "$apid")"
   echo "${name}_cpu_A_seconds: $(printf '%s\n' "${cpu_a[@]}" | median)"
@@ -144,8 +145,9 @@ bench_kubo() {
     stop "$bpid"
   done
   s=$(printf '%s\n' "${secs[@]}" | median)
+  mbps[$name]=$(awk -v m="$SIZE_MB" -v s="$s" 'BEGIN {printf "%.0f", m / s}')
   echo "${name}_seconds: $s"
-  echo "${name}_MBps: $(awk -v m="$SIZE_MB" -v s="$s" 'BEGIN {printf "%.0f", m / s}')"
+  echo "${name}_MBps: ${mbps[$name]}"
   echo "${name}_peak_rss_B_MB: $(printf '%s\n' "${rss_b[@]}" | median)"
   echo "${name}_peak_rss_A_MB: $(hwm_mb "$apid")"
   echo "${name}_cpu_A_seconds: $(printf '%s\n' "${cpu_a[@]}" | median)"
@@ -153,6 +155,7 @@ bench_kubo() {
   stop "$apid"
 }
 
+declare -A mbps=() # NAME -> median MB/s
 echo "size_MB: $SIZE_MB"
 echo "runs: $RUNS"
 for tr in $TRANSPORTS; do
@@ -162,4 +165,11 @@ for tr in $TRANSPORTS; do
   *) echo "unknown transport $tr" >&2; exit 1 ;;
   esac
 done
-if [ -n "$ipfs" ]; then bench_kubo; fi
+if [ -n "$ipfs" ]; then
+  bench_kubo
+  for n in fetch_bitswap fetch_car; do
+    if [ -n "${mbps[$n]:-}" ]; then
+      echo "${n}_vs_kubo_bitswap: $(awk -v a="${mbps[$n]}" -v b="${mbps[kubo_bitswap]}" 'BEGIN {printf "%.2f", a / b}')"
+    fi
+  done
+fi
