@@ -32,10 +32,17 @@ func run(args []string) int {
 		}
 	}()
 
-	if path := os.Getenv("CAIRN_CPUPROFILE"); path != "" {
-		stop, err := startCPUProfile(path)
+	for _, p := range []struct {
+		env   string
+		start func(string) (func(), error)
+	}{{"CAIRN_CPUPROFILE", startCPUProfile}, {"CAIRN_TRACE", startTrace}} {
+		path := os.Getenv(p.env)
+		if path == "" {
+			continue
+		}
+		stop, err := p.start(path)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "cairn: CAIRN_CPUPROFILE: %s\n", err)
+			fmt.Fprintf(os.Stderr, "cairn: %s: %s\n", p.env, err)
 			return exitError
 		}
 		defer stop()

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 )
 
 // startCPUProfile writes a CPU profile of the whole command to path, for
@@ -18,6 +19,24 @@ func startCPUProfile(path string) (stop func(), err error) {
 	}
 	return func() {
 		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// startTrace writes a Go execution trace of the whole command to path, for
+// benchmarks (CAIRN_TRACE=path; read it with go tool trace): it shows where a
+// pipeline waits, which a CPU profile does not.
+func startTrace(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		trace.Stop()
 		f.Close()
 	}, nil
 }
