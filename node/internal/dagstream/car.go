@@ -55,6 +55,14 @@ type Blockstore interface {
 	Get(ctx context.Context, c cid.Cid) (blocks.Block, error)
 }
 
+// A BlockReader is a Blockstore that can also read a block's bytes into a
+// buffer the caller owns (the result may alias buf and is good until buf is
+// used again). Serve uses it when bs has it: one buffer for the whole
+// answer, instead of a new block, zeroed by the allocator, for each block.
+type BlockReader interface {
+	ReadBlock(ctx context.Context, c cid.Cid, buf []byte) ([]byte, error)
+}
+
 // Serve answers whole-DAG requests on h from bs until ctx ends. A block bs
 // does not have (or cannot read) ends the answer with a stream reset.
 //
@@ -85,21 +93,40 @@ func serve(ctx context.Context, s network.Stream, bs Blockstore) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	bw := bufio.NewWriterSize(s, bufSize)
+	read := func(c cid.Cid) ([]byte, error) {
+		b, err := bs.Get(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		return b.RawData(), nil
+	}
+	if r, ok := bs.(BlockReader); ok {
+		// A block's bytes are done with once written: an io.Writer does not
+		// keep what it is given, and Links copies the CIDs it decodes.
+		var buf []byte
+		read = func(c cid.Cid) ([]byte, error) {
+			data, err := r.ReadBlock(ctx, c, buf)
+			if cap(data) > cap(buf) {
+				buf = data[:0]
+			}
+			return data, err
+		}
+	}
 	w := newWalk(roots)
 	for c, ok := w.next(); ok; c, ok = w.next() {
-		b, err := bs.Get(ctx, c)
+		data, err := read(c)
 		if err != nil {
 			bw.Flush() // what was sent is good: the asker keeps it
 			return err
 		}
-		children, err := Links(c, b.RawData())
+		children, err := Links(c, data)
 		if err != nil {
 			return err
 		}
 		if err := s.SetDeadline(time.Now().Add(IdleTimeout)); err != nil {
 			return err
 		}
-		if err := writeBlock(bw, c, b.RawData()); err != nil {
+		if err := writeBlock(bw, c, data); err != nil {
 			return err
 		}
 		if err := w.push(children); err != nil {

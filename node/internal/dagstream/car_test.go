@@ -183,6 +183,54 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// reusing is a BlockReader over bs that reads every block into the caller's
+// buffer, after filling the whole buffer with garbage: bytes of an earlier
+// block that a server still held after reading the next would be garbage.
+type reusing struct {
+	bstore.Blockstore
+	reads int
+}
+
+func (r *reusing) ReadBlock(ctx context.Context, c cid.Cid, buf []byte) ([]byte, error) {
+	r.reads++
+	b, err := r.Get(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	buf = buf[:cap(buf)]
+	for i := range buf {
+		buf[i] = 0xa5
+	}
+	if len(buf) < len(b.RawData()) {
+		buf = make([]byte, len(b.RawData()))
+	}
+	return buf[:copy(buf, b.RawData())], nil
+}
+
+// TestServeReusesOneBuffer: a server over a BlockReader reads every block
+// into one buffer, and what it sends is still every block, whole.
+func TestServeReusesOneBuffer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, cli := hosts(t)
+	sbs := newStore()
+	root, count := testDAG(t, sbs)
+	r := &reusing{Blockstore: sbs}
+	Serve(context.Background(), srv, r)
+
+	rec := newRecorder(t, newStore())
+	if err := Fetch(ctx, cli, srv.ID(), []cid.Cid{root}, rec.put, nil); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := Missing(ctx, []cid.Cid{root}, rec.get); err != nil || len(m) != 0 {
+		t.Fatalf("after the transfer, missing %v, %v", m, err)
+	}
+	// The walk reads the shared leaf once for each of its three parents.
+	if r.reads < count {
+		t.Fatalf("the server read %d blocks through ReadBlock, want at least %d", r.reads, count)
+	}
+}
+
 // honest returns the blocks the server would send for root, in order.
 func honest(t *testing.T, bs bstore.Blockstore, root cid.Cid) []blocks.Block {
 	t.Helper()

@@ -75,9 +75,23 @@ func (b *blockStore) loc(ctx context.Context, c cid.Cid) (packLoc, error) {
 }
 
 func (b *blockStore) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
+	data, err := b.read(ctx, c, nil)
+	if err != nil {
+		return nil, err
+	}
+	return blocks.NewBlockWithCid(data, c)
+}
+
+// read returns the bytes of block c, unchecked: a packed block's are read
+// into buf if it is large enough (so they alias it), a small block's are
+// badger's copy.
+func (b *blockStore) read(ctx context.Context, c cid.Cid, buf []byte) ([]byte, error) {
 	blk, err := b.small.Get(ctx, c)
+	if err == nil {
+		return blk.RawData(), nil
+	}
 	if !ipld.IsNotFound(err) {
-		return blk, err
+		return nil, err
 	}
 	l, err := b.loc(ctx, c)
 	if err != nil {
@@ -88,18 +102,18 @@ func (b *blockStore) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
 			return nil, err
 		}
 	}
-	data, err := readPack(b.dir, l)
+	data, err := readPackInto(b.dir, l, buf)
 	if errors.Is(err, fs.ErrNotExist) {
 		// A collection moved the block to another pack and removed this
 		// one between the lookup and the read: look again, once.
 		if l2, lerr := b.loc(ctx, c); lerr == nil && l2 != l {
-			data, err = readPack(b.dir, l2)
+			data, err = readPackInto(b.dir, l2, buf)
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("block %s: %w", c, err)
 	}
-	return blocks.NewBlockWithCid(data, c)
+	return data, nil
 }
 
 func (b *blockStore) GetSize(ctx context.Context, c cid.Cid) (int, error) {

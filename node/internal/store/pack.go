@@ -253,12 +253,21 @@ func syncDir(dir string) error {
 
 // readPack reads the bytes at loc from the pack files under dir.
 func readPack(dir string, loc packLoc) ([]byte, error) {
+	return readPackInto(dir, loc, nil)
+}
+
+// readPackInto reads the bytes at loc into buf, if it is large enough, or
+// into a new slice, and returns them.
+func readPackInto(dir string, loc packLoc, buf []byte) ([]byte, error) {
 	f, err := os.Open(packPath(dir, hex.EncodeToString(loc.pack[:])))
 	if err != nil {
 		return nil, fmt.Errorf("open pack: %w", err)
 	}
 	defer f.Close()
-	buf := make([]byte, loc.length)
+	if uint64(cap(buf)) < loc.length {
+		buf = make([]byte, loc.length)
+	}
+	buf = buf[:loc.length]
 	if _, err := f.ReadAt(buf, int64(loc.offset)); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF

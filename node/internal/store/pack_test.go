@@ -4,6 +4,7 @@ package store
 // Txn go to packs/<txn id>.pack, indexed under /cairn/packed/.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -12,6 +13,8 @@ import (
 
 	bstore "github.com/ipfs/boxo/blockstore"
 	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	ipld "github.com/ipfs/go-ipld-format"
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/dag/dagtest"
@@ -159,6 +162,53 @@ func TestPackedBlocksRoundTrip(t *testing.T) {
 	}
 	if got := countKeys(t, s, journalPrefix); got != 0 {
 		t.Errorf("%d journal entries after commit", got)
+	}
+}
+
+// TestReadBlockReusesBuffer: the unchecked blockstore's ReadBlock returns a
+// block's bytes as stored, a packed block's read into the caller's buffer when
+// it is large enough, so a server reuses one buffer for a whole answer.
+func TestReadBlockReusesBuffer(t *testing.T) {
+	ctx := context.Background()
+	s := openInternal(t, t.TempDir())
+	small := sizedBlocks(t, 3, 100)
+	large := sizedBlocks(t, 4, 1<<20, PackThreshold)
+	tx := beginInternal(t, s)
+	if err := tx.Blockstore().PutMany(ctx, append(append([]blocks.Block{}, small...), large...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r, ok := s.UncheckedBlockstore().(interface {
+		ReadBlock(context.Context, cid.Cid, []byte) ([]byte, error)
+	})
+	if !ok {
+		t.Fatal("the unchecked blockstore has no ReadBlock")
+	}
+	buf := make([]byte, 0, 1<<20)
+	for _, b := range append(large, small...) {
+		got, err := r.ReadBlock(ctx, b.Cid(), buf)
+		if err != nil {
+			t.Fatalf("ReadBlock(%s): %v", b.Cid(), err)
+		}
+		if !bytes.Equal(got, b.RawData()) {
+			t.Fatalf("ReadBlock(%s): %d bytes that differ from the %d written", b.Cid(), len(got), len(b.RawData()))
+		}
+		if packed := len(b.RawData()) >= PackThreshold; packed && &got[0] != &buf[:1][0] {
+			t.Errorf("ReadBlock(%s) of a packed block did not read into the buffer", b.Cid())
+		}
+	}
+	// A buffer too small is not overrun: the bytes come in a new slice.
+	tiny := make([]byte, 0, 10)
+	got, err := r.ReadBlock(ctx, large[0].Cid(), tiny)
+	if err != nil || !bytes.Equal(got, large[0].RawData()) {
+		t.Fatalf("ReadBlock into a small buffer: %d bytes, %v", len(got), err)
+	}
+	// A block that is not there is not found, as with Get.
+	missing := sizedBlocks(t, 5, 1<<20)[0]
+	if _, err := r.ReadBlock(ctx, missing.Cid(), buf); !ipld.IsNotFound(err) {
+		t.Fatalf("ReadBlock of a missing block: %v", err)
 	}
 }
 

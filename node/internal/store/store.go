@@ -88,8 +88,9 @@ func (s *Store) Blockstore() bstore.Blockstore { return verifying{s.bs} }
 // made twice. The servers of bitswap and of the DAG stream are such readers:
 // the asker hashes each block it receives (docs/protocols.md §5; bitswap
 // derives the CID from the bytes), and a block that a damaged disk changed
-// fails the asker's transfer instead of the server's read.
-func (s *Store) UncheckedBlockstore() bstore.Blockstore { return unchecked{verifying{s.bs}} }
+// fails the asker's transfer instead of the server's read. Its ReadBlock reads
+// into a buffer the caller reuses.
+func (s *Store) UncheckedBlockstore() bstore.Blockstore { return unchecked{verifying{s.bs}, s.bs} }
 
 // Block returns the bytes stored under c, checked against c. A missing block is
 // an error wrapping ErrNotFound; bytes that do not match wrap dag.ErrHashMismatch.
@@ -229,10 +230,21 @@ func (v verifying) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
 }
 
 // unchecked is verifying without the check: read-only, Get as stored.
-type unchecked struct{ verifying }
+type unchecked struct {
+	verifying
+	bs *blockStore
+}
 
 func (u unchecked) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
-	return u.verifying.Blockstore.Get(ctx, c)
+	return u.bs.Get(ctx, c)
+}
+
+// ReadBlock returns the bytes of block c as stored, read into buf when buf
+// is large enough: the result may alias buf, so it is good only until buf is
+// used again. A server that sends one block after the other reuses one
+// buffer instead of allocating (and zeroing) one per block.
+func (u unchecked) ReadBlock(ctx context.Context, c cid.Cid, buf []byte) ([]byte, error) {
+	return u.bs.read(ctx, c, buf)
 }
 
 func (v verifying) Put(context.Context, blocks.Block) error {
