@@ -56,6 +56,7 @@ type Repo struct {
 	log       *slog.Logger
 	events    *events.Bus
 	policyMu  sync.Mutex // serializes read-modify-write of policy.toml
+	policy    *sign.PolicyCache
 	mirrors   *mirror.Rules
 	publisher *publish.Publisher
 
@@ -193,7 +194,8 @@ func Open(ctx context.Context, dir string, opts ...Option) (*Repo, error) {
 		lock.Unlock()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	r := &Repo{dir: dir, cfg: cfg, keys: ks, store: s, lock: lock, log: o.log, events: events.NewBus(), mirrors: mirror.NewRules(s)}
+	r := &Repo{dir: dir, cfg: cfg, keys: ks, store: s, lock: lock, log: o.log, events: events.NewBus(), mirrors: mirror.NewRules(s),
+		policy: sign.NewPolicyCache(filepath.Join(dir, PolicyFile))}
 	r.publisher = publish.New(publish.Config{
 		Store: s, Key: r.key, Events: r.events, Log: r.log,
 		AutoTrust: cfg.AutoTrust, Policy: r.Policy, UpdatePolicy: r.UpdatePolicy,
@@ -221,8 +223,9 @@ func (r *Repo) Keys() *sign.KeyStore { return r.keys }
 // PolicyPath returns the path of the repo's trust policy.
 func (r *Repo) PolicyPath() string { return filepath.Join(r.dir, PolicyFile) }
 
-// Policy loads the repo's trust policy.
-func (r *Repo) Policy() (*sign.Policy, error) { return sign.LoadPolicy(r.PolicyPath()) }
+// Policy loads the repo's trust policy: a copy the caller may change. The
+// file is parsed again only when it changed (sign.PolicyCache).
+func (r *Repo) Policy() (*sign.Policy, error) { return r.policy.Load() }
 
 // UpdatePolicy applies fn to the policy and saves it if fn succeeds.
 func (r *Repo) UpdatePolicy(fn func(*sign.Policy) error) error {
@@ -235,7 +238,9 @@ func (r *Repo) UpdatePolicy(fn func(*sign.Policy) error) error {
 	if err := fn(p); err != nil {
 		return err
 	}
-	if err := p.Save(r.PolicyPath()); err != nil {
+	err = p.Save(r.PolicyPath())
+	r.policy.Forget()
+	if err != nil {
 		return err
 	}
 	r.events.Emit(events.PolicyChanged{})
