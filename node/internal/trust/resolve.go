@@ -77,18 +77,18 @@ type VersionView struct {
 
 // Versions lists the versions of name that logs claim or the index holds,
 // oldest first, each with how it resolves under pol.
+// Each version is resolved as ResolveVersion does, over one memo of the
+// reads they share.
 func Versions(ctx context.Context, st Index, pol *sign.Policy, name dag.Name, indexed []string) ([]VersionView, error) {
-	claims, err := st.Claims(ctx, name.String(), "")
+	m, err := newMemo(ctx, st, name)
 	if err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
 	var versions []string
-	for _, v := range claims {
-		if !seen[v.Version] {
-			seen[v.Version] = true
-			versions = append(versions, v.Version)
-		}
+	for v := range m.claims {
+		seen[v] = true
+		versions = append(versions, v)
 	}
 	for _, v := range indexed {
 		if !seen[v] {
@@ -99,7 +99,7 @@ func Versions(ctx context.Context, st Index, pol *sign.Policy, name dag.Name, in
 	slices.SortFunc(versions, dag.CompareVersions)
 	out := make([]VersionView, 0, len(versions))
 	for _, v := range versions {
-		vv, err := ResolveVersion(ctx, st, pol, dag.Ref{Name: name, Version: v})
+		vv, err := ResolveVersion(ctx, m, pol, dag.Ref{Name: name, Version: v})
 		if err != nil {
 			return nil, err
 		}
