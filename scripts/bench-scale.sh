@@ -24,7 +24,9 @@
 # Prints one line per run, then `name: value` lines: scale_packages,
 # scale_names, scale_build_seconds (scale_build_cached: 1 when the repo was
 # reused), and the median over the runs of scale_{versions,resolve_verify,
-# verify_cid}_p{50,99}_ms, scale_daemon_rss_mib and scale_daemon_hwm_mib.
+# verify_cid}_p{50,99}_ms, scale_daemon_rss_mib and scale_daemon_hwm_mib, and
+# the two parts of the RSS: scale_daemon_rss_anon_mib (heap, stacks) and
+# scale_daemon_rss_file_mib (pages of mapped files: badger's tables).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,14 +58,16 @@ if [ ! -s "$repo.build" ]; then
 fi
 ln -s "$repo" "$work/scale"
 
-figures=(versions_p50_ms versions_p99_ms resolve_verify_p50_ms resolve_verify_p99_ms verify_cid_p50_ms verify_cid_p99_ms daemon_rss_mib daemon_hwm_mib)
+figures=(versions_p50_ms versions_p99_ms resolve_verify_p50_ms resolve_verify_p99_ms verify_cid_p50_ms verify_cid_p99_ms
+  daemon_rss_mib daemon_hwm_mib daemon_rss_anon_mib daemon_rss_file_mib)
 declare -A got=() # figure -> one value a run, space-separated
 for i in $(seq "$RUNS"); do
   start_daemon scale
   api=$(sed -n 's/.*"api": "\([^"]*\)".*/\1/p' "$work/scale/daemon.json")
   "$work/scalebench" load -api "$api" -packages "$PACKAGES" -names "$NAMES" \
     -requests "$REQUESTS" -warmup "$WARMUP" -seed "$i" >"$work/load.txt"
-  awk '/^VmRSS:/ {printf "scale_daemon_rss_mib: %.1f\n", $2 / 1024} /^VmHWM:/ {printf "scale_daemon_hwm_mib: %.1f\n", $2 / 1024}' \
+  awk '/^VmRSS:/ {f = "rss"} /^VmHWM:/ {f = "hwm"} /^RssAnon:/ {f = "rss_anon"} /^RssFile:/ {f = "rss_file"}
+       f {printf "scale_daemon_%s_mib: %.1f\n", f, $2 / 1024; f = ""}' \
     "/proc/${pid[scale]}/status" >>"$work/load.txt"
   stop_daemon scale
   echo "run $i: $(sed 's/^scale_//' "$work/load.txt" | tr '\n' ' ')"
