@@ -2,6 +2,7 @@ package dag
 
 import (
 	"cmp"
+	"slices"
 	"strings"
 )
 
@@ -13,12 +14,28 @@ import (
 func CompareVersions(a, b string) int {
 	_, errA := ParseVersion(a)
 	_, errB := ParseVersion(b)
+	return compareChecked(a, b, errA == nil, errB == nil)
+}
+
+// SortVersions sorts vs in the order of CompareVersions, checking each
+// version once rather than at every comparison.
+func SortVersions(vs []string) {
+	valid := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		_, err := ParseVersion(v)
+		valid[v] = err == nil
+	}
+	slices.SortFunc(vs, func(a, b string) int { return compareChecked(a, b, valid[a], valid[b]) })
+}
+
+// compareChecked is CompareVersions of a and b, whose validity is known.
+func compareChecked(a, b string, validA, validB bool) int {
 	switch {
-	case errA != nil && errB != nil:
+	case !validA && !validB:
 		return strings.Compare(a, b)
-	case errA != nil:
+	case !validA:
 		return 1
-	case errB != nil:
+	case !validB:
 		return -1
 	}
 	coreA, buildA, _ := strings.Cut(a, "+")

@@ -35,3 +35,17 @@ func TestCompareVersions(t *testing.T) {
 		t.Errorf("sorted %v", shuffled)
 	}
 }
+
+// TestSortVersions: SortVersions orders valid and invalid versions as
+// sorting with CompareVersions does (invalid ones last, as strings).
+func TestSortVersions(t *testing.T) {
+	ordered := []string{"0.9.0", "1.0.0-rc.1", "1.0.0", "1.0.2", "1.0.10", "2.0.0+b", "1.0", "latest", "v1.0.0"}
+	for seed := range uint64(20) {
+		vs := slices.Clone(ordered)
+		rand.New(rand.NewPCG(seed, 7)).Shuffle(len(vs), func(i, j int) { vs[i], vs[j] = vs[j], vs[i] })
+		SortVersions(vs)
+		if !slices.Equal(vs, ordered) {
+			t.Fatalf("seed %d: SortVersions = %v, want %v", seed, vs, ordered)
+		}
+	}
+}

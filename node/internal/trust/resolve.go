@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -96,7 +95,7 @@ func Versions(ctx context.Context, st Index, pol *sign.Policy, name dag.Name, in
 			versions = append(versions, v)
 		}
 	}
-	slices.SortFunc(versions, dag.CompareVersions)
+	dag.SortVersions(versions)
 	out := make([]VersionView, 0, len(versions))
 	for _, v := range versions {
 		vv, err := ResolveVersion(ctx, m, pol, dag.Ref{Name: name, Version: v})
