@@ -112,6 +112,8 @@ type Daemon struct {
 	blocks   atomic.Int64 // blocks stored, as last counted (storeStatLoop)
 	start    time.Time
 
+	provideWaiting atomic.Bool // the last provide pass found no DHT peer
+
 	upload *upload.Limiter // what serving others may send, and has sent
 
 	commands func(ctx context.Context, args []string) CommandResult
@@ -263,7 +265,9 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	if err := atomicfile.WriteFile(r.path(DaemonFile), append(data, '\n'), 0o644); err != nil {
 		return nil, err
 	}
-	d.wg.Go(func() { schedule.Every(ctx, 5*time.Second, reprovide, nil, d.provideAll) }) // bootstrap connects first
+	wakeProvide := make(chan struct{}, 1)
+	d.wg.Go(func() { schedule.Every(ctx, 5*time.Second, reprovide, wakeProvide, d.provideAll) }) // bootstrap connects first
+	d.wg.Go(func() { d.provideWhenPeers(ctx, wakeProvide) })
 	d.wg.Go(func() { schedule.Every(ctx, 0, storeStatInterval, nil, d.countBlocks) })
 	if r.cfg.Store.gcInterval() > 0 || r.cfg.Store.GCWatermarkMiB > 0 {
 		auto := &storage.Auto{Store: r, Log: d.log, Every: r.cfg.Store.gcInterval(), Watermark: uint64(r.cfg.Store.GCWatermarkMiB) << 20, Last: time.Now()}
