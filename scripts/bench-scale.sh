@@ -35,7 +35,7 @@ NAMES=${NAMES:-1000}
 REQUESTS=${REQUESTS:-2000}
 WARMUP=${WARMUP:-300}
 RUNS=${RUNS:-3}
-GEN=1
+GEN=2
 BENCH_DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/cairn-bench}
 
 # shellcheck source=scripts/daemons.sh

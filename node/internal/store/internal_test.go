@@ -430,3 +430,24 @@ func TestPackTrimsPageCache(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimValue: a claim record is the package's CID then its log entry's;
+// a record of the package alone (written before records held the entry)
+// still reads, with no entry; bytes after the entry are an error.
+func TestClaimValue(t *testing.T) {
+	pkg, entry := dagtest.NodeCID(t, "package"), dagtest.NodeCID(t, "entry")
+	p, e, err := parseClaimValue(claimValue(pkg, entry))
+	if err != nil || !p.Equals(pkg) || !e.Equals(entry) {
+		t.Fatalf("round trip: %s, %s, %v", p, e, err)
+	}
+	p, e, err = parseClaimValue(pkg.Bytes())
+	if err != nil || !p.Equals(pkg) || e.Defined() {
+		t.Fatalf("a record of the package alone: %s, %s, %v", p, e, err)
+	}
+	if _, _, err := parseClaimValue(append(claimValue(pkg, entry), 0)); err == nil {
+		t.Fatal("a record with a byte after the entry parsed")
+	}
+	if _, _, err := parseClaimValue([]byte{0x01, 0x71}); err == nil {
+		t.Fatal("a truncated record parsed")
+	}
+}

@@ -45,6 +45,29 @@ type Claim struct {
 	Signer  string  `json:"signer"`
 	Seq     uint64  `json:"seq"`
 	Package cid.Cid `json:"package"`
+	// Entry is the log entry that makes the claim, when the record holds it
+	// (records written before it was kept do not: LogEntry finds it).
+	Entry cid.Cid `json:"entry,omitzero"`
+}
+
+// claimValue is a claim record: the package's binary CID, then the log
+// entry's (docs/logs.md §2).
+func claimValue(pkg, entry cid.Cid) []byte {
+	return append(pkg.Bytes(), entry.Bytes()...)
+}
+
+// parseClaimValue reads a claim record; entry is cid.Undef in a record that
+// holds only the package.
+func parseClaimValue(v []byte) (pkg, entry cid.Cid, err error) {
+	n, pkg, err := cid.CidFromBytes(v)
+	if err != nil || n == len(v) {
+		return pkg, cid.Undef, err
+	}
+	m, entry, err := cid.CidFromBytes(v[n:])
+	if err == nil && n+m != len(v) {
+		err = fmt.Errorf("%d bytes after the entry CID", len(v)-n-m)
+	}
+	return pkg, entry, err
 }
 
 // Evidence is a proof of equivocation kept by the store.
@@ -120,7 +143,7 @@ func (s *Store) Claims(ctx context.Context, name, version string) ([]Claim, erro
 	}
 	var out []Claim
 	err := s.each(ctx, prefix, func(k ds.Key, v []byte) error {
-		_, c, err := cid.CidFromBytes(v)
+		c, entry, err := parseClaimValue(v)
 		if err != nil {
 			return fmt.Errorf("claim %s: %w", k, err)
 		}
@@ -130,7 +153,7 @@ func (s *Store) Claims(ctx context.Context, name, version string) ([]Claim, erro
 		}
 		signer := k.Parent()
 		ver := signer.Parent()
-		out = append(out, Claim{Name: name, Version: ver.BaseNamespace(), Signer: signer.BaseNamespace(), Seq: seq, Package: c})
+		out = append(out, Claim{Name: name, Version: ver.BaseNamespace(), Signer: signer.BaseNamespace(), Seq: seq, Package: c, Entry: entry})
 		return nil
 	})
 	return out, err
@@ -180,7 +203,7 @@ func (t *Txn) AppendLog(e *dag.LogEntry, c cid.Cid) {
 	switch e.Kind {
 	case "", dag.KindRelease:
 		cl := Claim{Name: e.Name.String(), Version: e.Version, Signer: e.Signer, Seq: e.Seq, Package: e.Package}
-		t.refs[claimKey(cl)] = e.Package.Bytes()
+		t.refs[claimKey(cl)] = claimValue(e.Package, c)
 	case dag.KindYank, dag.KindUnyank:
 		y := Yank{Name: e.Name.String(), Version: e.Version, Signer: e.Signer, Seq: e.Seq, Kind: e.Kind, Package: e.Package, Reason: e.Reason, Created: e.Created, Entry: c}
 		t.refs[yankKey(y)], _ = json.Marshal(y)
@@ -202,13 +225,13 @@ func (t *Txn) PendingClaims(name, version string) []Claim {
 		if !prefix.IsAncestorOf(k) {
 			continue
 		}
-		_, pkg, err := cid.CidFromBytes(v)
+		pkg, entry, err := parseClaimValue(v)
 		seq, serr := strconv.ParseUint(k.BaseNamespace(), 10, 64)
 		if err != nil || serr != nil {
 			continue
 		}
 		signer := k.Parent()
-		out = append(out, Claim{Name: name, Version: signer.Parent().BaseNamespace(), Signer: signer.BaseNamespace(), Seq: seq, Package: pkg})
+		out = append(out, Claim{Name: name, Version: signer.Parent().BaseNamespace(), Signer: signer.BaseNamespace(), Seq: seq, Package: pkg, Entry: entry})
 	}
 	return out
 }

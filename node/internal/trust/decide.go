@@ -69,7 +69,7 @@ func decide(ctx context.Context, st Index, pol *sign.Policy, ref dag.Ref) (*deci
 	}
 	var claims []claim
 	for _, cl := range held {
-		entry, err := st.LogEntry(ctx, cl.Signer, cl.Seq)
+		entry, err := claimEntry(ctx, st, cl)
 		if err != nil {
 			return nil, err
 		}
@@ -226,4 +226,13 @@ func roleCounts(ctx context.Context, st Index, rule *sign.Rule, c claim) (bool, 
 		}
 	}
 	return !seen, nil
+}
+
+// claimEntry returns the log entry that makes cl: the record's, or, for a
+// record written before records kept it, the signer's log's entry cl.Seq.
+func claimEntry(ctx context.Context, st Index, cl store.Claim) (cid.Cid, error) {
+	if cl.Entry.Defined() {
+		return cl.Entry, nil
+	}
+	return st.LogEntry(ctx, cl.Signer, cl.Seq)
 }

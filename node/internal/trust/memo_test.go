@@ -17,7 +17,7 @@ import (
 // without its memo.
 type counting struct {
 	*store.Store
-	claims, yanks, evidence, revocations, rotations int
+	claims, yanks, evidence, revocations, rotations, entries int
 }
 
 func (c *counting) Claims(ctx context.Context, name, version string) ([]store.Claim, error) {
@@ -43,6 +43,23 @@ func (c *counting) Revocations(ctx context.Context, signer string) ([]store.Revo
 func (c *counting) Rotation(ctx context.Context, signer string) (store.Rotation, error) {
 	c.rotations++
 	return c.Store.Rotation(ctx, signer)
+}
+
+func (c *counting) LogEntry(ctx context.Context, signer string, seq uint64) (cid.Cid, error) {
+	c.entries++
+	return c.Store.LogEntry(ctx, signer, seq)
+}
+
+// oldClaims is the store as a repo whose claim records were written before
+// they held their log entry's CID: every claim comes without it.
+type oldClaims struct{ *counting }
+
+func (o oldClaims) Claims(ctx context.Context, name, version string) ([]store.Claim, error) {
+	cls, err := o.counting.Claims(ctx, name, version)
+	for i := range cls {
+		cls[i].Entry = cid.Undef
+	}
+	return cls, err
 }
 
 // TestVersionsReadsOnce: Versions answers every version of a name exactly
@@ -107,6 +124,23 @@ func TestVersionsReadsOnce(t *testing.T) {
 	}
 	if got[1].Yank == nil || got[1].Yank.Status != trust.YankYanked {
 		t.Errorf("1.0.1: yank %+v, want yanked", got[1].Yank)
+	}
+
+	// A claim record names its log entry, so nothing looks the entry up;
+	// records without it (older repos) give the same answers through the log.
+	if c.entries != 0 {
+		t.Errorf("looked up %d log entries; claim records name theirs", c.entries)
+	}
+	old := oldClaims{&counting{Store: w.st}}
+	fromLogs, err := trust.Versions(ctx, old, eff, mustRef("acme/app@1.0.0").Name, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := mustJSON(t, fromLogs), mustJSON(t, got); a != b {
+		t.Errorf("from claim records without their entry:\n  %s\nwith:\n  %s", a, b)
+	}
+	if old.entries == 0 {
+		t.Error("claim records without their entry: no log entry was looked up")
 	}
 }
 

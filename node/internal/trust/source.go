@@ -221,7 +221,7 @@ func Logged(ctx context.Context, st Index, signer string, pkg, sig cid.Cid) (sig
 		if cl.Signer != signer || !cl.Package.Equals(pkg) {
 			continue
 		}
-		ec, err := st.LogEntry(ctx, cl.Signer, cl.Seq)
+		ec, err := claimEntry(ctx, st, cl)
 		if err != nil {
 			return sign.NotLogged, err
 		}
