@@ -109,7 +109,7 @@ type Daemon struct {
 	logs     *logsync.Sync
 	mirror   *mirror.Mirrorer
 	counters *metrics.Counters
-	blocks   atomic.Int64 // blocks stored, as last counted (storeStatLoop)
+	blocks   *blockCounter
 	start    time.Time
 
 	provideWaiting atomic.Bool // the last provide pass found no DHT peer
@@ -164,7 +164,7 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	}
 
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	d := &Daemon{repo: r, cfg: cfg, log: r.log, cancel: cancel, start: time.Now(), commands: o.Commands,
+	d := &Daemon{repo: r, cfg: cfg, log: r.log, cancel: cancel, start: time.Now(), commands: o.Commands, blocks: &blockCounter{count: r.store.CountBlocks},
 		counters: metrics.NewCounters(), upload: upload.New(cfg.uploadLimit()), unsubscribe: func() {}}
 	defer func() {
 		if err != nil {
@@ -268,7 +268,6 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	wakeProvide := make(chan struct{}, 1)
 	d.wg.Go(func() { schedule.Every(ctx, 5*time.Second, reprovide, wakeProvide, d.provideAll) }) // bootstrap connects first
 	d.wg.Go(func() { d.provideWhenPeers(ctx, wakeProvide) })
-	d.wg.Go(func() { schedule.Every(ctx, 0, storeStatInterval, nil, d.countBlocks) })
 	if r.cfg.Store.gcInterval() > 0 || r.cfg.Store.GCWatermarkMiB > 0 {
 		auto := &storage.Auto{Store: r, Log: d.log, Every: r.cfg.Store.gcInterval(), Watermark: uint64(r.cfg.Store.GCWatermarkMiB) << 20, Last: time.Now()}
 		d.wg.Go(func() { schedule.Every(ctx, storage.CheckEvery, storage.CheckEvery, nil, auto.Check) })

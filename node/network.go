@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -98,7 +99,7 @@ func (d *Daemon) Provide(ctx context.Context, c cid.Cid) error {
 func (d *Daemon) metrics() http.Handler {
 	return metrics.Handler(d.counters, metrics.Sources{
 		Peers:   func() int { return len(d.host.Network().Peers()) },
-		Blocks:  d.blocks.Load,
+		Blocks:  d.blocks.Blocks,
 		Bitswap: d.x.Stat,
 		Gossip:  d.logs.Stats,
 		Upload:  d.upload,
@@ -112,15 +113,36 @@ func (d *Daemon) Connect(ctx context.Context, addr string) error {
 	return err
 }
 
-// storeStatInterval is how often the daemon counts its store's blocks for
-// /metrics: counting walks every key, so it is not done on every scrape.
+// storeStatInterval is how long a count of the store's blocks serves
+// /metrics: counting walks every key (and maps every table of a large
+// store into memory), so it is not done on every scrape, nor by a daemon
+// nobody scrapes.
 const storeStatInterval = time.Minute
 
-// countBlocks counts the store's blocks for /metrics.
-func (d *Daemon) countBlocks(ctx context.Context) {
-	if n, err := d.repo.store.CountBlocks(ctx); err == nil {
-		d.blocks.Store(int64(n))
+// blockCounter is cairn_blocks_stored: counted when /metrics is read and
+// the last count is older than storeStatInterval.
+type blockCounter struct {
+	count func(context.Context) (int, error)
+
+	mu sync.Mutex // one count at a time; a scrape meanwhile waits for it
+	n  int64
+	at time.Time // of the last count; zero before the first
+}
+
+// Blocks returns the number of blocks, counting them again if the last
+// count is old. A failed count leaves the last one.
+func (b *blockCounter) Blocks() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.at.IsZero() && time.Since(b.at) < storeStatInterval {
+		return b.n
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if n, err := b.count(ctx); err == nil {
+		b.n, b.at = int64(n), time.Now()
+	}
+	return b.n
 }
 
 // Fetch gets a package, named by CID or NAME@VERSION, from peers, verified

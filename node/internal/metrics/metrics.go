@@ -58,7 +58,7 @@ func (c *Counters) MirrorEntry(result string) { c.Mirrored.WithLabelValues(resul
 // Sources are the daemon's figures, read at each scrape.
 type Sources struct {
 	Peers   func() int
-	Blocks  func() int64 // counted every minute by the daemon
+	Blocks  func() int64 // counted when read, at most once a minute
 	Bitswap func() (*bitswap.Stat, error)
 	Gossip  func() gossip.Stats
 	Upload  *upload.Limiter // the upload limit and the bytes served
@@ -82,7 +82,7 @@ func Handler(c *Counters, src Sources) http.Handler {
 		c.Fetches, c.Verifications, c.Mirrored, c.LogEntries,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_peers", Help: "Connected peers."},
 			func() float64 { return float64(src.Peers()) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_blocks_stored", Help: "Blocks in the store, counted every minute."},
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_blocks_stored", Help: "Blocks in the store, counted when read, at most once a minute."},
 			func() float64 { return float64(src.Blocks()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cairn_bitswap_blocks_received_total", Help: "Blocks received by bitswap."},
 			bitswapStat(func(s *bitswap.Stat) uint64 { return s.BlocksReceived })),

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -65,5 +66,28 @@ func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool)
 			t.Fatalf("waited %v for %s", limit, what)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestBlockCounterCountsWhenRead: the block count is made when read, kept
+// for storeStatInterval, made again after it; a failed count keeps the last.
+func TestBlockCounterCountsWhenRead(t *testing.T) {
+	counts, n := 0, 7
+	var fail error
+	b := &blockCounter{count: func(context.Context) (int, error) { counts++; return n, fail }}
+	if got := b.Blocks(); got != 7 || counts != 1 {
+		t.Fatalf("first read: %d after %d counts, want 7 after 1", got, counts)
+	}
+	n = 8
+	if got := b.Blocks(); got != 7 || counts != 1 {
+		t.Fatalf("read within the interval: %d after %d counts, want 7 after 1", got, counts)
+	}
+	b.at = b.at.Add(-storeStatInterval)
+	if got := b.Blocks(); got != 8 || counts != 2 {
+		t.Fatalf("read after the interval: %d after %d counts, want 8 after 2", got, counts)
+	}
+	b.at, n, fail = b.at.Add(-storeStatInterval), 9, errors.New("disk gone")
+	if got := b.Blocks(); got != 8 || counts != 3 {
+		t.Fatalf("a failed count: %d after %d counts, want the last, 8, after 3", got, counts)
 	}
 }
