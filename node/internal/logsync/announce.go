@@ -14,9 +14,10 @@ import (
 	"github.com/cairnpkg/cairn/sign"
 )
 
-// announceRetry is how long a rate-limited announcement waits: one token of
-// the per-key budget.
-const announceRetry = time.Second
+// announceRetry is how long a rate-limited announcement waits: the time the
+// per-key budget takes to refill one token at the rate receivers apply
+// (250 ms at 4 a second). A longer wait only delays the newest head.
+const announceRetry = time.Duration(float64(time.Second) / float64(gossip.DefaultKeyRate))
 
 // Defaults of the announcer's schedule (docs/gossip.md §7).
 const (
