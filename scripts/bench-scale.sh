@@ -11,7 +11,8 @@
 # package, metadata set, Ed25519 signature, publisher-log entry, one committed
 # store transaction), in one process. It is kept in BENCH_DIR (default
 # /tmp/cairn-bench) under a key of PACKAGES, NAMES and GEN, the version of
-# the generator (bump GEN when scalebench's build changes what it writes), and
+# the generator (bump GEN when what a publish writes, or how the store lays it
+# out, changes), and
 # reused; the build's own figures are kept beside it.
 #
 # Then, RUNS times (default 3): a daemon starts on the repo, `scalebench load`
@@ -35,7 +36,7 @@ NAMES=${NAMES:-1000}
 REQUESTS=${REQUESTS:-2000}
 WARMUP=${WARMUP:-300}
 RUNS=${RUNS:-3}
-GEN=2
+GEN=3
 BENCH_DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/cairn-bench}
 
 # shellcheck source=scripts/daemons.sh
