@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"sync/atomic"
 
-	"github.com/cairnpkg/cairn/node/internal/badgerds"
 	bstore "github.com/ipfs/boxo/blockstore"
 	dshelp "github.com/ipfs/boxo/datastore/dshelp"
 	blocks "github.com/ipfs/go-block-format"
@@ -15,6 +14,8 @@ import (
 	ds "github.com/ipfs/go-datastore"
 	"github.com/ipfs/go-datastore/query"
 	ipld "github.com/ipfs/go-ipld-format"
+
+	"github.com/cairnpkg/cairn/node/internal/badgerds"
 )
 
 // blockStore holds blocks in two places (docs/repo.md §4): small ones in

@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/sign"
 	"github.com/ipfs/go-cid"
 	ds "github.com/ipfs/go-datastore"
 	"github.com/ipfs/go-datastore/query"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/sign"
 )
 
 // Publisher logs (docs/logs.md) are held as their entry blocks plus three
