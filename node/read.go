@@ -158,9 +158,9 @@ func (r *Repo) Versions(ctx context.Context, name dag.Name) ([]VersionView, erro
 	if err != nil {
 		return nil, err
 	}
-	vs := make([]string, len(indexed))
-	for i, v := range indexed {
-		vs[i] = v.Version
+	vs := make(map[string]cid.Cid, len(indexed))
+	for _, v := range indexed {
+		vs[v.Version] = v.Package
 	}
 	return trust.Versions(ctx, r.store, pol, name, vs)
 }

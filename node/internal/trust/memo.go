@@ -3,6 +3,8 @@ package trust
 import (
 	"context"
 
+	"github.com/ipfs/go-cid"
+
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node/internal/store"
 )
@@ -10,14 +12,18 @@ import (
 // memo is an Index for one look at every version of one name (Versions):
 // what each version's resolution would ask again — the claims and yanks of
 // the name, every proof, each key's rotation, revocations and statement — is
-// read once and kept for the call. It lives no longer than the call, so it
-// never outlives a change of the repo it could miss, and a name of many
-// versions costs a few reads per version instead of a dozen.
+// read once and kept for the call, and the name's index entries, read by the
+// caller, answer Lookup and IsPinned for the packages they name. It lives no
+// longer than the call, so it never outlives a change of the repo it could
+// miss, and a name of many versions costs a few reads per version instead of
+// a dozen.
 type memo struct {
 	Index
-	name   string
-	claims map[string][]store.Claim // by version
-	yanks  map[string][]store.Yank  // by version
+	name    string
+	indexed map[string]cid.Cid       // the names index: version -> package
+	held    map[cid.Cid]bool         // the packages indexed, which are pinned
+	claims  map[string][]store.Claim // by version
+	yanks   map[string][]store.Yank  // by version
 	// evidence is nil until read.
 	evidence  []store.Evidence
 	rotations map[string]rotationRead
@@ -35,10 +41,15 @@ type statementRead struct {
 	err  error
 }
 
-// newMemo reads the claims and yanks of name from st.
-func newMemo(ctx context.Context, st Index, name dag.Name) (*memo, error) {
-	m := &memo{Index: st, name: name.String(), claims: map[string][]store.Claim{}, yanks: map[string][]store.Yank{},
+// newMemo reads the claims and yanks of name from st; indexed is the names
+// index's entries for name (version -> package).
+func newMemo(ctx context.Context, st Index, name dag.Name, indexed map[string]cid.Cid) (*memo, error) {
+	m := &memo{Index: st, name: name.String(), indexed: indexed, held: map[cid.Cid]bool{},
+		claims: map[string][]store.Claim{}, yanks: map[string][]store.Yank{},
 		rotations: map[string]rotationRead{}, revs: map[string][]store.RevocationRecord{}, stmts: map[string]statementRead{}}
+	for _, c := range indexed {
+		m.held[c] = true
+	}
 	claims, err := st.Claims(ctx, m.name, "")
 	if err != nil {
 		return nil, err
@@ -70,6 +81,23 @@ func (m *memo) Yanks(ctx context.Context, name, version string) ([]store.Yank, e
 		return m.Index.Yanks(ctx, name, version)
 	}
 	return m.yanks[version], nil
+}
+
+// Lookup answers for the memo's name from the index entries it was given.
+func (m *memo) Lookup(ctx context.Context, ref dag.Ref) (cid.Cid, error) {
+	if c, ok := m.indexed[ref.Version]; ok && ref.Name.String() == m.name {
+		return c, nil
+	}
+	return m.Index.Lookup(ctx, ref)
+}
+
+// IsPinned is true without a read for a package the name's index holds: an
+// index entry names a pinned package (store.Check reports one that does not).
+func (m *memo) IsPinned(ctx context.Context, c cid.Cid) (bool, error) {
+	if m.held[c] {
+		return true, nil
+	}
+	return m.Index.IsPinned(ctx, c)
 }
 
 func (m *memo) AllEvidence(ctx context.Context) ([]store.Evidence, error) {

@@ -17,7 +17,7 @@ import (
 // without its memo.
 type counting struct {
 	*store.Store
-	claims, yanks, evidence, revocations, rotations, entries int
+	claims, yanks, evidence, revocations, rotations, entries, pinned, lookups int
 }
 
 func (c *counting) Claims(ctx context.Context, name, version string) ([]store.Claim, error) {
@@ -48,6 +48,16 @@ func (c *counting) Rotation(ctx context.Context, signer string) (store.Rotation,
 func (c *counting) LogEntry(ctx context.Context, signer string, seq uint64) (cid.Cid, error) {
 	c.entries++
 	return c.Store.LogEntry(ctx, signer, seq)
+}
+
+func (c *counting) IsPinned(ctx context.Context, p cid.Cid) (bool, error) {
+	c.pinned++
+	return c.Store.IsPinned(ctx, p)
+}
+
+func (c *counting) Lookup(ctx context.Context, ref dag.Ref) (cid.Cid, error) {
+	c.lookups++
+	return c.Store.Lookup(ctx, ref)
 }
 
 // oldClaims is the store as a repo whose claim records were written before
@@ -151,4 +161,63 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestVersionsIndexedArePinned: the packages the names index holds for the
+// name are pinned without a read (an index entry names a pinned package),
+// and each version still resolves as ResolveVersion alone says: claimed and
+// held, claimed and not held, held and not claimed.
+func TestVersionsIndexedArePinned(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	pol := w.policy(1, nil, 1)
+	hold := func(ref dag.Ref) cid.Cid {
+		data, c := dagtest.MustEncode(t, dagtest.Package(t, ref.Name.String(), ref.Version, []byte("held "+ref.Version)))
+		tx, err := w.st.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Abort(ctx)
+		if err := tx.PutNode(ctx, c, data); err != nil {
+			t.Fatal(err)
+		}
+		tx.Pin(c, store.PinPackage)
+		tx.SetVersion(ref, c)
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	held, claimedOnly, localOnly := mustRef("acme/app@1.0.0"), mustRef("acme/app@1.0.1"), mustRef("acme/app@1.0.2")
+	p := hold(held)
+	w.claim(1, held, p, "publisher", true)
+	w.claim(1, claimedOnly, dagtest.NodeCID(t, "not held"), "publisher", true)
+	l := hold(localOnly)
+	eff, _ := w.effective(pol)
+
+	c := &counting{Store: w.st}
+	got, err := trust.Versions(ctx, c, eff, held.Name, map[string]cid.Cid{held.Version: p, localOnly.Version: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{held.Version: true, claimedOnly.Version: false, localOnly.Version: true}
+	if len(got) != len(want) {
+		t.Fatalf("Versions listed %d versions, want %d", len(got), len(want))
+	}
+	for _, v := range got {
+		if v.Pinned != want[v.Version] {
+			t.Errorf("%s: pinned %v, want %v", v.Version, v.Pinned, want[v.Version])
+		}
+		alone, err := trust.ResolveVersion(ctx, w.st, eff, dag.Ref{Name: held.Name, Version: v.Version})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := mustJSON(t, v), mustJSON(t, alone); a != b {
+			t.Errorf("%s in Versions:\n  %s\nalone:\n  %s", v.Version, a, b)
+		}
+	}
+	// Only the claimed package the index does not hold is looked up.
+	if c.pinned != 1 || c.lookups != 0 {
+		t.Errorf("read %d pins and %d index entries, want 1 and 0: the index entries given answer the rest", c.pinned, c.lookups)
+	}
 }

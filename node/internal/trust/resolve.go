@@ -75,11 +75,13 @@ type VersionView struct {
 }
 
 // Versions lists the versions of name that logs claim or the index holds,
-// oldest first, each with how it resolves under pol.
+// oldest first, each with how it resolves under pol. indexed is what the
+// names index holds for name: version -> package, each one pinned (a repo
+// invariant that repo verify checks).
 // Each version is resolved as ResolveVersion does, over one memo of the
 // reads they share.
-func Versions(ctx context.Context, st Index, pol *sign.Policy, name dag.Name, indexed []string) ([]VersionView, error) {
-	m, err := newMemo(ctx, st, name)
+func Versions(ctx context.Context, st Index, pol *sign.Policy, name dag.Name, indexed map[string]cid.Cid) ([]VersionView, error) {
+	m, err := newMemo(ctx, st, name, indexed)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +91,7 @@ func Versions(ctx context.Context, st Index, pol *sign.Policy, name dag.Name, in
 		seen[v] = true
 		versions = append(versions, v)
 	}
-	for _, v := range indexed {
+	for v := range indexed {
 		if !seen[v] {
 			seen[v] = true
 			versions = append(versions, v)
