@@ -81,26 +81,24 @@ if [ -n "$ipfs" ]; then
 fi
 rm "$work/input.bin"
 did=$("$bin" --repo "$work/a" key export default)
-# bench TRANSPORT NAME: RUNS fetches over TRANSPORT with a fresh A; prints the
-# figures as NAME_… lines.
-bench() {
-  local tr=$1 name=$2 i b bpid apid addr s
-  apid=$(start_daemon "$work/a" "a-$tr"); pids+=("$apid")
-  addr=$("$bin" --repo "$work/a" id --json | tr -d ' \n' | sed 's/.*"addrs":\["\([^"]*\)".*/\1/')
-  local secs=() rss_b=() cpu_a=() cpu_b=() a0
-  for i in $(seq "$RUNS"); do
-    b="$work/$name-b$i"
-    "$bin" --repo "$b" init >/dev/null
-    "$bin" --repo "$b" trust add 'bench/*' "$did" >/dev/null
-    bpid=$(start_daemon "$b" "$name-b$i"); pids+=("$bpid")
-    "$bin" --repo "$b" connect "$addr" >/dev/null
-    a0=$(cpu_s "$apid")
-    s=$( { /usr/bin/time -f '%e' "$bin" --repo "$b" fetch --transport "$tr" bench/fetch@1.0.0 >/dev/null; } 2>&1 | tail -n 1)
-    secs+=("$s"); rss_b+=("$(hwm_mb "$bpid")")
-    cpu_a+=("$(awk -v a="$(cpu_s "$apid")" -v b="$a0" 'BEGIN {printf "%.2f", a - b}')"); cpu_b+=("$(cpu_s "$bpid")")
-    echo "$tr run $i: $s s, B peak RSS ${rss_b[-1]} MB, CPU A ${cpu_a[-1]} s, B ${cpu_b[-1]} s" >&2
-    stop "$bpid"
-  done
+# The runs of one bench: timed_fetch appends to these, report prints and
+# empties them.
+secs=() rss_b=() cpu_a=() cpu_b=()
+# timed_fetch LABEL I APID BPID CMD...: runs CMD, a fetch on daemon BPID from
+# APID, and records its wall time, B's peak RSS, the CPU A spent meanwhile
+# and the CPU B spent since it started.
+timed_fetch() {
+  local label=$1 i=$2 apid=$3 bpid=$4 a0 s
+  shift 4
+  a0=$(cpu_s "$apid")
+  s=$( { /usr/bin/time -f '%e' "$@" >/dev/null; } 2>&1 | tail -n 1)
+  secs+=("$s"); rss_b+=("$(hwm_mb "$bpid")")
+  cpu_a+=("$(awk -v a="$(cpu_s "$apid")" -v b="$a0" 'BEGIN {printf "%.2f", a - b}')"); cpu_b+=("$(cpu_s "$bpid")")
+  echo "$label run $i: $s s, B peak RSS ${rss_b[-1]} MB, CPU A ${cpu_a[-1]} s, B ${cpu_b[-1]} s" >&2
+}
+# report NAME APID: prints the medians of the runs recorded as NAME_… lines.
+report() {
+  local name=$1 apid=$2 s
   s=$(printf '%s\n' "${secs[@]}" | median)
   mbps[$name]=$(awk -v m="$SIZE_MB" -v s="$s" 'BEGIN {printf "%.0f", m / s}')
   echo "${name}_seconds: $s"
@@ -109,6 +107,24 @@ bench() {
   echo "${name}_peak_rss_A_MB: $(hwm_mb "$apid")"
   echo "${name}_cpu_A_seconds: $(printf '%s\n' "${cpu_a[@]}" | median)"
   echo "${name}_cpu_B_seconds: $(printf '%s\n' "${cpu_b[@]}" | median)"
+  secs=() rss_b=() cpu_a=() cpu_b=()
+}
+# bench TRANSPORT NAME: RUNS fetches over TRANSPORT with a fresh A; prints the
+# figures as NAME_… lines.
+bench() {
+  local tr=$1 name=$2 i b bpid apid addr
+  apid=$(start_daemon "$work/a" "a-$tr"); pids+=("$apid")
+  addr=$("$bin" --repo "$work/a" id --json | tr -d ' \n' | sed 's/.*"addrs":\["\([^"]*\)".*/\1/')
+  for i in $(seq "$RUNS"); do
+    b="$work/$name-b$i"
+    "$bin" --repo "$b" init >/dev/null
+    "$bin" --repo "$b" trust add 'bench/*' "$did" >/dev/null
+    bpid=$(start_daemon "$b" "$name-b$i"); pids+=("$bpid")
+    "$bin" --repo "$b" connect "$addr" >/dev/null
+    timed_fetch "$tr" "$i" "$apid" "$bpid" "$bin" --repo "$b" fetch --transport "$tr" bench/fetch@1.0.0
+    stop "$bpid"
+  done
+  report "$name" "$apid"
   stop "$apid"
 }
 
@@ -127,31 +143,19 @@ start_kubo() {
 # bench_kubo: RUNS fetches of the same bytes between two Kubo daemons over
 # bitswap; prints the figures as kubo_bitswap_… lines.
 bench_kubo() {
-  local name=kubo_bitswap apid bpid addr b i s a0
+  local name=kubo_bitswap apid bpid addr b i
   apid=$(start_kubo "$work/kubo-a"); pids+=("$apid")
   addr=$(IPFS_PATH="$work/kubo-a" "$ipfs" id -f '<addrs>' | grep '^/ip4/127.0.0.1/tcp/' | head -n 1)
   addr="$addr/p2p/$(IPFS_PATH="$work/kubo-a" "$ipfs" id -f '<id>')"
-  local secs=() rss_b=() cpu_a=() cpu_b=()
   for i in $(seq "$RUNS"); do
     b="$work/kubo-b$i"
     IPFS_PATH="$b" "$ipfs" init --profile test,unixfs-v1-2025 >/dev/null 2>&1
     bpid=$(start_kubo "$b"); pids+=("$bpid")
     IPFS_PATH="$b" "$ipfs" swarm connect "$addr" >/dev/null
-    a0=$(cpu_s "$apid")
-    s=$( { IPFS_PATH="$b" /usr/bin/time -f '%e' "$ipfs" pin add --progress=false "$kubo_cid" >/dev/null; } 2>&1 | tail -n 1)
-    secs+=("$s"); rss_b+=("$(hwm_mb "$bpid")")
-    cpu_a+=("$(awk -v a="$(cpu_s "$apid")" -v b="$a0" 'BEGIN {printf "%.2f", a - b}')"); cpu_b+=("$(cpu_s "$bpid")")
-    echo "kubo bitswap run $i: $s s, B peak RSS ${rss_b[-1]} MB, CPU A ${cpu_a[-1]} s, B ${cpu_b[-1]} s" >&2
+    timed_fetch "kubo bitswap" "$i" "$apid" "$bpid" env IPFS_PATH="$b" "$ipfs" pin add --progress=false "$kubo_cid"
     stop "$bpid"
   done
-  s=$(printf '%s\n' "${secs[@]}" | median)
-  mbps[$name]=$(awk -v m="$SIZE_MB" -v s="$s" 'BEGIN {printf "%.0f", m / s}')
-  echo "${name}_seconds: $s"
-  echo "${name}_MBps: ${mbps[$name]}"
-  echo "${name}_peak_rss_B_MB: $(printf '%s\n' "${rss_b[@]}" | median)"
-  echo "${name}_peak_rss_A_MB: $(hwm_mb "$apid")"
-  echo "${name}_cpu_A_seconds: $(printf '%s\n' "${cpu_a[@]}" | median)"
-  echo "${name}_cpu_B_seconds: $(printf '%s\n' "${cpu_b[@]}" | median)"
+  report "$name" "$apid"
   stop "$apid"
 }
 
