@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cairnpkg/cairn/dag/content"
+	"github.com/cairnpkg/cairn/internal/units"
 	"github.com/cairnpkg/cairn/node"
 )
 
@@ -91,7 +92,7 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions, arg stri
 		if res.Name != "" {
 			what = fmt.Sprintf("%s@%s, %d package(s),", safeText(res.Name), safeText(res.Version), res.Packages)
 		}
-		g.printf("wrote %s: %s %d blocks, %s\n  root %s\n", o.output, what, res.Blocks, humanBytes(res.Bytes), res.Root)
+		g.printf("wrote %s: %s %d blocks, %s\n  root %s\n", o.output, what, res.Blocks, units.Bytes(res.Bytes), res.Root)
 		return nil
 	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cairnpkg/cairn/internal/units"
 	"github.com/cairnpkg/cairn/node"
 )
 
@@ -84,9 +85,9 @@ func runFetch(ctx context.Context, g *globalOptions, o *fetchOptions, target str
 		r := ans.Result
 		switch {
 		case ans.Kept && r.Name == "":
-			g.printf("fetched content %s\n  %d blocks, %s in %.1f s (pinned as content; no package, so nothing to verify but hashes)\n", r.Package, r.Blocks, humanBytes(r.Bytes), r.Seconds)
+			g.printf("fetched content %s\n  %d blocks, %s in %.1f s (pinned as content; no package, so nothing to verify but hashes)\n", r.Package, r.Blocks, units.Bytes(r.Bytes), r.Seconds)
 		case ans.Kept:
-			g.printf("fetched %s@%s  %s\n  %d blocks, %s in %.1f s from %d peer(s)\n", r.Name, r.Version, r.Package, r.Blocks, humanBytes(r.Bytes), r.Seconds, len(r.Peers))
+			g.printf("fetched %s@%s  %s\n  %d blocks, %s in %.1f s from %d peer(s)\n", r.Name, r.Version, r.Package, r.Blocks, units.Bytes(r.Bytes), r.Seconds, len(r.Peers))
 		}
 		if r.Report != nil {
 			printReport(g.stdout, r.Report, 0)
@@ -130,11 +131,11 @@ func showFetchProgress(ctx context.Context, c *node.DaemonClient, w io.Writer) (
 				p.Peers = f.Peers
 				p.Seconds = max(p.Seconds, f.Seconds)
 			}
-			line := fmt.Sprintf("fetching  %s", humanBytes(p.Bytes))
+			line := fmt.Sprintf("fetching  %s", units.Bytes(p.Bytes))
 			if p.Total > 0 {
-				line += fmt.Sprintf(" / %s %3.0f%%", humanBytes(p.Total), 100*float64(min(p.Bytes, p.Total))/float64(p.Total))
+				line += fmt.Sprintf(" / %s %3.0f%%", units.Bytes(p.Total), 100*float64(min(p.Bytes, p.Total))/float64(p.Total))
 			}
-			line += fmt.Sprintf("  %d blocks  %d peers  %s/s", p.Blocks, p.Peers, humanBytes(int64(float64(p.Bytes)/max(p.Seconds, 1e-3))))
+			line += fmt.Sprintf("  %d blocks  %d peers  %s/s", p.Blocks, p.Peers, units.Bytes(int64(float64(p.Bytes)/max(p.Seconds, 1e-3))))
 			fmt.Fprintf(w, "\r\033[K%s", line)
 			drawn = true
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/internal/units"
 	"github.com/cairnpkg/cairn/node"
 )
 
@@ -94,7 +95,7 @@ func runGet(ctx context.Context, g *globalOptions, o *getOptions, arg string) er
 		if g.json {
 			return g.printJSON(res)
 		}
-		g.printf("wrote %s (%s)\n", res.Path, humanBytes(int64(res.Size)))
+		g.printf("wrote %s (%s)\n", res.Path, units.Bytes(int64(res.Size)))
 		return nil
 	})
 }

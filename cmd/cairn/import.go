@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cairnpkg/cairn/internal/units"
 	"github.com/cairnpkg/cairn/node"
 )
 
@@ -65,7 +66,7 @@ func runImport(ctx context.Context, g *globalOptions, o importOptions, path stri
 			}
 		} else {
 			if res.Kept {
-				g.printf("imported %s: %d blocks, %s\n", path, res.Blocks, humanBytes(res.Bytes))
+				g.printf("imported %s: %d blocks, %s\n", path, res.Blocks, units.Bytes(res.Bytes))
 			}
 			if res.Kept {
 				for _, p := range res.Packages {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/internal/units"
 	"github.com/cairnpkg/cairn/node"
 )
 
@@ -44,7 +45,7 @@ func runInspect(ctx context.Context, g *globalOptions, arg string) error {
 		printEquivocations(g.stdout, v.Report.Equivocations, "  ")
 		g.printf("layers:\n")
 		for _, l := range v.Layers {
-			g.printf("  %s\n    content  %s\n    type     %s\n    size     %d (%s)\n", l.Name, l.Content, l.MediaType, l.Size, humanBytes(int64(l.Size)))
+			g.printf("  %s\n    content  %s\n    type     %s\n    size     %d (%s)\n", l.Name, l.Content, l.MediaType, l.Size, units.Bytes(int64(l.Size)))
 			if l.SHA256 != "" {
 				g.printf("    sha256   %s\n", l.SHA256)
 			}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/node"
 	"github.com/spf13/cobra"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/internal/units"
+	"github.com/cairnpkg/cairn/node"
 )
 
 func newLsCmd(g *globalOptions) *cobra.Command {
@@ -45,7 +47,7 @@ func runLs(ctx context.Context, g *globalOptions, name string) error {
 			return nil
 		}
 		for _, e := range list {
-			g.printf("%-40s %s  %d layer(s)  %s\n", fmt.Sprintf("%s@%s", e.Name, e.Version), e.Package, e.Layers, humanBytes(int64(e.Size)))
+			g.printf("%-40s %s  %d layer(s)  %s\n", fmt.Sprintf("%s@%s", e.Name, e.Version), e.Package, e.Layers, units.Bytes(int64(e.Size)))
 		}
 		return nil
 	})

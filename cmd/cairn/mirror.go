@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cairnpkg/cairn/internal/units"
 	"github.com/cairnpkg/cairn/node"
 )
 
@@ -192,7 +193,7 @@ func retention(r node.MirrorRule) string {
 		parts = append(parts, fmt.Sprintf("keep %d", r.Keep))
 	}
 	if r.MaxBytes > 0 {
-		parts = append(parts, "max "+humanBytes(int64(min(r.MaxBytes, math.MaxInt64))))
+		parts = append(parts, "max "+units.Bytes(int64(min(r.MaxBytes, math.MaxInt64))))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/cairnpkg/cairn/internal/units"
 )
 
 // progressMinBytes is the size from which imports show a progress bar.
@@ -59,7 +61,7 @@ func (p *progress) update(n int64) {
 		}
 	}
 	rate := float64(n) / max(now.Sub(p.start).Seconds(), 1e-3)
-	fmt.Fprintf(p.w, "\r%s [%s] %s / %s %3.0f%% %s/s ", p.label, bar, humanBytes(n), humanBytes(p.total), frac*100, humanBytes(int64(rate)))
+	fmt.Fprintf(p.w, "\r%s [%s] %s / %s %3.0f%% %s/s ", p.label, bar, units.Bytes(n), units.Bytes(p.total), frac*100, units.Bytes(int64(rate)))
 }
 
 // done ends the bar's line.
@@ -72,18 +74,4 @@ func (p *progress) done() {
 	if p.drawn {
 		fmt.Fprintln(p.w)
 	}
-}
-
-// humanBytes formats n in binary units.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -5,10 +5,12 @@ import (
 	"io/fs"
 	"path/filepath"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/node"
 	"github.com/ipfs/go-cid"
 	"github.com/spf13/cobra"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/internal/units"
+	"github.com/cairnpkg/cairn/node"
 )
 
 type publishOptions struct {
@@ -109,7 +111,7 @@ func runPublish(ctx context.Context, g *globalOptions, o *publishOptions, paths 
 		g.printf("published %s@%s\n", res.Name, res.Version)
 		g.printf("  package    %s\n  metadata   %s\n  signature  %s\n  signer     %s\n", res.Package, res.Metadata, res.Signature, res.Signer)
 		for _, l := range res.Layers {
-			g.printf("  layer      %s  %s  %s  %s\n", l.Name, l.Content, humanBytes(int64(l.Size)), l.MediaType)
+			g.printf("  layer      %s  %s  %s  %s\n", l.Name, l.Content, units.Bytes(int64(l.Size)), l.MediaType)
 		}
 		g.printf("  log        %s\n", logLine(res.Log))
 		if res.TrustAdded != "" {

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 
-	"github.com/cairnpkg/cairn/node"
 	"github.com/spf13/cobra"
+
+	"github.com/cairnpkg/cairn/internal/units"
+	"github.com/cairnpkg/cairn/node"
 )
 
 func newRepoCmd(g *globalOptions) *cobra.Command {
@@ -29,9 +31,9 @@ func runRepoStat(ctx context.Context, g *globalOptions) error {
 			return g.printJSON(st)
 		}
 		g.printf("repo        %s (format %d)\nblocks      %d (%s)\npins        %d\nversions    %d\nreferrers   %d\ndisk usage  %s\n",
-			st.Dir, st.Format, st.Blocks, humanBytes(int64(st.Bytes)), st.Pins, st.Versions, st.Refs, humanBytes(int64(st.DiskBytes)))
+			st.Dir, st.Format, st.Blocks, units.Bytes(int64(st.Bytes)), st.Pins, st.Versions, st.Refs, units.Bytes(int64(st.DiskBytes)))
 		g.printf("pinned      %s\nunpinned    %s\nreclaimable %s (cairn repo gc)\n",
-			humanBytes(int64(st.PinnedBytes)), humanBytes(int64(st.UnpinnedBytes)), humanBytes(int64(st.ReclaimableBytes)))
+			units.Bytes(int64(st.PinnedBytes)), units.Bytes(int64(st.UnpinnedBytes)), units.Bytes(int64(st.ReclaimableBytes)))
 		if st.Journal > 0 {
 			g.printf("in flight   %d journalled blocks (a publish in progress)\n", st.Journal)
 		}

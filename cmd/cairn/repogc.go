@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/cairnpkg/cairn/internal/units"
 	"github.com/cairnpkg/cairn/node"
 )
 
@@ -48,9 +49,9 @@ func runRepoGC(ctx context.Context, g *globalOptions) error {
 				DiskAfter  uint64 `json:"diskBytesAfter"`
 			}{st, before, after})
 		}
-		g.printf("removed %d block(s), %s; kept %d (%s)\n", st.Removed, humanBytes(int64(st.RemovedBytes)), st.Kept, humanBytes(int64(st.KeptBytes)))
-		g.printf("packs   %d rewritten, %d removed, %s freed\n", st.PacksRewritten, st.PacksRemoved, humanBytes(int64(st.PackBytesFreed)))
-		g.printf("disk    %s -> %s\n", humanBytes(int64(before)), humanBytes(int64(after)))
+		g.printf("removed %d block(s), %s; kept %d (%s)\n", st.Removed, units.Bytes(int64(st.RemovedBytes)), st.Kept, units.Bytes(int64(st.KeptBytes)))
+		g.printf("packs   %d rewritten, %d removed, %s freed\n", st.PacksRewritten, st.PacksRemoved, units.Bytes(int64(st.PackBytesFreed)))
+		g.printf("disk    %s -> %s\n", units.Bytes(int64(before)), units.Bytes(int64(after)))
 		if st.Missing > 0 {
 			g.printf("warning: %d block(s) that pins keep are missing: run 'cairn repo verify'\n", st.Missing)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cairnpkg/cairn/internal/units"
 	"github.com/cairnpkg/cairn/node"
 )
 
@@ -80,7 +81,7 @@ func runRepoVerify(ctx context.Context, g *globalOptions, o *repoVerifyOptions) 
 // printRepoCheck writes a check's report for people: the figures, each
 // problem, each repair.
 func printRepoCheck(g *globalOptions, rep *node.RepoCheck) {
-	g.printf("checked %d blocks (%s) in %.1f s; %d stray (no pin keeps them)\n", rep.Blocks, humanBytes(int64(rep.Bytes)), rep.Seconds, rep.Stray)
+	g.printf("checked %d blocks (%s) in %.1f s; %d stray (no pin keeps them)\n", rep.Blocks, units.Bytes(int64(rep.Bytes)), rep.Seconds, rep.Stray)
 	for _, t := range rep.Repaired {
 		what := t.Target.String()
 		if t.Name != "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/internal/units"
 	"github.com/cairnpkg/cairn/sign"
 )
 
@@ -20,7 +21,7 @@ import (
 var funcs = template.FuncMap{
 	"show":  func(v any) string { return visible(fmt.Sprint(v)) },
 	"clip":  func(n int, s string) string { return clip(visible(s), n) },
-	"size":  size,
+	"size":  units.Bytes[uint64],
 	"time":  func(t time.Time) string { return dag.FormatTime(t) },
 	"ptime": formatTimePtr,
 	"vclass": func(s any) string {

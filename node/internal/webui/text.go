@@ -1,8 +1,6 @@
 package webui
 
 import (
-	"fmt"
-
 	"github.com/cairnpkg/cairn/internal/textsafe"
 )
 
@@ -22,18 +20,4 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
-}
-
-// size formats a byte count for people: 1536 is "1.5 KiB".
-func size(n uint64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := uint64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
