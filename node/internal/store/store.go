@@ -91,7 +91,7 @@ func (s *Store) Blockstore() bstore.Blockstore { return verifying{s.bs} }
 // derives the CID from the bytes), and a block that a damaged disk changed
 // fails the asker's transfer instead of the server's read. Its ReadBlock reads
 // into a buffer the caller reuses.
-func (s *Store) UncheckedBlockstore() bstore.Blockstore { return unchecked{verifying{s.bs}, s.bs} }
+func (s *Store) UncheckedBlockstore() bstore.Blockstore { return unchecked{verifying{s.bs}} }
 
 // Block returns the bytes stored under c, checked against c. A missing block is
 // an error wrapping ErrNotFound; bytes that do not match wrap dag.ErrHashMismatch.
@@ -216,11 +216,12 @@ func (s *Store) Sync(ctx context.Context) error { return s.ds.Sync(ctx, ds.NewKe
 // DiskUsage returns the bytes the database uses on disk.
 func (s *Store) DiskUsage(ctx context.Context) (uint64, error) { return s.ds.DiskUsage(ctx) }
 
-// verifying is a Blockstore whose Get checks each block against its CID.
-type verifying struct{ bstore.Blockstore }
+// verifying is the store's blocks, read-only, with a Get that checks each
+// block against its CID.
+type verifying struct{ *blockStore }
 
 func (v verifying) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
-	b, err := v.Blockstore.Get(ctx, c)
+	b, err := v.blockStore.Get(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -231,13 +232,10 @@ func (v verifying) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
 }
 
 // unchecked is verifying without the check: read-only, Get as stored.
-type unchecked struct {
-	verifying
-	bs *blockStore
-}
+type unchecked struct{ verifying }
 
 func (u unchecked) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
-	return u.bs.Get(ctx, c)
+	return u.blockStore.Get(ctx, c)
 }
 
 // ReadBlock returns the bytes of block c as stored, read into buf when buf
@@ -245,7 +243,7 @@ func (u unchecked) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
 // used again. A server that sends one block after the other reuses one
 // buffer instead of allocating (and zeroing) one per block.
 func (u unchecked) ReadBlock(ctx context.Context, c cid.Cid, buf []byte) ([]byte, error) {
-	return u.bs.read(ctx, c, buf)
+	return u.read(ctx, c, buf)
 }
 
 func (v verifying) Put(context.Context, blocks.Block) error {

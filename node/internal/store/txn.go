@@ -439,7 +439,7 @@ func (j journaled) PutMany(ctx context.Context, bs []blocks.Block) error {
 		} else {
 			seen[mh] = true
 		}
-		has, err := j.verifying.Blockstore.Has(ctx, b.Cid())
+		has, err := j.blockStore.Has(ctx, b.Cid())
 		if err != nil {
 			return err
 		}
