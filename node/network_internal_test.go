@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/cairnpkg/cairn/internal/waittest"
 )
 
 // TestProvidePassWaitsForDHTPeers: a provide pass with no peer in the DHT's
@@ -18,7 +20,7 @@ func TestProvidePassWaitsForDHTPeers(t *testing.T) {
 	da := startInternalDaemon(t, a)
 
 	// The first pass runs 5 s after the start.
-	waitUntil(t, 15*time.Second, "the first provide pass to find no DHT peer", da.provideWaiting.Load)
+	waittest.Until(t, 15*time.Second, "the first provide pass to find no DHT peer", da.provideWaiting.Load)
 	if got, err := da.dht.ProviderStore().GetProviders(ctx, root.Hash()); err != nil || len(got) != 0 {
 		t.Fatalf("a pass with no DHT peer kept provider records: %v, %v", got, err)
 	}
@@ -27,11 +29,11 @@ func TestProvidePassWaitsForDHTPeers(t *testing.T) {
 	if err := db.Connect(ctx, da.Info().Addrs[0]); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 30*time.Second, "the provide pass to run once the DHT has a peer", func() bool {
+	waittest.Until(t, 30*time.Second, "the provide pass to run once the DHT has a peer", func() bool {
 		got, err := da.dht.ProviderStore().GetProviders(ctx, root.Hash())
 		return err == nil && len(got) > 0 && !da.provideWaiting.Load()
 	})
-	waitUntil(t, 30*time.Second, "the peer to find the daemon as a provider", func() bool {
+	waittest.Until(t, 30*time.Second, "the peer to find the daemon as a provider", func() bool {
 		fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
 		for p := range db.dht.FindProvidersAsync(fctx, root, 1) {
@@ -55,18 +57,6 @@ func startInternalDaemon(t *testing.T, r *Repo) *Daemon {
 	}
 	t.Cleanup(func() { d.Close() })
 	return d
-}
-
-// waitUntil polls cond every 50 ms until it holds, failing after limit.
-func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s", limit, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // TestBlockCounterCountsWhenRead: the block count is made when read, kept

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/dag/dagtest"
+	"github.com/cairnpkg/cairn/internal/waittest"
 	"github.com/cairnpkg/cairn/node/internal/p2p/p2ptest"
 	"github.com/cairnpkg/cairn/sign"
 	"github.com/cairnpkg/cairn/sign/signtest"
@@ -26,15 +27,7 @@ const waitTimeout = 10 * time.Second
 // waitFor polls cond until it holds or waitTimeout passes.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v still waiting for %s", waitTimeout, what)
-		}
-		<-tick.C
-	}
+	waittest.Until(t, waitTimeout, what, cond)
 }
 
 func newHost(t *testing.T) host.Host { return p2ptest.Host(t) }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/dag/dagtest"
+	"github.com/cairnpkg/cairn/internal/waittest"
 	"github.com/cairnpkg/cairn/node/internal/events"
 	"github.com/cairnpkg/cairn/node/internal/logs"
 	"github.com/cairnpkg/cairn/node/internal/logsync"
@@ -33,15 +34,7 @@ const waitTimeout = 5 * time.Second
 // waitFor polls cond until it holds or waitTimeout passes.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v still waiting for %s", waitTimeout, what)
-		}
-		<-tick.C
-	}
+	waittest.Until(t, waitTimeout, what, cond)
 }
 
 // entry signs entry seq of key's log, after prev, naming acme/app@version.
