@@ -65,6 +65,9 @@ func New(o Options) (*Datastore, error) {
 	if !o.InMemory {
 		d.release = newReleaser(o.Dir, o.ReleaseMappedBytes)
 	}
+	if d.release != nil {
+		go d.releaseLoop(d.release)
+	}
 	return d, nil
 }
 
@@ -113,6 +116,7 @@ func (d *Datastore) Has(ctx context.Context, key ds.Key) (bool, error) {
 	var ok bool
 	err := d.view(func(txn *badger.Txn) (err error) {
 		ok, err = hasKey(txn, key)
+		d.moved(0)
 		return err
 	})
 	return ok, err
@@ -124,6 +128,7 @@ func (d *Datastore) GetSize(ctx context.Context, key ds.Key) (int, error) {
 	size := -1
 	err := d.view(func(txn *badger.Txn) (err error) {
 		size, err = valueSize(txn, key)
+		d.moved(0)
 		return err
 	})
 	return size, err
@@ -205,6 +210,9 @@ func (d *Datastore) Close() error {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		d.closed = true
+		if d.release != nil {
+			close(d.release.stop)
+		}
 		d.open.abortAll()
 		d.mapMu.Lock() // closing unmaps the value log
 		d.closeErr = wrapErr("close", d.db.Close())

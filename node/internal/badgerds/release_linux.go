@@ -17,15 +17,17 @@ const madvPageout = 21
 // releaseMapped drops this process's pages of every mapping of a file under
 // dir, as listed in /proc/self/maps.
 //
-// Value log files get MADV_DONTNEED: on a shared file mapping it only unmaps
-// the pages, whose contents (dirty or not) stay in the page cache. That is
-// safe only because the caller holds mapMu exclusively, so badger cannot
-// unmap a value log (and the Go runtime reuse its addresses, which
-// DONTNEED would then zero) in between. Other files (tables, the memtable
-// log) may be unmapped by badger's compactions at any time, so they get
-// MADV_PAGEOUT, which only ever reclaims and never changes contents. Errors
-// are ignored: releasing is best effort.
-func releaseMapped(dir string) {
+// Value log files and the tables in held get MADV_DONTNEED: on a shared file
+// mapping it only unmaps the pages, whose contents (dirty or not) stay in the
+// page cache, so the next read is a minor fault. That is safe only for a file
+// badger cannot unmap in between (the Go runtime could then reuse its
+// addresses, which DONTNEED would zero): the caller holds mapMu exclusively,
+// which keeps value logs mapped, and a reference to each table in held.
+// Other files (tables that have left the levels, the memtable logs) may be
+// unmapped at any time, so they get MADV_PAGEOUT, which only ever reclaims
+// and never changes contents, but also drops the pages from the page cache.
+// Errors are ignored: releasing is best effort.
+func releaseMapped(dir string, held map[string]bool) {
 	maps, err := os.ReadFile("/proc/self/maps")
 	if err != nil {
 		return
@@ -38,11 +40,33 @@ func releaseMapped(dir string) {
 			continue
 		}
 		advice := madvPageout
-		if strings.HasSuffix(path, ".vlog") {
+		if strings.HasSuffix(path, ".vlog") || held[path] {
 			advice = syscall.MADV_DONTNEED
 		}
 		_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, start, end-start, uintptr(advice))
 	}
+}
+
+// mappedFileBytes returns how much of this process's memory is resident
+// pages of mapped files (the executable's included), from the third field of
+// /proc/self/statm; 0 if it cannot be read.
+func mappedFileBytes() int64 {
+	f, err := os.Open("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	var buf [128]byte
+	n, _ := f.Read(buf[:])
+	fields := strings.Fields(string(buf[:n]))
+	if len(fields) < 3 {
+		return 0
+	}
+	pages, err := strconv.ParseInt(fields[2], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * int64(os.Getpagesize())
 }
 
 // parseMapsLine splits a /proc/self/maps line,

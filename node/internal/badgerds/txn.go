@@ -64,6 +64,7 @@ func (t *Txn) Get(ctx context.Context, key ds.Key) (value []byte, err error) {
 func (t *Txn) Has(ctx context.Context, key ds.Key) (ok bool, err error) {
 	err = t.run(func() (err error) {
 		ok, err = hasKey(t.txn, key)
+		t.d.moved(0)
 		return err
 	})
 	return ok, err
@@ -74,6 +75,7 @@ func (t *Txn) GetSize(ctx context.Context, key ds.Key) (size int, err error) {
 	size = -1
 	err = t.run(func() (err error) {
 		size, err = valueSize(t.txn, key)
+		t.d.moved(0)
 		return err
 	})
 	return size, err
