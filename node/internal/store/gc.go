@@ -68,7 +68,18 @@ func (s *Store) GC(ctx context.Context, o GCOptions) (GCStats, error) {
 		o.Progress = func(string, int, int) {}
 	}
 	var st GCStats
-	if err := s.exclusive(ctx, func() error { return s.sweep(ctx, o, &st) }); err != nil {
+	err := s.exclusive(ctx, func() error {
+		// With the writer held no Txn is committing: staged writes left now
+		// are a commit that failed half applied, whose pins are not all in
+		// place (commitStaged).
+		if left, err := s.stagedLeft(ctx); err != nil {
+			return err
+		} else if left {
+			return errors.New("a large commit was left half applied (see the error it returned); reopen the repo to finish it before collecting")
+		}
+		return s.sweep(ctx, o, &st)
+	})
+	if err != nil {
 		return st, err
 	}
 	if err := s.compactPacks(ctx, o, &st); err != nil {
@@ -281,6 +292,42 @@ func (s *Store) packUses(ctx context.Context) (map[string]packUse, error) {
 	return use, err
 }
 
+// packEntry is a packed block's index entry and where it points.
+type packEntry struct {
+	k   ds.Key
+	loc packLoc
+}
+
+// repointBatch is how many index entries rewritePack moves to the new pack
+// in one badger transaction.
+const repointBatch = 4096
+
+// repoint points the index entries that still locate their block at
+// entries[i].loc at moved[i] instead, in one badger transaction.
+func (s *Store) repoint(ctx context.Context, entries []packEntry, moved []packLoc) error {
+	dtx, err := s.ds.NewTransaction(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer dtx.Discard(ctx)
+	for i, e := range entries {
+		v, err := dtx.Get(ctx, e.k)
+		if errors.Is(err, ds.ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		if l, err := parsePackLoc(v); err != nil || l != e.loc {
+			continue // moved meanwhile
+		}
+		if err := dtx.Put(ctx, e.k, moved[i].bytes()); err != nil {
+			return err
+		}
+	}
+	return dtx.Commit(ctx)
+}
+
 // dropPack deletes pack id's record, then its file: a crash between the two
 // leaves a file without a record, which the next Open removes.
 func (s *Store) dropPack(ctx context.Context, id string) error {
@@ -294,25 +341,24 @@ func (s *Store) dropPack(ctx context.Context, id string) error {
 }
 
 // rewritePack copies the blocks the index still locates in pack id into a
-// new pack file, then, in one badger transaction, points their index entries
-// at the new file, records it and forgets the old one, and only then removes
-// the old file. A crash before the transaction leaves the new file without a
-// record; after it, the old one: the next Open removes either. It returns
-// the new file's size.
+// new pack file, records it, points their index entries at it
+// (repointBatch at a time: one badger transaction holds about 13,000
+// writes), then forgets the old file, and only then removes it. A crash
+// before the new record leaves the new file without one, and after the old
+// record's deletion the old file: the next Open removes either. A crash in
+// between leaves both files recorded, each holding what its index entries
+// point at; the next collection finishes the job. It returns the new file's
+// size.
 func (s *Store) rewritePack(ctx context.Context, id string) (uint64, error) {
 	old, err := packID(id)
 	if err != nil {
 		return 0, err
 	}
-	type entry struct {
-		k   ds.Key
-		loc packLoc
-	}
-	var entries []entry
+	var entries []packEntry
 	err = s.each(ctx, packedPrefix, func(k ds.Key, v []byte) error {
 		l, err := parsePackLoc(v)
 		if err == nil && l.pack == old {
-			entries = append(entries, entry{k, l})
+			entries = append(entries, packEntry{k, l})
 		}
 		return err
 	})
@@ -341,35 +387,18 @@ func (s *Store) rewritePack(ctx context.Context, id string) (uint64, error) {
 	if err := w.sync(); err != nil {
 		return 0, err
 	}
-	dtx, err := s.ds.NewTransaction(ctx, false)
-	if err != nil {
-		return 0, err
-	}
-	defer dtx.Discard(ctx)
-	for i, e := range entries {
-		v, err := dtx.Get(ctx, e.k)
-		if errors.Is(err, ds.ErrNotFound) {
-			continue // deleted meanwhile
-		}
-		if err != nil {
-			return 0, err
-		}
-		if l, err := parsePackLoc(v); err != nil || l != e.loc {
-			continue // moved meanwhile
-		}
-		if err := dtx.Put(ctx, e.k, moved[i].bytes()); err != nil {
-			return 0, err
-		}
-	}
 	if w.used() {
-		if err := dtx.Put(ctx, packRecordKey(newID), nil); err != nil {
+		if err := s.ds.Put(ctx, packRecordKey(newID), nil); err != nil {
 			return 0, err
 		}
 	}
-	if err := dtx.Delete(ctx, packRecordKey(id)); err != nil {
-		return 0, err
+	for start := 0; start < len(entries); start += repointBatch {
+		end := min(start+repointBatch, len(entries))
+		if err := s.repoint(ctx, entries[start:end], moved[start:end]); err != nil {
+			return 0, err
+		}
 	}
-	if err := dtx.Commit(ctx); err != nil {
+	if err := s.ds.Delete(ctx, packRecordKey(id)); err != nil {
 		return 0, err
 	}
 	if err := s.Sync(ctx); err != nil {

@@ -262,7 +262,7 @@ func (t *Txn) AddEvidence(e Evidence) {
 }
 
 // commitLogs writes the log entries, heads and evidence of t in dtx.
-func (t *Txn) commitLogs(ctx context.Context, dtx ds.Txn) error {
+func (t *Txn) commitLogs(ctx context.Context, dtx commitOps) error {
 	for k, c := range t.logs {
 		old, err := dtx.Get(ctx, k)
 		switch {

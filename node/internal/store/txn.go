@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/badgerds"
 	"github.com/ipfs/boxo/blockservice"
 	bstore "github.com/ipfs/boxo/blockstore"
 	"github.com/ipfs/boxo/ipld/merkledag"
@@ -166,7 +167,10 @@ func (t *Txn) CommitWithWarnings(ctx context.Context) (warnings []string, err er
 // drops the journal. The marker is the
 // commit point: a crash before it rolls the Txn back at the next Open, a crash
 // after it only finishes dropping the journal. (Dropping the journal inside the
-// transaction would cap a Txn at what one badger transaction holds.)
+// transaction would cap a Txn at what one badger transaction holds.) A Txn
+// whose writes do not fit one badger transaction (about 13,000 keys: a
+// bundle of a few thousand packages) commits in stages instead (see
+// commitStaged).
 func (t *Txn) Commit(ctx context.Context) error {
 	if t.done.Load() {
 		return ErrTxnDone
@@ -183,21 +187,48 @@ func (t *Txn) Commit(ctx context.Context) error {
 		return err
 	}
 	defer dtx.Discard(ctx)
-	for k, pkg := range t.versions {
-		old, err := dtx.Get(ctx, k)
-		switch {
-		case err == nil:
-			if _, oc, err := cid.CidFromBytes(old); err == nil && !oc.Equals(pkg) {
-				name := k.Parent().Parent().BaseNamespace() + "/" + k.Parent().BaseNamespace() + "@" + k.BaseNamespace()
-				return fmt.Errorf("%w: %s is package %s in this repo, not %s", ErrVersionExists, name, oc, pkg)
-			}
-		case !errors.Is(err, ds.ErrNotFound):
-			return err
+	err = t.writeCommit(ctx, dtx)
+	if err == nil {
+		err = dtx.Put(ctx, doneKey(t.id), nil)
+	}
+	if err == nil {
+		err = dtx.Commit(ctx)
+	}
+	switch {
+	case errors.Is(err, badgerds.ErrTxnTooBig):
+		dtx.Discard(ctx)
+		if err := t.commitStaged(ctx); err != nil {
+			return noSpace(err)
 		}
-		if err := dtx.Put(ctx, k, pkg.Bytes()); err != nil {
-			return err
+	case err != nil:
+		return noSpace(err)
+	default:
+		t.finish()
+		if err := t.s.Sync(ctx); err != nil {
+			return fmt.Errorf("%w: syncing to disk: %w", ErrAfterCommit, err)
 		}
 	}
+	// Committed: what follows is cleanup that Open redoes if it is interrupted.
+	if err := t.s.dropJournal(context.WithoutCancel(ctx), t.id); err != nil {
+		return fmt.Errorf("%w: dropping the journal (the next open retries): %w", ErrAfterCommit, err)
+	}
+	return nil
+}
+
+// commitOps is what writeCommit needs of a transaction: a badger one
+// (ds.Txn), or the staging of a commit too large for one.
+type commitOps interface {
+	Get(ctx context.Context, k ds.Key) ([]byte, error)
+	Has(ctx context.Context, k ds.Key) (bool, error)
+	Put(ctx context.Context, k ds.Key, v []byte) error
+}
+
+// writeCommit writes what the Txn keeps, but not its commit marker, in dtx:
+// pins, referrers, logs, the pack's record, and last the names index, so
+// that a name never leads to a package whose pins are not written yet
+// (which matters only in a staged commit, whose writes land one batch at a
+// time).
+func (t *Txn) writeCommit(ctx context.Context, dtx commitOps) error {
 	for c, p := range t.pins {
 		if ok, err := dtx.Has(ctx, pinKey(c)); err != nil {
 			return err
@@ -225,19 +256,20 @@ func (t *Txn) Commit(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := dtx.Put(ctx, doneKey(t.id), nil); err != nil {
-		return err
-	}
-	if err := dtx.Commit(ctx); err != nil {
-		return noSpace(err)
-	}
-	t.finish()
-	if err := t.s.Sync(ctx); err != nil {
-		return fmt.Errorf("%w: syncing to disk: %w", ErrAfterCommit, err)
-	}
-	// Committed: what follows is cleanup that Open redoes if it is interrupted.
-	if err := t.s.dropJournal(context.WithoutCancel(ctx), t.id); err != nil {
-		return fmt.Errorf("%w: dropping the journal (the next open retries): %w", ErrAfterCommit, err)
+	for k, pkg := range t.versions {
+		old, err := dtx.Get(ctx, k)
+		switch {
+		case err == nil:
+			if _, oc, err := cid.CidFromBytes(old); err == nil && !oc.Equals(pkg) {
+				name := k.Parent().Parent().BaseNamespace() + "/" + k.Parent().BaseNamespace() + "@" + k.BaseNamespace()
+				return fmt.Errorf("%w: %s is package %s in this repo, not %s", ErrVersionExists, name, oc, pkg)
+			}
+		case !errors.Is(err, ds.ErrNotFound):
+			return err
+		}
+		if err := dtx.Put(ctx, k, pkg.Bytes()); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -275,7 +307,8 @@ func (t *Txn) finish() {
 }
 
 // rollback deletes the blocks journalled under txn id (their badger entries or
-// pack index entries), then the journal itself, then the Txn's pack file.
+// pack index entries), then the journal itself and any staged writes, then
+// the Txn's pack file.
 func (s *Store) rollback(ctx context.Context, id string) error {
 	b, err := s.ds.Batch(ctx)
 	if err != nil {
@@ -291,6 +324,10 @@ func (s *Store) rollback(ctx context.Context, id string) error {
 		}
 		return b.Delete(ctx, k)
 	})
+	if err != nil {
+		return err
+	}
+	err = forEachKey(ctx, s.ds, stagedPrefix.ChildString(id), func(k ds.Key) error { return b.Delete(ctx, k) })
 	if err != nil {
 		return err
 	}
@@ -325,7 +362,8 @@ func (s *Store) dropJournal(ctx context.Context, id string) error {
 }
 
 // recover finishes what a crash interrupted: Txns with a commit marker keep
-// their blocks and lose their journal; the others are rolled back. Then every
+// their blocks, get their staged writes applied (commitStaged) and lose
+// their journal; the others are rolled back. Then every
 // pack file without a commit record (/cairn/packs/<id>) is removed: a crash
 // left it before its Txn journalled a block, or after the rollback that
 // deleted its index entries.
@@ -345,13 +383,23 @@ func (s *Store) recover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	err = forEachKey(ctx, s.ds, stagedPrefix, func(k ds.Key) error {
+		ids[k.Parent().BaseNamespace()] = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	for id := range ids {
 		committed, err := s.ds.Has(ctx, doneKey(id))
 		if err != nil {
 			return err
 		}
 		if committed {
-			err = s.dropJournal(ctx, id)
+			err = s.applyStaged(ctx, id)
+			if err == nil {
+				err = s.dropJournal(ctx, id)
+			}
 		} else {
 			err = s.rollback(ctx, id)
 		}
