@@ -241,6 +241,9 @@ func (f *Fetcher) fetchPackage(ctx context.Context, c cid.Cid, want *dag.Ref, ti
 		if res.DroppedMetadata > 0 && code == sign.CodeNoMetadata {
 			code, reason = sign.CodeUntrustedKey, fmt.Sprintf("peers offered %d metadata set(s), none with a valid signature by a key the policy trusts for %s", res.DroppedMetadata, pkg.Name)
 		}
+		if why := s.whyNotLogged(); code == sign.CodeNotLogged && why != "" {
+			reason += " (" + why + ")"
+		}
 		return res, fmt.Errorf("%w: %s (%s): %s; nothing was kept, and none of its content was fetched", trust.ErrUntrusted, pkg.Ref(), code, reason)
 	}
 	if want != nil && !o.allowYanked {

@@ -3,6 +3,8 @@ package fetch
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -50,6 +52,7 @@ func (s *session) logOf(ctx context.Context, signer string, pkg, sig cid.Cid) er
 		}
 		return nil, err
 	}
+	var failed error // the last catch-up that failed
 	for _, p := range s.f.cfg.Net.Peers(heads.ID) {
 		hctx, cancel := context.WithTimeout(ctx, heads.StreamTimeout)
 		hs, err := s.f.cfg.Net.LogHeads(hctx, p)
@@ -71,10 +74,29 @@ func (s *session) logOf(ctx context.Context, signer string, pkg, sig cid.Cid) er
 					return ctx.Err()
 				}
 				s.f.cfg.Log.Debug("fetch: log catch-up failed", "peer", p, "signer", signer, "err", err)
+				failed = fmt.Errorf("catching up %s's log to entry %d from peer %s failed: %w", signer, h.Seq, p, err)
 				continue
 			}
 			return nil
 		}
 	}
+	switch {
+	case failed != nil:
+	case held.Seq == 0:
+		failed = fmt.Errorf("no connected peer holds %s's log", signer)
+	default:
+		failed = fmt.Errorf("no connected peer holds %s's log beyond entry %d, which this repo has", signer, held.Seq)
+	}
+	s.mu.Lock()
+	s.uncaught = append(s.uncaught, failed.Error())
+	s.mu.Unlock()
 	return nil
+}
+
+// whyNotLogged says why the logs a not-logged verdict lacks were not caught
+// up, for its reason; "" if every catch-up succeeded.
+func (s *session) whyNotLogged() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Join(s.uncaught, "; ")
 }

@@ -50,6 +50,7 @@ type session struct {
 	pkgs     []*dag.Package   // packages taken in, the root first: their content comes last
 	answered map[peer.ID]bool // peers that answered a lookup or streamed
 	caught   map[string]bool  // signers whose logs this fetch caught up
+	uncaught []string         // why a signer's log could not be caught up
 }
 
 func newSession(f *Fetcher, tx *store.Txn, pol *sign.Policy, t Transport) *session {

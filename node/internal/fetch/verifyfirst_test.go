@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -247,11 +248,43 @@ func TestSignerLogRequired(t *testing.T) {
 	if !errors.Is(err, trust.ErrUntrusted) || res == nil || res.Report.Code != sign.CodeNotLogged {
 		t.Fatalf("Package = %+v, %v; want untrusted, not-logged", res, err)
 	}
+	if want := "no connected peer holds " + fx.key.DID() + "'s log"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not say %q", err, want)
+	}
 	if after := fx.stat(); after != before {
 		t.Errorf("the store changed: %+v, was %+v", after, before)
 	}
 	if _, err := fx.dst.LogHead(context.Background(), fx.key.DID()); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a log head was kept: %v", err)
+	}
+}
+
+// TestSignerLogCatchUpFails: a peer whose log cannot be walked (here an
+// entry's bytes do not match its CID) leaves the package not-logged, and the
+// error says why the catch-up failed.
+func TestSignerLogCatchUpFails(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	fx.net.addPeer(t, true)
+	fx.publish(fx.key, "acme/app@1.0.0")
+	first, err := fx.sources[fx.key.DID()].LogHead(ctx, fx.key.DID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := fx.publish(fx.key, "acme/app@2.0.0")
+	fx.net.mu.Lock()
+	bad, err := blocks.NewBlockWithCid([]byte("not the entry"), first.CID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.net.blocks[first.CID] = bad
+	fx.net.mu.Unlock()
+	res, err := fx.f.Package(ctx, info.CID, nil, time.Minute)
+	if !errors.Is(err, trust.ErrUntrusted) || res == nil || res.Report.Code != sign.CodeNotLogged {
+		t.Fatalf("Package = %+v, %v; want untrusted, not-logged", res, err)
+	}
+	if want := "catching up " + fx.key.DID() + "'s log to entry 2 from peer "; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not say %q", err, want)
 	}
 }
 
