@@ -35,7 +35,7 @@ func run(args []string) int {
 	for _, p := range []struct {
 		env   string
 		start func(string) (func(), error)
-	}{{"CAIRN_CPUPROFILE", startCPUProfile}, {"CAIRN_TRACE", startTrace}} {
+	}{{"CAIRN_CPUPROFILE", startCPUProfile}, {"CAIRN_TRACE", startTrace}, {"CAIRN_MEMPROFILE", startMemProfile}} {
 		path := os.Getenv(p.env)
 		if path == "" {
 			continue

@@ -40,3 +40,17 @@ func startTrace(path string) (stop func(), err error) {
 		f.Close()
 	}, nil
 }
+
+// startMemProfile writes a heap profile of the whole command to path when it
+// ends, for benchmarks (CAIRN_MEMPROFILE=path; go tool pprof -sample_index=
+// alloc_space shows what allocated most, inuse_space what was still held).
+func startMemProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		pprof.Lookup("allocs").WriteTo(f, 0)
+		f.Close()
+	}, nil
+}

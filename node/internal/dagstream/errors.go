@@ -19,3 +19,7 @@ var (
 // ErrNotAsked: a peer asked for single nodes sent a block below them (the
 // node was a package, whose content the walk follows). The transfer ends.
 var ErrNotAsked = errors.New("dagstream: block not asked for")
+
+// ErrNotSupported: the peer does not speak the protocol asked for (as far
+// as identify says).
+var ErrNotSupported = errors.New("dagstream: protocol not supported by the peer")

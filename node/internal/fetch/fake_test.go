@@ -53,6 +53,9 @@ type fakeNet struct {
 
 	// logs are the stores whose publisher logs the peers hold and serve.
 	logs []*store.Store
+	// noLogRange makes the peers speak no /cairn/log/1.0.0.
+	noLogRange bool
+	ranges     atomic.Int64 // LogRange calls answered
 
 	askNames  atomic.Int64
 	streamed  []streamCall    // StreamDAG calls, in order
@@ -265,6 +268,39 @@ func (n *fakeNet) LogHeads(ctx context.Context, _ peer.ID) ([]heads.Head, error)
 		out = append(out, hs...)
 	}
 	return out, nil
+}
+
+// LogRange answers from the first log store holding signer's log, with
+// the blocks the peers serve (n.blocks, where a test may have damaged one).
+func (n *fakeNet) LogRange(ctx context.Context, _ peer.ID, signer string, from, count uint64) (map[cid.Cid][]byte, error) {
+	n.mu.Lock()
+	srcs, no := slices.Clone(n.logs), n.noLogRange
+	n.mu.Unlock()
+	if no {
+		return nil, errors.New("fake: no /cairn/log/1.0.0")
+	}
+	n.ranges.Add(1)
+	got := map[cid.Cid][]byte{}
+	for _, src := range srcs {
+		for seq := from; seq >= 1 && from-seq < count; seq-- {
+			c, err := src.LogEntry(ctx, signer, seq)
+			if err != nil {
+				break
+			}
+			data, err := src.Block(ctx, c)
+			if b, ok := n.block(c); ok {
+				data, err = b.RawData(), nil
+			}
+			if err != nil || dag.CheckBlock(c, data) != nil {
+				return got, errors.New("fake: entry unreadable") // as FetchLog: what came before is good
+			}
+			got[c] = data
+		}
+		if len(got) > 0 {
+			break
+		}
+	}
+	return got, nil
 }
 
 func (n *fakeNet) Connected() int { return len(n.Peers("")) }

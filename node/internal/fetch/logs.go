@@ -65,7 +65,15 @@ func (s *session) logOf(ctx context.Context, signer string, pkg, sig cid.Cid) er
 			if h.Signer != signer || h.Seq <= held.Seq {
 				continue
 			}
-			chain, err := logs.Walk(ctx, get, signer, h.CID, h.Seq, held, entryTimeout)
+			rng := func(ctx context.Context, from, count uint64) (map[cid.Cid][]byte, error) {
+				got, err := s.f.cfg.Net.LogRange(ctx, p, signer, from, count)
+				for _, data := range got {
+					s.counted.blocks.Add(1) // received, as every block a fetch gets
+					s.counted.bytes.Add(int64(len(data)))
+				}
+				return got, err
+			}
+			chain, err := logs.Walk(ctx, get, rng, signer, h.CID, h.Seq, held, entryTimeout)
 			if err == nil {
 				_, err = logs.IngestInto(ctx, s.f.cfg.Store, s.tx, chain)
 			}

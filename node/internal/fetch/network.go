@@ -40,6 +40,9 @@ type Network interface {
 	// LogHeads exchanges publisher-log heads with p (/cairn/heads/1.0.0)
 	// and returns p's.
 	LogHeads(ctx context.Context, p peer.ID) ([]heads.Head, error)
+	// LogRange gets entries from, from-1, ... of signer's log from p, at
+	// most count (/cairn/log/1.0.0), each checked against its CID only.
+	LogRange(ctx context.Context, p peer.ID, signer string, from, count uint64) (map[cid.Cid][]byte, error)
 	// FindProviders looks c up in the DHT and connects to its providers,
 	// counting them in found, until ctx ends.
 	FindProviders(ctx context.Context, c cid.Cid, found *atomic.Int64)
@@ -145,6 +148,11 @@ func (n Libp2p) FindProviders(ctx context.Context, c cid.Cid, found *atomic.Int6
 // LogHeads exchanges heads with p.
 func (n Libp2p) LogHeads(ctx context.Context, p peer.ID) ([]heads.Head, error) {
 	return heads.Exchange(ctx, n.Host, p, n.Heads, nil)
+}
+
+// LogRange gets a run of signer's log entries from p.
+func (n Libp2p) LogRange(ctx context.Context, p peer.ID, signer string, from, count uint64) (map[cid.Cid][]byte, error) {
+	return dagstream.LogRange(ctx, n.Host, p, signer, from, count)
 }
 
 // Connected counts the host's connected peers.

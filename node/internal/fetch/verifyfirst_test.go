@@ -3,6 +3,7 @@ package fetch_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -256,6 +257,32 @@ func TestSignerLogRequired(t *testing.T) {
 	}
 	if _, err := fx.dst.LogHead(context.Background(), fx.key.DID()); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a log head was kept: %v", err)
+	}
+}
+
+// TestSignerLogInRuns: the signer's log is caught up in runs over
+// /cairn/log/1.0.0 when the peer speaks it, one entry at a time when not;
+// either way the package is trusted.
+func TestSignerLogInRuns(t *testing.T) {
+	for _, runs := range []bool{true, false} {
+		t.Run(fmt.Sprintf("runs %v", runs), func(t *testing.T) {
+			fx := newFixture(t)
+			fx.net.addPeer(t, true)
+			fx.net.noLogRange = !runs
+			fx.publish(fx.key, "acme/app@1.0.0")
+			fx.publish(fx.key, "acme/app@2.0.0")
+			info := fx.publish(fx.key, "acme/app@3.0.0")
+			res, err := fx.f.Package(context.Background(), info.CID, nil, time.Minute)
+			if err != nil || !res.Report.Trusted() {
+				t.Fatalf("Package = %+v, %v; want trusted", res, err)
+			}
+			if got := fx.net.ranges.Load(); (got > 0) != runs {
+				t.Errorf("%d runs asked for, want some: %v", got, runs)
+			}
+			if h, err := fx.dst.LogHead(context.Background(), fx.key.DID()); err != nil || h.Seq != 3 {
+				t.Errorf("log head %+v, %v; want entry 3", h, err)
+			}
+		})
 	}
 }
 

@@ -28,7 +28,10 @@ type NetBlocks struct {
 	Log *slog.Logger
 }
 
-var _ Blocks = NetBlocks{}
+var (
+	_ Blocks = NetBlocks{}
+	_ Ranger = NetBlocks{}
+)
 
 // GetBlock returns block c, checked against c. It is not stored: the caller
 // checks it and stores it in its own Txn.
@@ -48,6 +51,15 @@ func (n NetBlocks) GetBlock(ctx context.Context, c cid.Cid, from peer.ID, addrs 
 		return nil, err
 	}
 	return b.RawData(), nil
+}
+
+// LogRange gets entries from, from-1, ... of signer's log from p, at most
+// count, over /cairn/log/1.0.0 (connected already: GetBlock got the head).
+func (n NetBlocks) LogRange(ctx context.Context, p peer.ID, signer string, from, count uint64) (map[cid.Cid][]byte, error) {
+	if p == "" || p == n.Host.ID() {
+		return nil, dagstream.ErrNotSupported
+	}
+	return dagstream.LogRange(ctx, n.Host, p, signer, from, count)
 }
 
 // streamTimeout bounds the wait for one entry from the announcing peer over

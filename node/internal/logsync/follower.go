@@ -71,6 +71,13 @@ type Blocks interface {
 	GetBlock(ctx context.Context, c cid.Cid, from peer.ID, addrs []string) ([]byte, error)
 }
 
+// A Ranger is Blocks that can also get a run of a log's entries from one
+// peer in one round trip (logs.Range). The follower asks the peer that told
+// of the head for the entries it lacks with it, when Blocks is one.
+type Ranger interface {
+	LogRange(ctx context.Context, p peer.ID, signer string, from, count uint64) (map[cid.Cid][]byte, error)
+}
+
 // FollowerConfig is what a Follower works with.
 type FollowerConfig struct {
 	Logs   Logs
@@ -300,7 +307,13 @@ func (f *Follower) follow(ctx context.Context, n News) (*logs.IngestResult, erro
 		return f.cfg.Blocks.GetBlock(ctx, c, n.From, n.Addrs)
 	}
 	t0 := time.Now()
-	chain, err := logs.Walk(ctx, get, n.Signer, n.Head, n.Seq, held, f.cfg.EntryTimeout)
+	var rng logs.Range
+	if r, ok := f.cfg.Blocks.(Ranger); ok && n.From != "" {
+		rng = func(ctx context.Context, from, count uint64) (map[cid.Cid][]byte, error) {
+			return r.LogRange(ctx, n.From, n.Signer, from, count)
+		}
+	}
+	chain, err := logs.Walk(ctx, get, rng, n.Signer, n.Head, n.Seq, held, f.cfg.EntryTimeout)
 	if err != nil {
 		return nil, err
 	}

@@ -442,12 +442,75 @@ func TestWalkRefusesMoreThanMaxWalk(t *testing.T) {
 		return nil, store.ErrNotFound
 	}
 	head := chain[len(chain)-1]
-	got, err := logs.Walk(ctx, get, did, head.CID, head.Entry.Seq, store.Head{}, time.Second)
+	got, err := logs.Walk(ctx, get, nil, did, head.CID, head.Entry.Seq, store.Head{}, time.Second)
 	if !errors.Is(err, logs.ErrBadLog) || got != nil {
 		t.Errorf("walk of %d entries = %d entries, %v; want ErrBadLog", len(chain), len(got), err)
 	}
 	if fetched != logs.MaxWalk {
 		t.Errorf("fetched %d entries, want %d", fetched, logs.MaxWalk)
+	}
+}
+
+// TestWalkTakesRuns: a walk takes entries from the runs a Range brings, in
+// as few round trips as the runs allow, uses only the blocks its chain
+// names (a run may carry anything that hashes to its CID), and when a run
+// lacks the entry wanted, goes on one entry at a time without asking again.
+func TestWalkTakesRuns(t *testing.T) {
+	ctx := context.Background()
+	key := signtest.Key(t, 8)
+	did := key.DID()
+	chain := logN(t, key, 12)
+	junk := logN(t, signtest.Key(t, 9), 3) // entries of another log
+	bySeq := map[uint64]logs.Block{}
+	byCID := map[cid.Cid][]byte{}
+	for _, b := range chain {
+		bySeq[b.Entry.Seq] = b
+		byCID[b.CID] = b.Data
+	}
+	held := store.Head{Seq: 2, CID: chain[1].CID}
+	head := chain[len(chain)-1]
+	for _, tc := range []struct {
+		name          string
+		run           func(from, count uint64) map[cid.Cid][]byte
+		gets          int
+		wantFromCount [][2]uint64
+	}{
+		{"runs of 4", func(from, count uint64) map[cid.Cid][]byte {
+			out := map[cid.Cid][]byte{}
+			for seq := from; seq > from-min(count, 4); seq-- {
+				out[bySeq[seq].CID] = bySeq[seq].Data
+			}
+			for _, j := range junk {
+				out[j.CID] = j.Data
+			}
+			return out
+		}, 0, [][2]uint64{{12, 10}, {8, 6}, {4, 2}}},
+		{"a run without the head", func(from, count uint64) map[cid.Cid][]byte {
+			return map[cid.Cid][]byte{junk[0].CID: junk[0].Data}
+		}, 10, [][2]uint64{{12, 10}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gets := 0
+			get := func(_ context.Context, c cid.Cid) ([]byte, error) {
+				gets++
+				if d, ok := byCID[c]; ok {
+					return d, nil
+				}
+				return nil, store.ErrNotFound
+			}
+			var asked [][2]uint64
+			rng := func(_ context.Context, from, count uint64) (map[cid.Cid][]byte, error) {
+				asked = append(asked, [2]uint64{from, count})
+				return tc.run(from, count), nil
+			}
+			got, err := logs.Walk(ctx, get, rng, did, head.CID, head.Entry.Seq, held, time.Second)
+			if err != nil || len(got) != 10 || !got[0].CID.Equals(chain[2].CID) || !got[9].CID.Equals(head.CID) {
+				t.Fatalf("walk = %d entries, %v; want entries 3 to 12", len(got), err)
+			}
+			if gets != tc.gets || !slices.Equal(asked, tc.wantFromCount) {
+				t.Errorf("%d single gets and runs %v, want %d and %v", gets, asked, tc.gets, tc.wantFromCount)
+			}
+		})
 	}
 }
 
