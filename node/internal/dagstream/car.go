@@ -158,7 +158,17 @@ func Fetch(ctx context.Context, h host.Host, p peer.ID, roots []cid.Cid, put fun
 	if err != nil {
 		return err
 	}
-	s, err := h.NewStream(ctx, p, ID)
+	return ask(ctx, h, p, ID, req, func(s network.Stream, br *bufio.Reader) error {
+		return receive(ctx, s, br, roots, put, have)
+	})
+}
+
+// ask opens a stream to p on proto, writes the request frame req, closes its
+// write side, and has read take the answer. The stream is reset when ctx
+// ends, on any error, and after IdleTimeout without a deadline refreshed by
+// read; else closed.
+func ask(ctx context.Context, h host.Host, p peer.ID, proto protocol.ID, req []byte, read func(s network.Stream, br *bufio.Reader) error) (err error) {
+	s, err := h.NewStream(ctx, p, proto)
 	if err != nil {
 		return err
 	}
@@ -180,7 +190,7 @@ func Fetch(ctx context.Context, h host.Host, p peer.ID, roots []cid.Cid, put fun
 	if err := s.CloseWrite(); err != nil {
 		return err
 	}
-	return receive(ctx, s, bufio.NewReaderSize(s, bufSize), roots, put, have)
+	return read(s, bufio.NewReaderSize(s, bufSize))
 }
 
 // hashWorkers check blocks' hashes in parallel while the stream is read:
@@ -247,7 +257,7 @@ func receive(ctx context.Context, s network.Stream, br *bufio.Reader, roots []ci
 		if err := s.SetReadDeadline(time.Now().Add(IdleTimeout)); err != nil {
 			return err
 		}
-		c, data, err := readBlock(br)
+		c, data, err := readBlock(br, MaxBlockSize)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -297,10 +307,10 @@ func writeBlock(w io.Writer, c cid.Cid, data []byte) error {
 	return err
 }
 
-// readBlock reads one block frame; a zero-length frame (the end) gives
-// cid.Undef.
-func readBlock(r *bufio.Reader) (cid.Cid, []byte, error) {
-	buf, err := readFrame(r, maxCIDSize+MaxBlockSize)
+// readBlock reads one block frame whose data is at most maxData bytes; a
+// zero-length frame (the end) gives cid.Undef.
+func readBlock(r *bufio.Reader, maxData int) (cid.Cid, []byte, error) {
+	buf, err := readFrame(r, maxCIDSize+maxData)
 	if err != nil {
 		return cid.Undef, nil, err
 	}
@@ -311,8 +321,8 @@ func readBlock(r *bufio.Reader) (cid.Cid, []byte, error) {
 	if err != nil {
 		return cid.Undef, nil, fmt.Errorf("%w: a block frame does not start with a CID: %w", ErrUnexpected, err)
 	}
-	if len(buf)-n > MaxBlockSize {
-		return cid.Undef, nil, fmt.Errorf("%w: block %s of %d bytes, limit %d", ErrUnexpected, c, len(buf)-n, MaxBlockSize)
+	if len(buf)-n > maxData {
+		return cid.Undef, nil, fmt.Errorf("%w: block %s of %d bytes, limit %d", ErrUnexpected, c, len(buf)-n, maxData)
 	}
 	return c, buf[n:], nil
 }

@@ -48,7 +48,7 @@ func FuzzReadBlock(f *testing.F) {
 	f.Add([]byte{0})
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0x0f})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, b, err := readBlock(bufio.NewReader(bytes.NewReader(data)))
+		c, b, err := readBlock(bufio.NewReader(bytes.NewReader(data)), MaxBlockSize)
 		if err != nil || !c.Defined() {
 			return
 		}

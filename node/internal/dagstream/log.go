@@ -101,7 +101,7 @@ func serveLog(ctx context.Context, s network.Stream, idx LogIndex, bs Blockstore
 // caller's walk does (logs.Walk), and uses a block only where the chain it
 // checks names its CID. The answer may end early (the peer's log is
 // shorter, or MaxLogBytes was reached); what was put is good.
-func FetchLog(ctx context.Context, h host.Host, p peer.ID, signer string, from, count uint64, put func(c cid.Cid, data []byte)) (err error) {
+func FetchLog(ctx context.Context, h host.Host, p peer.ID, signer string, from, count uint64, put func(c cid.Cid, data []byte)) error {
 	if count > MaxLogEntries {
 		count = MaxLogEntries
 	}
@@ -109,49 +109,28 @@ func FetchLog(ctx context.Context, h host.Host, p peer.ID, signer string, from, 
 	if err != nil {
 		return err
 	}
-	s, err := h.NewStream(ctx, p, LogID)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			s.Reset()
-		} else {
-			s.Close()
-		}
-	}()
-	stop := context.AfterFunc(ctx, func() { s.Reset() })
-	defer stop()
-	if err := s.SetDeadline(time.Now().Add(IdleTimeout)); err != nil {
-		return err
-	}
-	if err := frame.Write(s, req); err != nil {
-		return err
-	}
-	if err := s.CloseWrite(); err != nil {
-		return err
-	}
-	br := bufio.NewReaderSize(s, bufSize)
+	return ask(ctx, h, p, LogID, req, func(s network.Stream, br *bufio.Reader) error {
+		return receiveLog(ctx, s, br, count, put)
+	})
+}
+
+// receiveLog reads and checks the entries of a log answer until its end.
+func receiveLog(ctx context.Context, s network.Stream, br *bufio.Reader, count uint64, put func(c cid.Cid, data []byte)) error {
 	var n, size uint64
 	for {
 		if err := s.SetReadDeadline(time.Now().Add(IdleTimeout)); err != nil {
 			return err
 		}
-		buf, err := readFrame(br, maxCIDSize+dag.MaxNodeSize)
+		c, data, err := readBlock(br, dag.MaxNodeSize)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			return fmt.Errorf("%w: after %d entries: %w", ErrIncomplete, n, err)
 		}
-		if len(buf) == 0 {
+		if !c.Defined() {
 			return nil
 		}
-		k, c, err := cid.CidFromBytes(buf)
-		if err != nil {
-			return fmt.Errorf("%w: a block frame does not start with a CID: %w", ErrUnexpected, err)
-		}
-		data := buf[k:]
 		n++
 		size += uint64(len(data))
 		switch {

@@ -86,6 +86,29 @@ func wantCommitted(t *testing.T, s *Store, bs []blocks.Block, ref dag.Ref, pkg c
 	}
 }
 
+// stageByHand performs a staged commit's steps up to its staged writes,
+// durable, and the commit marker if marker: what a crash then leaves.
+func stageByHand(t *testing.T, tx *Txn, marker bool) {
+	t.Helper()
+	ctx := context.Background()
+	tx.seal()
+	if err := tx.pack.sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.stageWrites(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !marker {
+		return
+	}
+	if err := tx.s.ds.Put(ctx, doneKey(tx.id), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.s.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestCommitLargerThanOneBadgerTxn: a Txn with more writes than one badger
 // transaction holds (a bundle of a few thousand packages) commits, in
 // stages, and all of it is there, before and after a reopen.
@@ -131,18 +154,7 @@ func TestCrashDuringStagedCommit(t *testing.T) {
 			s := openInternal(t, dir)
 			bs := numberedBlocks(t, 0, tooManyForOneTxn, 300)
 			tx, ref, pkg := bigTxn(t, s, bs)
-			tx.seal()
-			if err := tx.pack.sync(); err != nil {
-				t.Fatal(err)
-			}
-			if err := tx.stageWrites(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if marker {
-				if err := s.ds.Put(ctx, doneKey(tx.id), nil); err != nil {
-					t.Fatal(err)
-				}
-			}
+			stageByHand(t, tx, marker)
 			if err := s.Close(); err != nil { // the crash
 				t.Fatal(err)
 			}
@@ -177,16 +189,7 @@ func TestGCRefusesHalfAppliedCommit(t *testing.T) {
 	s := openInternal(t, dir)
 	bs := numberedBlocks(t, 0, tooManyForOneTxn, 300)
 	tx, ref, pkg := bigTxn(t, s, bs)
-	tx.seal()
-	if err := tx.pack.sync(); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.stageWrites(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.ds.Put(ctx, doneKey(tx.id), nil); err != nil {
-		t.Fatal(err)
-	}
+	stageByHand(t, tx, true)
 	tx.finish() // as commitStaged does when applying fails
 	if _, err := s.GC(ctx, GCOptions{}); err == nil || !strings.Contains(err.Error(), "half applied") {
 		t.Fatalf("GC with staged writes left: %v, want a refusal", err)
