@@ -53,6 +53,9 @@ type fakeNet struct {
 
 	// logs are the stores whose publisher logs the peers hold and serve.
 	logs []*store.Store
+	// heads, when set, is what every head exchange answers, instead of
+	// the heads of logs.
+	heads []heads.Head
 	// noLogRange makes the peers speak no /cairn/log/1.0.0.
 	noLogRange bool
 	ranges     atomic.Int64 // LogRange calls answered
@@ -257,8 +260,11 @@ func (n *fakeNet) FindProviders(context.Context, cid.Cid, *atomic.Int64) {}
 // source stores hold.
 func (n *fakeNet) LogHeads(ctx context.Context, _ peer.ID) ([]heads.Head, error) {
 	n.mu.Lock()
-	srcs := slices.Clone(n.logs)
+	srcs, told := slices.Clone(n.logs), slices.Clone(n.heads)
 	n.mu.Unlock()
+	if told != nil {
+		return told, nil
+	}
 	var out []heads.Head
 	for _, src := range srcs {
 		hs, err := logsync.HeadsOf(src)(ctx)

@@ -65,6 +65,13 @@ func (s *session) logOf(ctx context.Context, signer string, pkg, sig cid.Cid) er
 			if h.Signer != signer || h.Seq <= held.Seq {
 				continue
 			}
+			if h.Seq > held.Seq+logs.MaxWalk {
+				// Longer walks are the daemon's log follower's, a run per
+				// Txn: a fetch holds its one Txn throughout.
+				failed = fmt.Errorf("%s's log is at entry %d, %d entries ahead of this repo, more than a fetch catches up (%d): a daemon trusting the key catches it up in the background; fetch again once `cairn log %s --limit 1` shows entry %d",
+					signer, h.Seq, h.Seq-held.Seq, logs.MaxWalk, signer, h.Seq)
+				continue
+			}
 			rng := func(ctx context.Context, from, count uint64) (map[cid.Cid][]byte, error) {
 				got, err := s.f.cfg.Net.LogRange(ctx, p, signer, from, count)
 				for _, data := range got {

@@ -21,6 +21,7 @@ import (
 	"github.com/cairnpkg/cairn/dag/dagtest"
 	"github.com/cairnpkg/cairn/node/internal/dagstream"
 	"github.com/cairnpkg/cairn/node/internal/fetch"
+	"github.com/cairnpkg/cairn/node/internal/heads"
 	"github.com/cairnpkg/cairn/node/internal/logs"
 	"github.com/cairnpkg/cairn/node/internal/store"
 	"github.com/cairnpkg/cairn/node/internal/trust"
@@ -283,6 +284,31 @@ func TestSignerLogInRuns(t *testing.T) {
 				t.Errorf("log head %+v, %v; want entry 3", h, err)
 			}
 		})
+	}
+}
+
+// TestSignerLogTooFarAhead: a head more than logs.MaxWalk entries ahead is
+// not walked by a fetch; the error says the daemon's follower catches it up.
+func TestSignerLogTooFarAhead(t *testing.T) {
+	fx := newFixture(t)
+	fx.net.addPeer(t, true)
+	info := fx.publish(fx.key, "acme/app@1.0.0")
+	head, err := fx.sources[fx.key.DID()].LogHead(context.Background(), fx.key.DID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.net.mu.Lock()
+	fx.net.heads = []heads.Head{{Signer: fx.key.DID(), Seq: logs.MaxWalk + 1, CID: head.CID}}
+	fx.net.mu.Unlock()
+	res, err := fx.f.Package(context.Background(), info.CID, nil, time.Minute)
+	if !errors.Is(err, trust.ErrUntrusted) || res == nil || res.Report.Code != sign.CodeNotLogged {
+		t.Fatalf("Package = %+v, %v; want untrusted, not-logged", res, err)
+	}
+	if want := fmt.Sprintf("log is at entry %d, %d entries ahead of this repo, more than a fetch catches up", logs.MaxWalk+1, logs.MaxWalk+1); !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not say %q", err, want)
+	}
+	if n := fx.net.ranges.Load(); n != 0 {
+		t.Errorf("%d runs asked for; want no walk", n)
 	}
 }
 

@@ -15,6 +15,11 @@ var ErrBadLog = errors.New("bad publisher log entry")
 // than holding an unbounded chain in memory.
 const MaxWalk = 10000
 
+// MaxLongWalk bounds the entries one catch-up by WalkLong fetches of a log
+// beyond what the node holds: it keeps a CID (about 50 bytes) of each in
+// memory.
+const MaxLongWalk = 1_000_000
+
 // ErrKeyRetired: a key that rotated to another or was revoked signs nothing
 // more (errkind.Invalid).
 var ErrKeyRetired = errkind.New("key is rotated or revoked", errkind.Invalid)

@@ -254,10 +254,11 @@ func (f *Follower) run(ctx context.Context) {
 			res, err := f.follow(cctx, n)
 			cancel()
 			f.done(n.Signer)
-			switch {
-			case err != nil:
+			if err != nil {
 				f.cfg.Log.Warn("log catch-up failed", "signer", n.Signer, "head", n.Seq, "from", n.From, "err", err)
-			case len(res.Added) > 0 || len(res.Evidence) > 0:
+			}
+			// A long catch-up keeps the runs it ingested before an error.
+			if res != nil && (len(res.Added) > 0 || len(res.Evidence) > 0) {
 				f.cfg.Log.Info("log caught up", "signer", n.Signer, "added", len(res.Added), "head", n.Seq, "evidence", len(res.Evidence))
 				for _, ev := range res.Evidence {
 					f.cfg.Log.Warn("equivocation detected", "kind", ev.Kind, "name", ev.Name+"@"+ev.Version,
@@ -296,8 +297,9 @@ func (f *Follower) done(signer string) {
 }
 
 // follow fetches the entries of n's log from n.Head back to what the repo
-// holds (at most logs.MaxWalk), each checked against its CID, its signature
-// and the seq it must have, and ingests them.
+// holds, each checked against its CID, its signature and the seq it must
+// have, and ingests them: in one Txn up to logs.MaxWalk entries, a run at a
+// time beyond (followLong).
 func (f *Follower) follow(ctx context.Context, n News) (*logs.IngestResult, error) {
 	held, err := f.cfg.Logs.LogHead(ctx, n.Signer)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -306,13 +308,16 @@ func (f *Follower) follow(ctx context.Context, n News) (*logs.IngestResult, erro
 	get := func(ctx context.Context, c cid.Cid) ([]byte, error) {
 		return f.cfg.Blocks.GetBlock(ctx, c, n.From, n.Addrs)
 	}
-	t0 := time.Now()
 	var rng logs.Range
 	if r, ok := f.cfg.Blocks.(Ranger); ok && n.From != "" {
 		rng = func(ctx context.Context, from, count uint64) (map[cid.Cid][]byte, error) {
 			return r.LogRange(ctx, n.From, n.Signer, from, count)
 		}
 	}
+	if n.Seq > held.Seq+logs.MaxWalk {
+		return f.followLong(ctx, n, get, rng, held)
+	}
+	t0 := time.Now()
 	chain, err := logs.Walk(ctx, get, rng, n.Signer, n.Head, n.Seq, held, f.cfg.EntryTimeout)
 	if err != nil {
 		return nil, err
@@ -320,6 +325,37 @@ func (f *Follower) follow(ctx context.Context, n News) (*logs.IngestResult, erro
 	t1 := time.Now()
 	res, err := f.cfg.Ingest(ctx, chain)
 	f.cfg.Log.Debug("log catch-up timing", "signer", n.Signer, "head", n.Seq, "walk", t1.Sub(t0), "ingest", time.Since(t1))
+	return res, err
+}
+
+// errForked ends a long catch-up whose ingest found a fork: the entries
+// after it do not follow the log as held.
+var errForked = errors.New("fork")
+
+// followLong is follow for a head more than logs.MaxWalk entries ahead:
+// logs.WalkLong checks the whole chain, then ingests it a run at a time, each
+// run in a Txn of its own, so memory does not grow with the gap and a
+// catch-up cut short (FollowTimeout) keeps the runs it ingested; the next
+// news of the head goes on from there.
+func (f *Follower) followLong(ctx context.Context, n News, get func(context.Context, cid.Cid) ([]byte, error), rng logs.Range, held store.Head) (*logs.IngestResult, error) {
+	res := &logs.IngestResult{}
+	err := logs.WalkLong(ctx, get, rng, n.Signer, n.Head, n.Seq, held, f.cfg.EntryTimeout, func(ctx context.Context, run []logs.Block) error {
+		r, err := f.cfg.Ingest(ctx, run)
+		if r != nil {
+			res.Added = append(res.Added, r.Added...)
+			res.Evidence = append(res.Evidence, r.Evidence...)
+		}
+		if err == nil && r != nil && len(r.Evidence) > 0 {
+			err = errForked
+		}
+		return err
+	})
+	if errors.Is(err, errForked) {
+		err = nil
+	}
+	if err != nil && len(res.Added) > 0 {
+		err = fmt.Errorf("%d entries caught up, then: %w", len(res.Added), err)
+	}
 	return res, err
 }
 

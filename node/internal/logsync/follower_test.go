@@ -20,6 +20,7 @@ import (
 	"github.com/cairnpkg/cairn/dag/dagtest"
 	"github.com/cairnpkg/cairn/internal/waittest"
 	"github.com/cairnpkg/cairn/node/internal/events"
+	"github.com/cairnpkg/cairn/node/internal/dagstream"
 	"github.com/cairnpkg/cairn/node/internal/logs"
 	"github.com/cairnpkg/cairn/node/internal/logsync"
 	"github.com/cairnpkg/cairn/node/internal/store"
@@ -511,6 +512,97 @@ func TestWalkTakesRuns(t *testing.T) {
 				t.Errorf("%d single gets and runs %v, want %d and %v", gets, asked, tc.gets, tc.wantFromCount)
 			}
 		})
+	}
+}
+
+// TestWalkLong: a long walk checks the chain back to what the repo holds,
+// then hands it to ingest oldest first, in runs of at most
+// dagstream.MaxLogEntries, each entry the one the chain named; with runs
+// from a Range or one entry at a time. An ingest error ends it.
+func TestWalkLong(t *testing.T) {
+	ctx := context.Background()
+	key := signtest.Key(t, 10)
+	did := key.DID()
+	chain := logN(t, key, dagstream.MaxLogEntries+10)
+	bySeq := map[uint64]logs.Block{}
+	byCID := map[cid.Cid][]byte{}
+	for _, b := range chain {
+		bySeq[b.Entry.Seq] = b
+		byCID[b.CID] = b.Data
+	}
+	get := func(_ context.Context, c cid.Cid) ([]byte, error) {
+		if d, ok := byCID[c]; ok {
+			return d, nil
+		}
+		return nil, store.ErrNotFound
+	}
+	rng := func(_ context.Context, from, count uint64) (map[cid.Cid][]byte, error) {
+		out := map[cid.Cid][]byte{}
+		for seq := from; seq >= 1 && from-seq < count; seq-- {
+			out[bySeq[seq].CID] = bySeq[seq].Data
+		}
+		return out, nil
+	}
+	held := store.Head{Seq: 3, CID: chain[2].CID}
+	head := chain[len(chain)-1]
+	for _, r := range []logs.Range{rng, nil} {
+		var runs [][2]uint64 // first and last seq of each run ingested
+		next := uint64(4)
+		err := logs.WalkLong(ctx, get, r, did, head.CID, head.Entry.Seq, held, time.Second, func(_ context.Context, run []logs.Block) error {
+			for _, b := range run {
+				if b.Entry.Seq != next || !b.CID.Equals(bySeq[next].CID) {
+					return fmt.Errorf("got entry %d (%s), want %d", b.Entry.Seq, b.CID, next)
+				}
+				next++
+			}
+			runs = append(runs, [2]uint64{run[0].Entry.Seq, run[len(run)-1].Entry.Seq})
+			return nil
+		})
+		want := [][2]uint64{{4, dagstream.MaxLogEntries + 3}, {dagstream.MaxLogEntries + 4, head.Entry.Seq}}
+		if err != nil || !slices.Equal(runs, want) {
+			t.Errorf("range %v: runs %v, %v; want %v", r != nil, runs, err, want)
+		}
+	}
+	stop := errors.New("stop")
+	calls := 0
+	err := logs.WalkLong(ctx, get, rng, did, head.CID, head.Entry.Seq, held, time.Second, func(context.Context, []logs.Block) error {
+		calls++
+		return stop
+	})
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("an ingest error: %v after %d runs, want it after 1", err, calls)
+	}
+}
+
+// TestFollowerCatchesUpALongLog: news of a head more than logs.MaxWalk
+// entries ahead is caught up in runs, each ingested in a Txn of its own.
+// (Signing and checking 10,005 entries takes seconds.)
+func TestFollowerCatchesUpALongLog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,005 signed entries")
+	}
+	key := signtest.Key(t, 11)
+	did := key.DID()
+	chain := logN(t, key, logs.MaxWalk+5)
+	h := newHarness(t, 0, did)
+	h.blocks.serve(chain...)
+	head := chain[len(chain)-1]
+	h.f.Tell(logsync.News{Signer: did, Seq: head.Entry.Seq, Head: head.CID, From: testPeer(t)})
+	waitFor(t, "LogsCaughtUp", func() bool { return len(h.caughtUp(did)) > 0 })
+	if hd := h.head(t, did); hd.Seq != head.Entry.Seq || !hd.CID.Equals(head.CID) {
+		t.Fatalf("head = %d %s, want %d %s", hd.Seq, hd.CID, head.Entry.Seq, head.CID)
+	}
+	runs := h.ingests()
+	if len(runs) != 3 {
+		t.Fatalf("%d ingests, want 3 runs", len(runs))
+	}
+	for _, run := range runs {
+		if len(run) > dagstream.MaxLogEntries {
+			t.Errorf("a run of %d entries, limit %d", len(run), dagstream.MaxLogEntries)
+		}
+	}
+	if got := h.caughtUp(did); got[0].Added != len(chain) {
+		t.Errorf("events = %+v, want %d added", got, len(chain))
 	}
 }
 
