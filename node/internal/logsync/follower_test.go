@@ -588,7 +588,9 @@ func TestFollowerCatchesUpALongLog(t *testing.T) {
 	h.blocks.serve(chain...)
 	head := chain[len(chain)-1]
 	h.f.Tell(logsync.News{Signer: did, Seq: head.Entry.Seq, Head: head.CID, From: testPeer(t)})
-	waitFor(t, "LogsCaughtUp", func() bool { return len(h.caughtUp(did)) > 0 })
+	// Two passes over 10,005 signed entries: seconds, far more under the
+	// race detector (within the follower's one-minute FollowTimeout).
+	waittest.Until(t, 2*time.Minute, "LogsCaughtUp", func() bool { return len(h.caughtUp(did)) > 0 })
 	if hd := h.head(t, did); hd.Seq != head.Entry.Seq || !hd.CID.Equals(head.CID) {
 		t.Fatalf("head = %d %s, want %d %s", hd.Seq, hd.CID, head.Entry.Seq, head.CID)
 	}
