@@ -195,6 +195,13 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 		Store: r.store, Policy: r.trustPolicy, Resolve: r.ResolveRef, Events: r.events, Count: d.counters.Fetched, Log: d.log,
 		StorageMax: r.cfg.Store.storageMax(), Usage: r.DiskUsage,
 		Net: fetch.Libp2p{Host: d.host, Routing: d.dht, Bitswap: d.x.Blocks(), Heads: logsync.HeadsOf(r.store), Log: d.log},
+		// d.logs starts below; a fetch runs only once the daemon has started.
+		CatchUp: func(ctx context.Context, signer string, head cid.Cid, seq uint64, from peer.ID) error {
+			if d.logs == nil {
+				return errors.New("the daemon's log follower is not running")
+			}
+			return d.logs.CatchUp(ctx, signer, head, seq, from)
+		},
 	})
 	d.logs, err = logsync.Start(ctx, logsync.Config{
 		Host: d.host, Exchange: d.x, Store: r.store, Follows: r.followedKeys, Keys: r.ownKeys, Bus: r.events,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ipfs/boxo/ipld/merkledag"
 	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node/internal/events"
@@ -52,6 +53,12 @@ type Config struct {
 	// under it.
 	StorageMax uint64
 	Usage      func(ctx context.Context) (uint64, error)
+	// CatchUp, if set, catches signer's log up to entry seq (head), from
+	// peer from, each run of entries in a Txn of its own, and returns once
+	// the repo holds it: the daemon's log follower (logsync). A fetch whose
+	// verdict is not-logged for a log more than logs.MaxWalk entries ahead,
+	// too far to walk in its own Txn, asks it, then fetches again.
+	CatchUp func(ctx context.Context, signer string, head cid.Cid, seq uint64, from peer.ID) error
 	// Count, if set, counts each fetch by result: kept, untrusted, failed.
 	Count func(result string)
 	Log   *slog.Logger
@@ -212,7 +219,28 @@ func (f *Fetcher) Package(ctx context.Context, c cid.Cid, want *dag.Ref, timeout
 	return f.fetchPackage(ctx, c, want, timeout, newOptions(opts))
 }
 
-func (f *Fetcher) fetchPackage(ctx context.Context, c cid.Cid, want *dag.Ref, timeout time.Duration, o options) (res *Result, err error) {
+// fetchPackage is fetchPackageOnce, and once more when the verdict was
+// not-logged for a log too far ahead for a fetch to walk in its one Txn,
+// after Config.CatchUp has caught it up.
+func (f *Fetcher) fetchPackage(ctx context.Context, c cid.Cid, want *dag.Ref, timeout time.Duration, o options) (*Result, error) {
+	var far []farLog
+	res, err := f.fetchPackageOnce(ctx, c, want, timeout, o, &far)
+	if len(far) == 0 || f.cfg.CatchUp == nil || !errors.Is(err, trust.ErrUntrusted) {
+		return res, err
+	}
+	for _, h := range far {
+		f.cfg.Log.Info("fetch: catching up a long publisher log first", "signer", h.Signer, "head", h.Seq)
+		if cerr := f.cfg.CatchUp(ctx, h.Signer, h.CID, h.Seq, h.From); cerr != nil {
+			return res, fmt.Errorf("%w (then catching up %s's log to entry %d failed: %w)", err, h.Signer, h.Seq, cerr)
+		}
+	}
+	return f.fetchPackageOnce(ctx, c, want, timeout, o, nil)
+}
+
+// fetchPackageOnce takes in package c, verifies it, and takes in its
+// content if it is trusted, in one Txn. far, if not nil, gets the heads of
+// the logs that were too far ahead to catch up.
+func (f *Fetcher) fetchPackageOnce(ctx context.Context, c cid.Cid, want *dag.Ref, timeout time.Duration, o options, far *[]farLog) (res *Result, err error) {
 	pol, err := f.cfg.Policy()
 	if err != nil {
 		return nil, err
@@ -222,6 +250,9 @@ func (f *Fetcher) fetchPackage(ctx context.Context, c cid.Cid, want *dag.Ref, ti
 		return nil, err
 	}
 	defer func() { done(err) }()
+	if far != nil {
+		defer func() { *far = s.farLogs() }()
+	}
 
 	pkg, err := s.nodes(ctx, c, 0)
 	if err != nil {

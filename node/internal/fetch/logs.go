@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/cairnpkg/cairn/node/internal/heads"
 	"github.com/cairnpkg/cairn/node/internal/logs"
@@ -67,7 +69,11 @@ func (s *session) logOf(ctx context.Context, signer string, pkg, sig cid.Cid) er
 			}
 			if h.Seq > held.Seq+logs.MaxWalk {
 				// Longer walks are the daemon's log follower's, a run per
-				// Txn: a fetch holds its one Txn throughout.
+				// Txn: a fetch holds its one Txn throughout. The fetch
+				// asks it once this Txn is over (fetchPackage).
+				s.mu.Lock()
+				s.far = append(s.far, farLog{Head: h, From: p})
+				s.mu.Unlock()
 				failed = fmt.Errorf("%s's log is at entry %d, %d entries ahead of this repo, more than a fetch catches up (%d): a daemon trusting the key catches it up in the background; fetch again once `cairn log %s --limit 1` shows entry %d",
 					signer, h.Seq, h.Seq-held.Seq, logs.MaxWalk, signer, h.Seq)
 				continue
@@ -106,6 +112,26 @@ func (s *session) logOf(ctx context.Context, signer string, pkg, sig cid.Cid) er
 	s.uncaught = append(s.uncaught, failed.Error())
 	s.mu.Unlock()
 	return nil
+}
+
+// farLog is the head of a log too far ahead for a fetch to catch up, and
+// the peer that named it.
+type farLog struct {
+	heads.Head
+	From peer.ID
+}
+
+// farLogs returns the logs too far ahead to catch up, one a signer.
+func (s *session) farLogs() []farLog {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]farLog, 0, len(s.far))
+	for _, l := range s.far {
+		if !slices.ContainsFunc(out, func(o farLog) bool { return o.Signer == l.Signer }) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // whyNotLogged says why the logs a not-logged verdict lacks were not caught

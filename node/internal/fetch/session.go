@@ -51,6 +51,7 @@ type session struct {
 	answered map[peer.ID]bool // peers that answered a lookup or streamed
 	caught   map[string]bool  // signers whose logs this fetch caught up
 	uncaught []string         // why a signer's log could not be caught up
+	far      []farLog         // logs too far ahead to catch up here
 }
 
 func newSession(f *Fetcher, tx *store.Txn, pol *sign.Policy, t Transport) *session {

@@ -15,6 +15,7 @@ import (
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	format "github.com/ipfs/go-ipld-format"
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/multiformats/go-multihash"
 
 	"github.com/cairnpkg/cairn/dag"
@@ -309,6 +310,59 @@ func TestSignerLogTooFarAhead(t *testing.T) {
 	}
 	if n := fx.net.ranges.Load(); n != 0 {
 		t.Errorf("%d runs asked for; want no walk", n)
+	}
+}
+
+// TestSignerLogTooFarAheadCaughtUp: with Config.CatchUp (the daemon's
+// follower), a fetch that finds a log too far ahead has it caught up, then
+// fetches again and keeps the package; a failed catch-up says so.
+func TestSignerLogTooFarAheadCaughtUp(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fail %v", fail), func(t *testing.T) {
+			ctx := context.Background()
+			fx := newFixture(t)
+			fx.net.addPeer(t, true)
+			info := fx.publish(fx.key, "acme/app@1.0.0")
+			head, err := fx.sources[fx.key.DID()].LogHead(ctx, fx.key.DID())
+			if err != nil {
+				t.Fatal(err)
+			}
+			far := heads.Head{Signer: fx.key.DID(), Seq: logs.MaxWalk + 1, CID: head.CID}
+			fx.net.mu.Lock()
+			fx.net.heads = []heads.Head{far}
+			fx.net.mu.Unlock()
+			var asked []uint64
+			fx.configure(func(c *fetch.Config) {
+				c.CatchUp = func(_ context.Context, signer string, h cid.Cid, seq uint64, _ peer.ID) error {
+					asked = append(asked, seq)
+					if signer != far.Signer || !h.Equals(far.CID) {
+						t.Errorf("CatchUp(%s, %s), want %s, %s", signer, h, far.Signer, far.CID)
+					}
+					if fail {
+						return errors.New("no peer serves it")
+					}
+					// As the follower would: the log is held now; the peers
+					// name its real head again.
+					fx.net.mu.Lock()
+					fx.net.heads = nil
+					fx.net.mu.Unlock()
+					return nil
+				}
+			})
+			res, err := fx.f.Package(ctx, info.CID, nil, time.Minute)
+			if !slices.Equal(asked, []uint64{far.Seq}) {
+				t.Errorf("CatchUp asked for %v, want [%d]", asked, far.Seq)
+			}
+			if fail {
+				if !errors.Is(err, trust.ErrUntrusted) || !strings.Contains(err.Error(), "no peer serves it") {
+					t.Fatalf("Package = %v; want untrusted, saying why the catch-up failed", err)
+				}
+				return
+			}
+			if err != nil || !res.Report.Trusted() {
+				t.Fatalf("Package = %+v, %v; want trusted after the catch-up", res, err)
+			}
+		})
 	}
 }
 

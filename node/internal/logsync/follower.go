@@ -116,6 +116,7 @@ type Follower struct {
 	mu         sync.Mutex
 	pending    map[string]News // signer -> newest head heard of
 	active     map[string]bool // signers a worker is catching up
+	waiters    map[string][]waiter
 	rejections []Rejection
 	probing    chan struct{} // bounds fetches of unfollowed heads (for the reason)
 	wake       chan struct{}
@@ -142,7 +143,7 @@ func NewFollower(cfg FollowerConfig) *Follower {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Follower{cfg: cfg, news: make(chan News, newsQueue), pending: map[string]News{}, active: map[string]bool{},
+	return &Follower{cfg: cfg, news: make(chan News, newsQueue), pending: map[string]News{}, active: map[string]bool{}, waiters: map[string][]waiter{},
 		probing: make(chan struct{}, 2), wake: make(chan struct{}, cfg.Workers), cancel: func() {}}
 }
 
@@ -171,6 +172,72 @@ func (f *Follower) Tell(n News) {
 	default:
 		if f.dropped.Add(1)%100 == 1 {
 			f.cfg.Log.Warn("log head news dropped: queue full", "dropped", f.dropped.Load())
+		}
+	}
+}
+
+// waiter is a CatchUp waiting for its signer's log to reach seq.
+type waiter struct {
+	seq  uint64
+	done chan error // buffered: gets one value
+}
+
+// CatchUp has the follower catch n.Signer's log up to n.Seq, as news of
+// n, and waits until the repo holds that entry (nil), the catch-up fails
+// with nothing newer pending (its error), or ctx ends. A fetch that finds a
+// log too far ahead to walk in its own Txn asks this, then fetches again.
+func (f *Follower) CatchUp(ctx context.Context, n News) error {
+	if follows, err := f.follows(n.Signer); err != nil {
+		return err
+	} else if !follows {
+		return fmt.Errorf("the policy names no rule with %s: its log is not followed", n.Signer)
+	}
+	w := waiter{seq: n.Seq, done: make(chan error, 1)}
+	f.mu.Lock()
+	f.waiters[n.Signer] = append(f.waiters[n.Signer], w)
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.waiters[n.Signer] = slices.DeleteFunc(f.waiters[n.Signer], func(o waiter) bool { return o.done == w.done })
+		f.mu.Unlock()
+	}()
+	if held, err := f.cfg.Logs.LogHead(ctx, n.Signer); err == nil && held.Seq >= n.Seq {
+		return nil
+	}
+	f.Tell(n)
+	select {
+	case err := <-w.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// answer tells the waiters of signer, after a catch-up of it that ended
+// with err, whose wait is over.
+func (f *Follower) answer(ctx context.Context, signer string, err error) {
+	f.mu.Lock()
+	ws := slices.Clone(f.waiters[signer])
+	_, more := f.pending[signer]
+	f.mu.Unlock()
+	if len(ws) == 0 {
+		return
+	}
+	held, herr := f.cfg.Logs.LogHead(ctx, signer)
+	for _, w := range ws {
+		var v error
+		switch {
+		case herr == nil && held.Seq >= w.seq:
+		case more:
+			continue // a newer head is pending: its catch-up answers
+		case err != nil:
+			v = err
+		default:
+			v = fmt.Errorf("the catch-up of %s's log ended at entry %d, not %d", signer, held.Seq, w.seq)
+		}
+		select {
+		case w.done <- v:
+		default: // answered already
 		}
 	}
 }
@@ -217,6 +284,7 @@ func (f *Follower) heard(ctx context.Context, n News) {
 	if held, err := f.cfg.Logs.LogHead(ctx, n.Signer); err == nil && n.Seq <= held.Seq {
 		// Not news, unless it is another entry at a seq held: a fork to prove.
 		if c, err := f.cfg.Logs.LogEntry(ctx, n.Signer, n.Seq); err != nil || c.Equals(n.Head) {
+			f.answer(ctx, n.Signer, nil) // a CatchUp that raced a catch-up
 			return
 		}
 	}
@@ -254,6 +322,7 @@ func (f *Follower) run(ctx context.Context) {
 			res, err := f.follow(cctx, n)
 			cancel()
 			f.done(n.Signer)
+			f.answer(ctx, n.Signer, err)
 			if err != nil {
 				f.cfg.Log.Warn("log catch-up failed", "signer", n.Signer, "head", n.Seq, "from", n.From, "err", err)
 			}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -605,6 +606,40 @@ func TestFollowerCatchesUpALongLog(t *testing.T) {
 	}
 	if got := h.caughtUp(did); got[0].Added != len(chain) {
 		t.Errorf("events = %+v, want %d added", got, len(chain))
+	}
+}
+
+// TestFollowerCatchUp: CatchUp returns once the log is held to the entry
+// asked for, at once when it already is, with the catch-up's error when it
+// fails, and with an error for a key the policy does not name.
+func TestFollowerCatchUp(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	key := signtest.Key(t, 12)
+	did := key.DID()
+	chain := logN(t, key, 4)
+	h := newHarness(t, 0, did)
+	h.blocks.serve(chain[1:]...) // entry 1 is not served yet
+	news := func(seq int) logsync.News {
+		return logsync.News{Signer: did, Seq: uint64(seq), Head: chain[seq-1].CID, From: testPeer(t)}
+	}
+	if err := h.f.CatchUp(ctx, news(4)); !errors.Is(err, errNotServed) {
+		t.Fatalf("CatchUp with entry 1 nowhere: %v, want the catch-up's error", err)
+	}
+	h.blocks.serve(chain[0])
+	if err := h.f.CatchUp(ctx, news(4)); err != nil {
+		t.Fatalf("CatchUp: %v", err)
+	}
+	if hd := h.head(t, did); hd.Seq != 4 {
+		t.Fatalf("head %d after CatchUp, want 4", hd.Seq)
+	}
+	asked := len(h.blocks.askedFor())
+	if err := h.f.CatchUp(ctx, news(3)); err != nil || len(h.blocks.askedFor()) != asked {
+		t.Errorf("CatchUp of a held entry: %v, %d more fetches; want nil and none", err, len(h.blocks.askedFor())-asked)
+	}
+	other := signtest.Key(t, 13).DID()
+	if err := h.f.CatchUp(ctx, logsync.News{Signer: other, Seq: 1, Head: chain[0].CID}); err == nil || !strings.Contains(err.Error(), "not followed") {
+		t.Errorf("CatchUp of a key the policy does not name: %v, want not followed", err)
 	}
 }
 

@@ -287,3 +287,9 @@ func HeadsOf(st interface {
 		return out, nil
 	}
 }
+
+// CatchUp has the follower catch signer's log up to entry seq (head), from
+// peer from, and waits for it: see Follower.CatchUp.
+func (s *Sync) CatchUp(ctx context.Context, signer string, head cid.Cid, seq uint64, from peer.ID) error {
+	return s.follower.CatchUp(ctx, News{Signer: signer, Seq: seq, Head: head, From: from})
+}
