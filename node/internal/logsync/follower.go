@@ -318,9 +318,7 @@ func (f *Follower) run(ctx context.Context) {
 			if !ok {
 				break
 			}
-			cctx, cancel := context.WithTimeout(ctx, f.cfg.FollowTimeout)
-			res, err := f.follow(cctx, n)
-			cancel()
+			res, err := f.follow(ctx, n)
 			f.done(n.Signer)
 			f.answer(ctx, n.Signer, err)
 			if err != nil {
@@ -374,6 +372,14 @@ func (f *Follower) follow(ctx context.Context, n News) (*logs.IngestResult, erro
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	// FollowTimeout bounds the catch-up of up to logs.MaxWalk entries; a
+	// longer one gets as much per logs.MaxWalk entries of the gap.
+	timeout := f.cfg.FollowTimeout
+	if n.Seq > held.Seq {
+		timeout *= time.Duration((n.Seq-held.Seq-1)/logs.MaxWalk + 1)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	get := func(ctx context.Context, c cid.Cid) ([]byte, error) {
 		return f.cfg.Blocks.GetBlock(ctx, c, n.From, n.Addrs)
 	}
@@ -404,7 +410,8 @@ var errForked = errors.New("fork")
 // followLong is follow for a head more than logs.MaxWalk entries ahead:
 // logs.WalkLong checks the whole chain, then ingests it a run at a time, each
 // run in a Txn of its own, so memory does not grow with the gap and a
-// catch-up cut short (FollowTimeout) keeps the runs it ingested; the next
+// catch-up cut short (by FollowTimeout, per logs.MaxWalk entries of the gap)
+// keeps the runs it ingested; the next
 // news of the head goes on from there.
 func (f *Follower) followLong(ctx context.Context, n News, get func(context.Context, cid.Cid) ([]byte, error), rng logs.Range, held store.Head) (*logs.IngestResult, error) {
 	res := &logs.IngestResult{}
