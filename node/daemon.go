@@ -189,7 +189,8 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 	lookup.ServeReferrers(ctx, d.host, r.store)
 	lookup.ServeNames(ctx, d.host, r.store)
 	dagstream.Serve(ctx, upload.Host(d.host, d.upload, upload.Stream), r.store.UncheckedBlockstore())
-	dagstream.ServeLog(ctx, upload.Host(d.host, d.upload, upload.Stream), r.store, r.store.UncheckedBlockstore())
+	dagstream.ServeLog(ctx, upload.Host(d.host, d.upload, upload.Stream), r.store, r.store.UncheckedBlockstore(),
+		func(n int) { d.counters.LogRunsServed.Add(float64(n)) })
 	d.unsubscribe = r.events.Subscribe(func(e events.Event) { d.heard(ctx, e) })
 	d.fetcher = fetch.New(fetch.Config{
 		Store: r.store, Policy: r.trustPolicy, Resolve: r.ResolveRef, Events: r.events, Count: d.counters.Fetched, Log: d.log,

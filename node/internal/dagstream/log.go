@@ -48,28 +48,37 @@ type LogIndex interface {
 }
 
 // ServeLog answers publisher-log requests on h from idx and bs until ctx
-// ends. The answer ends early, with the end frame, at the first entry idx
-// or bs does not have, and before MaxLogBytes. As with Serve, bs need not
-// check blocks: the asker checks every one.
-func ServeLog(ctx context.Context, h host.Host, idx LogIndex, bs Blockstore) {
-	h.SetStreamHandler(LogID, frame.Handler(ctx, func(ctx context.Context, s network.Stream) error { return serveLog(ctx, s, idx, bs) }))
+// ends, calling served (if not nil) with the entries each answer sent. The
+// answer ends early, with the end frame, at the first entry idx or bs does
+// not have, and before MaxLogBytes. As with Serve, bs need not check
+// blocks: the asker checks every one.
+func ServeLog(ctx context.Context, h host.Host, idx LogIndex, bs Blockstore, served func(entries int)) {
+	if served == nil {
+		served = func(int) {}
+	}
+	h.SetStreamHandler(LogID, frame.Handler(ctx, func(ctx context.Context, s network.Stream) error {
+		n, err := serveLog(ctx, s, idx, bs)
+		served(n)
+		return err
+	}))
 }
 
-func serveLog(ctx context.Context, s network.Stream, idx LogIndex, bs Blockstore) error {
+// serveLog answers one request and returns how many entries it sent.
+func serveLog(ctx context.Context, s network.Stream, idx LogIndex, bs Blockstore) (int, error) {
 	if err := s.SetDeadline(time.Now().Add(IdleTimeout)); err != nil {
-		return err
+		return 0, err
 	}
 	br := bufio.NewReader(io.LimitReader(s, maxLogRequestSize+binary.MaxVarintLen64))
 	req, err := readFrame(br, maxLogRequestSize)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	signer, from, count, err := decodeLogRequest(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	bw := bufio.NewWriterSize(s, bufSize)
-	sent := 0
+	sent, n := 0, 0
 	for seq := from; seq >= 1 && from-seq < count; seq-- {
 		c, err := idx.LogEntry(ctx, signer, seq)
 		if err != nil {
@@ -83,16 +92,17 @@ func serveLog(ctx context.Context, s network.Stream, idx LogIndex, bs Blockstore
 			break
 		}
 		if err := s.SetDeadline(time.Now().Add(IdleTimeout)); err != nil {
-			return err
+			return n, err
 		}
 		if err := writeBlock(bw, c, b.RawData()); err != nil {
-			return err
+			return n, err
 		}
+		n++
 	}
 	if err := frame.Write(bw, nil); err != nil {
-		return err
+		return n, err
 	}
-	return bw.Flush()
+	return n, bw.Flush()
 }
 
 // FetchLog asks peer p for entries from, from-1, ... of signer's log, at

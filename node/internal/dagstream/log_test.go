@@ -73,7 +73,7 @@ func fetchLog(t *testing.T, cli host.Host, srv host.Host, l *fakeLog, from, coun
 func TestLogRoundTrip(t *testing.T) {
 	l := newFakeLog(t, 10, 300)
 	srv, cli := hosts(t)
-	ServeLog(context.Background(), srv, l, l.bs)
+	ServeLog(context.Background(), srv, l, l.bs, nil)
 	for _, tc := range []struct {
 		from, count uint64
 		want        []uint64
@@ -95,7 +95,7 @@ func TestLogMissingEntry(t *testing.T) {
 	l := newFakeLog(t, 10, 300)
 	delete(l.entries, 8)
 	srv, cli := hosts(t)
-	ServeLog(context.Background(), srv, l, l.bs)
+	ServeLog(context.Background(), srv, l, l.bs, nil)
 	got, err := fetchLog(t, cli, srv, l, 10, 5)
 	if err != nil || fmt.Sprint(got) != "[10 9]" {
 		t.Fatalf("got %v, %v; want [10 9], the entries before the gap", got, err)
@@ -107,7 +107,7 @@ func TestLogMissingEntry(t *testing.T) {
 func TestLogByteLimit(t *testing.T) {
 	l := newFakeLog(t, 20, 1<<20)
 	srv, cli := hosts(t)
-	ServeLog(context.Background(), srv, l, l.bs)
+	ServeLog(context.Background(), srv, l, l.bs, nil)
 	got, err := fetchLog(t, cli, srv, l, 20, 20)
 	if err != nil || len(got) != MaxLogBytes>>20 || got[0] != 20 {
 		t.Fatalf("got %v, %v; want the 16 newest entries", got, err)
@@ -134,7 +134,7 @@ func TestLogRequestLimits(t *testing.T) {
 				t.Fatalf("decode: %v, want ErrUnexpected", err)
 			}
 			srv, cli := hosts(t)
-			ServeLog(context.Background(), srv, l, l.bs)
+			ServeLog(context.Background(), srv, l, l.bs, nil)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			s, err := cli.NewStream(ctx, srv.ID(), LogID)

@@ -18,6 +18,7 @@ type Counters struct {
 	Verifications *prometheus.CounterVec // by status: valid, invalid, untrusted
 	Mirrored      *prometheus.CounterVec // by result: mirrored, refused, failed
 	LogEntries    prometheus.Counter     // log entries caught up from peers
+	LogRunsServed prometheus.Counter     // log entries sent to peers in runs
 }
 
 // NewCounters returns zeroed counters.
@@ -34,6 +35,9 @@ func NewCounters() *Counters {
 		}, []string{"result"}),
 		LogEntries: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cairn_log_entries_caught_up_total", Help: "Publisher-log entries fetched from peers and added to the repo's logs.",
+		}),
+		LogRunsServed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cairn_log_entries_served_total", Help: "Publisher-log entries sent to peers in runs (/cairn/log/1.0.0).",
 		}),
 	}
 }
@@ -79,7 +83,7 @@ func Handler(c *Counters, src Sources) http.Handler {
 		}
 	}
 	reg.MustRegister(
-		c.Fetches, c.Verifications, c.Mirrored, c.LogEntries,
+		c.Fetches, c.Verifications, c.Mirrored, c.LogEntries, c.LogRunsServed,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_peers", Help: "Connected peers."},
 			func() float64 { return float64(src.Peers()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_blocks_stored", Help: "Blocks in the store, counted when read, at most once a minute."},
