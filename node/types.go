@@ -62,6 +62,9 @@ type (
 	FetchResult = fetch.Result
 	// FetchProgress describes a fetch in progress.
 	FetchProgress = fetch.Progress
+	// FetchLogProgress is how far the catch-up of a long publisher log that
+	// a fetch waits for has come.
+	FetchLogProgress = fetch.LogProgress
 	// FetchOption configures one fetch (WithTransport).
 	FetchOption = fetch.Option
 	// Transport picks how a fetch gets a package's node and content.

@@ -99,6 +99,18 @@ func runFetch(ctx context.Context, g *globalOptions, o *fetchOptions, target str
 	return nil
 }
 
+// progressLine is the progress line of the fetches p sums.
+func progressLine(p node.FetchProgress) string {
+	if l := p.Log; l != nil {
+		return fmt.Sprintf("catching up the publisher log of %s first: entry %d of %d", l.Signer, l.Held, l.Head)
+	}
+	line := fmt.Sprintf("fetching  %s", units.Bytes(p.Bytes))
+	if p.Total > 0 {
+		line += fmt.Sprintf(" / %s %3.0f%%", units.Bytes(p.Total), 100*float64(min(p.Bytes, p.Total))/float64(p.Total))
+	}
+	return line + fmt.Sprintf("  %d blocks  %d peers  %s/s", p.Blocks, p.Peers, units.Bytes(int64(float64(p.Bytes)/max(p.Seconds, 1e-3))))
+}
+
 // showFetchProgress draws the daemon's fetch progress on w (a terminal) four
 // times a second until stop is called: bytes of the package's content, blocks
 // and peers. It asks the daemon (GET /api/v1/fetches).
@@ -125,18 +137,16 @@ func showFetchProgress(ctx context.Context, c *node.DaemonClient, w io.Writer) (
 			}
 			var p node.FetchProgress
 			for _, f := range fs {
+				if f.Log != nil {
+					p.Log = f.Log
+				}
 				p.Blocks += f.Blocks
 				p.Bytes += f.Bytes
 				p.Total += f.Total
 				p.Peers = f.Peers
 				p.Seconds = max(p.Seconds, f.Seconds)
 			}
-			line := fmt.Sprintf("fetching  %s", units.Bytes(p.Bytes))
-			if p.Total > 0 {
-				line += fmt.Sprintf(" / %s %3.0f%%", units.Bytes(p.Total), 100*float64(min(p.Bytes, p.Total))/float64(p.Total))
-			}
-			line += fmt.Sprintf("  %d blocks  %d peers  %s/s", p.Blocks, p.Peers, units.Bytes(int64(float64(p.Bytes)/max(p.Seconds, 1e-3))))
-			fmt.Fprintf(w, "\r\033[K%s", line)
+			fmt.Fprintf(w, "\r\033[K%s", progressLine(p))
 			drawn = true
 		}
 	}()

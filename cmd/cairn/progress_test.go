@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cairnpkg/cairn/node"
 )
 
 func TestProgressDraws(t *testing.T) {
@@ -33,4 +35,20 @@ func TestProgressOffWhenNotNeeded(t *testing.T) {
 	var p *progress
 	p.update(1)
 	p.done()
+}
+
+func TestFetchProgressLine(t *testing.T) {
+	for _, tc := range []struct {
+		p    node.FetchProgress
+		want string
+	}{
+		{node.FetchProgress{Blocks: 120, Bytes: 120 << 20, Total: 100 << 20, Peers: 2, Seconds: 4},
+			"fetching  120.0 MiB / 100.0 MiB 100%  120 blocks  2 peers  30.0 MiB/s"},
+		{node.FetchProgress{Peers: 1, Seconds: 3, Log: &node.FetchLogProgress{Signer: "did:key:z6Mk", Held: 4096, Head: 100000}},
+			"catching up the publisher log of did:key:z6Mk first: entry 4096 of 100000"},
+	} {
+		if got := progressLine(tc.p); got != tc.want {
+			t.Errorf("progressLine(%+v) = %q, want %q", tc.p, got, tc.want)
+		}
+	}
 }

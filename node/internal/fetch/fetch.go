@@ -229,12 +229,25 @@ func (f *Fetcher) fetchPackage(ctx context.Context, c cid.Cid, want *dag.Ref, ti
 		return res, err
 	}
 	for _, h := range far {
-		f.cfg.Log.Info("fetch: catching up a long publisher log first", "signer", h.Signer, "head", h.Seq)
-		if cerr := f.cfg.CatchUp(ctx, h.Signer, h.CID, h.Seq, h.From); cerr != nil {
+		if cerr := f.catchUp(ctx, c, h); cerr != nil {
 			return res, fmt.Errorf("%w (then catching up %s's log to entry %d failed: %w)", err, h.Signer, h.Seq, cerr)
 		}
 	}
 	return f.fetchPackageOnce(ctx, c, want, timeout, o, nil)
+}
+
+// catchUp has Config.CatchUp catch up log h, for the fetch of c, which
+// Progress shows meanwhile.
+func (f *Fetcher) catchUp(ctx context.Context, c cid.Cid, h farLog) error {
+	f.cfg.Log.Info("fetch: catching up a long publisher log first", "signer", h.Signer, "head", h.Seq)
+	w := &catchUpWait{signer: h.Signer, head: h.Seq, start: time.Now()}
+	if held, err := f.cfg.Store.LogHead(ctx, h.Signer); err == nil {
+		w.from = held.Seq
+	}
+	id := f.ids.Add(1)
+	f.running.Store(id, &running{target: c.String(), catchUp: w})
+	defer f.running.Delete(id)
+	return f.cfg.CatchUp(ctx, h.Signer, h.CID, h.Seq, h.From)
 }
 
 // fetchPackageOnce takes in package c, verifies it, and takes in its

@@ -338,6 +338,10 @@ func TestSignerLogTooFarAheadCaughtUp(t *testing.T) {
 					if signer != far.Signer || !h.Equals(far.CID) {
 						t.Errorf("CatchUp(%s, %s), want %s, %s", signer, h, far.Signer, far.CID)
 					}
+					ps := fx.f.Progress()
+					if len(ps) != 1 || ps[0].Log == nil || ps[0].Log.Signer != far.Signer || ps[0].Log.Head != far.Seq || ps[0].Log.Held != 0 {
+						t.Errorf("Progress during the catch-up = %+v, want the log's", ps)
+					}
 					if fail {
 						return errors.New("no peer serves it")
 					}
