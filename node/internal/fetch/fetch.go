@@ -230,6 +230,7 @@ func (f *Fetcher) fetchPackage(ctx context.Context, c cid.Cid, want *dag.Ref, ti
 	}
 	for _, h := range far {
 		if cerr := f.catchUp(ctx, c, h); cerr != nil {
+			f.cfg.Count("untrusted")
 			return res, fmt.Errorf("%w (then catching up %s's log to entry %d failed: %w)", err, h.Signer, h.Seq, cerr)
 		}
 	}
@@ -264,7 +265,10 @@ func (f *Fetcher) fetchPackageOnce(ctx context.Context, c cid.Cid, want *dag.Ref
 	}
 	defer func() { done(err) }()
 	if far != nil {
-		defer func() { *far = s.farLogs() }()
+		defer func() {
+			*far = s.farLogs()
+			s.retry.Store(len(*far) > 0 && f.cfg.CatchUp != nil && errors.Is(err, trust.ErrUntrusted))
+		}()
 	}
 
 	pkg, err := s.nodes(ctx, c, 0)
@@ -373,6 +377,8 @@ func (f *Fetcher) begin(ctx context.Context, c cid.Cid, pol *sign.Policy, t Tran
 		f.running.Delete(id)
 		tx.Abort(context.WithoutCancel(ctx))
 		switch {
+		case s.retry.Load():
+			// fetchPackage fetches again, and counts that fetch's result.
 		case err == nil:
 			f.cfg.Count("kept")
 		case errors.Is(err, trust.ErrUntrusted):

@@ -52,6 +52,7 @@ type session struct {
 	caught   map[string]bool  // signers whose logs this fetch caught up
 	uncaught []string         // why a signer's log could not be caught up
 	far      []farLog         // logs too far ahead to catch up here
+	retry    atomic.Bool      // the fetch starts again once they are caught up
 }
 
 func newSession(f *Fetcher, tx *store.Txn, pol *sign.Policy, t Transport) *session {

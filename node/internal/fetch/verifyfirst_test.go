@@ -332,7 +332,9 @@ func TestSignerLogTooFarAheadCaughtUp(t *testing.T) {
 			fx.net.heads = []heads.Head{far}
 			fx.net.mu.Unlock()
 			var asked []uint64
+			var counted []string
 			fx.configure(func(c *fetch.Config) {
+				c.Count = func(result string) { counted = append(counted, result) }
 				c.CatchUp = func(_ context.Context, signer string, h cid.Cid, seq uint64, _ peer.ID) error {
 					asked = append(asked, seq)
 					if signer != far.Signer || !h.Equals(far.CID) {
@@ -356,6 +358,13 @@ func TestSignerLogTooFarAheadCaughtUp(t *testing.T) {
 			res, err := fx.f.Package(ctx, info.CID, nil, time.Minute)
 			if !slices.Equal(asked, []uint64{far.Seq}) {
 				t.Errorf("CatchUp asked for %v, want [%d]", asked, far.Seq)
+			}
+			want := []string{"kept"} // one fetch, counted once
+			if fail {
+				want = []string{"untrusted"}
+			}
+			if !slices.Equal(counted, want) {
+				t.Errorf("counted %v, want %v", counted, want)
 			}
 			if fail {
 				if !errors.Is(err, trust.ErrUntrusted) || !strings.Contains(err.Error(), "no peer serves it") {
