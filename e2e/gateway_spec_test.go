@@ -22,7 +22,6 @@ import (
 	"github.com/ipfs/go-cid"
 	"github.com/ipfs/go-datastore"
 	dssync "github.com/ipfs/go-datastore/sync"
-	"github.com/ipld/go-car/v2"
 	"github.com/ipld/go-ipld-prime/datamodel"
 	"github.com/ipld/go-ipld-prime/fluent/qp"
 	cidlink "github.com/ipld/go-ipld-prime/linking/cid"
@@ -109,27 +108,11 @@ func specFetch(t *testing.T, url, accept string) (*http.Response, []byte) {
 	return resp, body
 }
 
-// specCAR reads a CAR, checking each block against its CID, and returns its
-// blocks' CIDs and whether it ended after a whole section.
+// specCAR reads a CAR (dagtest.ReadCAR) and returns its blocks' CIDs and
+// whether it ended after a whole section.
 func specCAR(t *testing.T, body []byte) (got []cid.Cid, complete bool) {
-	t.Helper()
-	br, err := car.NewBlockReader(bytes.NewReader(body))
-	if err != nil {
-		t.Fatalf("read CAR: %v", err)
-	}
-	for {
-		b, err := br.Next()
-		if errors.Is(err, io.EOF) {
-			return got, true
-		}
-		if err != nil {
-			return got, false
-		}
-		if err := dag.CheckBlock(b.Cid(), b.RawData()); err != nil {
-			t.Fatalf("CAR block %s: %v", b.Cid(), err)
-		}
-		got = append(got, b.Cid())
-	}
+	_, bs, complete := dagtest.ReadCAR(t, body)
+	return dagtest.CIDs(bs), complete
 }
 
 // wantHeaders checks the headers the path and trustless gateway specs list.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -14,15 +13,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/dag/content"
 	"github.com/ipfs/boxo/blockservice"
 	"github.com/ipfs/boxo/blockstore"
 	"github.com/ipfs/boxo/ipld/merkledag"
 	"github.com/ipfs/go-cid"
 	"github.com/ipfs/go-datastore"
 	dssync "github.com/ipfs/go-datastore/sync"
-	"github.com/ipld/go-car/v2"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/content"
+	"github.com/cairnpkg/cairn/dag/dagtest"
 )
 
 // gatewayTimeout bounds one request to the gateway.
@@ -61,31 +61,18 @@ func TestGateway(t *testing.T) {
 	})
 	t.Run("car", func(t *testing.T) {
 		body := gatewayGet(t, http.MethodGet, base+"?format=car&dag-scope=all&order=dfs&dups=n", http.StatusOK, "application/vnd.ipld.car")
-		br, err := car.NewBlockReader(bytes.NewReader(body))
-		if err != nil {
-			t.Fatalf("read CAR: %v", err)
+		roots, blks, complete := dagtest.ReadCAR(t, body)
+		if !complete {
+			t.Fatalf("the CAR ends inside a section, after %d blocks", len(blks))
 		}
-		if len(br.Roots) != 1 || !br.Roots[0].Equals(root) {
-			t.Errorf("CAR roots %v, expected [%s]", br.Roots, root)
+		if len(roots) != 1 || !roots[0].Equals(root) {
+			t.Errorf("CAR roots %v, expected [%s]", roots, root)
 		}
 		bs := blockstore.NewBlockstore(dssync.MutexWrap(datastore.NewMapDatastore()))
-		n := 0
-		for {
-			b, err := br.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatalf("read CAR block %d: %v", n, err)
-			}
-			if err := dag.CheckBlock(b.Cid(), b.RawData()); err != nil {
-				t.Fatalf("CAR block %s: %v", b.Cid(), err)
-			}
-			if err := bs.Put(context.Background(), b); err != nil {
-				t.Fatal(err)
-			}
-			n++
+		if err := bs.PutMany(context.Background(), blks); err != nil {
+			t.Fatal(err)
 		}
+		n := len(blks)
 		if n < 2 {
 			t.Fatalf("the CAR holds %d block(s), expected the root and its chunks", n)
 		}

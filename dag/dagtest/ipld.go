@@ -3,6 +3,8 @@ package dagtest
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"testing"
 
 	"github.com/ipfs/boxo/blockservice"
@@ -22,6 +24,7 @@ import (
 	"github.com/ipld/go-ipld-prime/node/basicnode"
 	"github.com/multiformats/go-multihash"
 
+	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/dag/content"
 )
 
@@ -118,4 +121,39 @@ func UnixFSFile(t testing.TB, bs blockstore.Blockstore, data []byte) (root cid.C
 		dagBlocks = append(dagBlocks, l.Cid)
 	}
 	return res.Root, dagBlocks
+}
+
+// ReadCAR reads the CAR (v1 or v2) in body, checking every block against its
+// CID, and returns its roots, its blocks in order, and whether it ended
+// cleanly after a whole section: a gateway that meets a missing block cuts
+// its stream, and the blocks before the cut are returned. A header that
+// does not parse or a block that does not hash to its CID fails the test.
+func ReadCAR(t testing.TB, body []byte) (roots []cid.Cid, got []blocks.Block, complete bool) {
+	t.Helper()
+	br, err := car.NewBlockReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("read CAR: %v", err)
+	}
+	for {
+		b, err := br.Next()
+		if errors.Is(err, io.EOF) {
+			return br.Roots, got, true
+		}
+		if err != nil {
+			return br.Roots, got, false
+		}
+		if err := dag.CheckBlock(b.Cid(), b.RawData()); err != nil {
+			t.Fatalf("CAR block %s: %v", b.Cid(), err)
+		}
+		got = append(got, b)
+	}
+}
+
+// CIDs returns the CIDs of bs, in order.
+func CIDs(bs []blocks.Block) []cid.Cid {
+	out := make([]cid.Cid, len(bs))
+	for i, b := range bs {
+		out[i] = b.Cid()
+	}
+	return out
 }

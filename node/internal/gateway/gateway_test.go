@@ -4,24 +4,24 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/dag/content"
-	"github.com/cairnpkg/cairn/node/internal/gateway"
 	"github.com/ipfs/boxo/blockservice"
 	"github.com/ipfs/boxo/blockstore"
 	"github.com/ipfs/boxo/ipld/merkledag"
 	"github.com/ipfs/go-cid"
 	"github.com/ipfs/go-datastore"
 	dssync "github.com/ipfs/go-datastore/sync"
-	"github.com/ipld/go-car/v2"
 	"github.com/multiformats/go-multihash"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/content"
+	"github.com/cairnpkg/cairn/dag/dagtest"
+	"github.com/cairnpkg/cairn/node/internal/gateway"
 )
 
 // testGateway serves a gateway over an in-memory blockstore holding one
@@ -122,28 +122,18 @@ func TestCAR(t *testing.T) {
 }
 
 // readCAR reads a CAR whose root is root and checks every block against its
-// CID; it returns the multihashes of the blocks.
+// CID (dagtest.ReadCAR); it returns the multihashes of the blocks.
 func readCAR(t *testing.T, body []byte, root cid.Cid) map[string]bool {
 	t.Helper()
-	br, err := car.NewBlockReader(bytes.NewReader(body))
-	if err != nil {
-		t.Fatalf("read CAR: %v", err)
+	roots, bs, complete := dagtest.ReadCAR(t, body)
+	if !complete {
+		t.Fatalf("the CAR ends inside a section, after %d blocks", len(bs))
 	}
-	if len(br.Roots) != 1 || !br.Roots[0].Equals(root) {
-		t.Errorf("CAR roots %v, expected [%s]", br.Roots, root)
+	if len(roots) != 1 || !roots[0].Equals(root) {
+		t.Errorf("CAR roots %v, expected [%s]", roots, root)
 	}
 	got := map[string]bool{}
-	for {
-		b, err := br.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("read CAR block: %v", err)
-		}
-		if err := dag.CheckBlock(b.Cid(), b.RawData()); err != nil {
-			t.Errorf("CAR block %s: %v", b.Cid(), err)
-		}
+	for _, b := range bs {
 		got[string(b.Cid().Hash())] = true
 	}
 	return got

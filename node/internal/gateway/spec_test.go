@@ -10,7 +10,6 @@ package gateway_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -26,7 +25,6 @@ import (
 	"github.com/ipfs/go-cid"
 	"github.com/ipfs/go-datastore"
 	dssync "github.com/ipfs/go-datastore/sync"
-	"github.com/ipld/go-car/v2"
 	"github.com/ipld/go-ipld-prime/datamodel"
 	"github.com/ipld/go-ipld-prime/fluent/qp"
 	cidlink "github.com/ipld/go-ipld-prime/linking/cid"
@@ -149,28 +147,12 @@ func fetch(t *testing.T, url, accept string) (*http.Response, []byte) {
 	return resp, body
 }
 
-// carBlocks reads a CAR, checking every block against its CID, and returns
-// its roots, its blocks' CIDs in order, and whether it ended cleanly after a
-// whole section (a gateway that meets a missing block cuts the stream).
+// carBlocks reads a CAR (dagtest.ReadCAR) and returns its roots, its blocks'
+// CIDs in order, and whether it ended cleanly after a whole section (a
+// gateway that meets a missing block cuts the stream).
 func carBlocks(t *testing.T, body []byte) (roots, got []cid.Cid, complete bool) {
-	t.Helper()
-	br, err := car.NewBlockReader(bytes.NewReader(body))
-	if err != nil {
-		t.Fatalf("read CAR: %v", err)
-	}
-	for {
-		b, err := br.Next()
-		if errors.Is(err, io.EOF) {
-			return br.Roots, got, true
-		}
-		if err != nil {
-			return br.Roots, got, false
-		}
-		if err := dag.CheckBlock(b.Cid(), b.RawData()); err != nil {
-			t.Errorf("CAR block %s: %v", b.Cid(), err)
-		}
-		got = append(got, b.Cid())
-	}
+	roots, bs, complete := dagtest.ReadCAR(t, body)
+	return roots, dagtest.CIDs(bs), complete
 }
 
 func TestSpecIdentityCID(t *testing.T) {
