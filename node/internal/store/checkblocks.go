@@ -263,13 +263,5 @@ func (c *checker) committed(ctx context.Context, id string) (bool, error) {
 	if ok, err := c.s.ds.Has(ctx, packRecordKey(id)); err != nil || ok {
 		return ok, err
 	}
-	res, err := c.s.ds.Query(ctx, query.Query{Prefix: journalPrefix.ChildString(id).String() + "/", KeysOnly: true, Limit: 1})
-	if err != nil {
-		return false, err
-	}
-	defer res.Close()
-	for r := range res.Next() {
-		return r.Error == nil, r.Error
-	}
-	return false, nil
+	return anyKey(ctx, c.s.ds, journalPrefix.ChildString(id))
 }

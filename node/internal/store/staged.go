@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	ds "github.com/ipfs/go-datastore"
-	"github.com/ipfs/go-datastore/query"
 )
 
 // stagedPrefix holds the writes of a Txn too large for one badger
@@ -165,13 +164,5 @@ func (s *Store) deleteStaged(ctx context.Context, id string) error {
 
 // stagedLeft reports whether any staged writes are left in the store.
 func (s *Store) stagedLeft(ctx context.Context) (bool, error) {
-	res, err := s.ds.Query(ctx, query.Query{Prefix: stagedPrefix.String() + "/", KeysOnly: true, Limit: 1})
-	if err != nil {
-		return false, err
-	}
-	defer res.Close()
-	for r := range res.Next() {
-		return r.Error == nil, r.Error
-	}
-	return false, nil
+	return anyKey(ctx, s.ds, stagedPrefix)
 }

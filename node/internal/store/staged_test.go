@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"strconv"
 	"strings"
@@ -21,30 +20,12 @@ import (
 // default 8 MiB memtable (15% of it, in skiplist nodes of 96 bytes: 13,107).
 const tooManyForOneTxn = 14_000
 
-// numberedBlocks returns n distinct blocks of size bytes, numbered from first.
-func numberedBlocks(t *testing.T, first, n, size int) []blocks.Block {
-	t.Helper()
-	out := make([]blocks.Block, n)
-	for i := range out {
-		data := make([]byte, size)
-		binary.BigEndian.PutUint64(data, uint64(first+i))
-		c, _ := dagtest.Content(t, data)
-		b, err := blocks.NewBlockWithCid(data, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[i] = b
-	}
-	return out
-}
-
-// bigTxn starts a Txn that packs bs (the store packs blocks from 256 bytes
-// on), pins each as content, and publishes one package: more writes at
+// bigTxn starts a Txn that packs bs (the store packs every block), pins each as content, and publishes one package: more writes at
 // Commit than one badger transaction holds.
 func bigTxn(t *testing.T, s *Store, bs []blocks.Block) (*Txn, dag.Ref, cid.Cid) {
 	t.Helper()
 	ctx := context.Background()
-	s.bs.threshold = 256
+	s.bs.threshold = 1
 	pkg := dagtest.Package(t, "acme/big", "1.0.0", bs[0].RawData())
 	pkgBytes, pkgCID := dagtest.MustEncode(t, pkg)
 	tx := beginInternal(t, s)
@@ -132,7 +113,7 @@ func TestCommitLargerThanOneBadgerTxn(t *testing.T) {
 		t.Fatalf("%d writes in one badger transaction: %v, want ErrTxnTooBig", tooManyForOneTxn, err)
 	}
 
-	bs := numberedBlocks(t, 0, tooManyForOneTxn, 300)
+	bs := internalBlocks(t, "big", tooManyForOneTxn)
 	tx, ref, pkg := bigTxn(t, s, bs)
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatalf("Commit: %v", err)
@@ -152,7 +133,7 @@ func TestCrashDuringStagedCommit(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			s := openInternal(t, dir)
-			bs := numberedBlocks(t, 0, tooManyForOneTxn, 300)
+			bs := internalBlocks(t, "big", tooManyForOneTxn)
 			tx, ref, pkg := bigTxn(t, s, bs)
 			stageByHand(t, tx, marker)
 			if err := s.Close(); err != nil { // the crash
@@ -187,7 +168,7 @@ func TestGCRefusesHalfAppliedCommit(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := openInternal(t, dir)
-	bs := numberedBlocks(t, 0, tooManyForOneTxn, 300)
+	bs := internalBlocks(t, "big", tooManyForOneTxn)
 	tx, ref, pkg := bigTxn(t, s, bs)
 	stageByHand(t, tx, true)
 	tx.finish() // as commitStaged does when applying fails
@@ -210,8 +191,8 @@ func TestGCRewritesPackOfManyBlocks(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := openInternal(t, dir)
-	keep := numberedBlocks(t, 0, tooManyForOneTxn, 300)
-	drop := numberedBlocks(t, tooManyForOneTxn, 2*tooManyForOneTxn, 300)
+	keep := internalBlocks(t, "keep", tooManyForOneTxn)
+	drop := internalBlocks(t, "drop", 2*tooManyForOneTxn)
 	tx, ref, pkg := bigTxn(t, s, keep)
 	if err := tx.Blockstore().PutMany(ctx, drop); err != nil {
 		t.Fatal(err)

@@ -11,8 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/node/internal/badgerds"
 	"github.com/ipfs/boxo/blockservice"
 	bstore "github.com/ipfs/boxo/blockstore"
 	"github.com/ipfs/boxo/ipld/merkledag"
@@ -21,6 +19,9 @@ import (
 	ds "github.com/ipfs/go-datastore"
 	"github.com/ipfs/go-datastore/query"
 	ipld "github.com/ipfs/go-ipld-format"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/badgerds"
 )
 
 // PinKind says why something is pinned.
@@ -430,6 +431,19 @@ func (s *Store) removeStrayPacks(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// anyKey reports whether d holds any key under prefix.
+func anyKey(ctx context.Context, d ds.Datastore, prefix ds.Key) (bool, error) {
+	res, err := d.Query(ctx, query.Query{Prefix: prefix.String() + "/", KeysOnly: true, Limit: 1})
+	if err != nil {
+		return false, err
+	}
+	defer res.Close()
+	for r := range res.Next() {
+		return r.Error == nil, r.Error
+	}
+	return false, nil
 }
 
 // forEachKey calls fn for each key under prefix. Keys are collected first, so fn
