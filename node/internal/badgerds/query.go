@@ -209,8 +209,6 @@ func (it *queryIter) advanceLocked() {
 // entry builds the result entry for item, reading only what q asks for.
 func (it *queryIter) entry(item *badger.Item) (query.Entry, error) {
 	e := query.Entry{Key: string(item.Key()), Size: -1}
-	moved := 0
-	defer func() { it.d.moved(moved) }()
 	switch {
 	case !it.q.KeysOnly:
 		value, err := item.ValueCopy(nil)
@@ -218,7 +216,6 @@ func (it *queryIter) entry(item *badger.Item) (query.Entry, error) {
 			return e, wrapErr("query", err)
 		}
 		e.Value, e.Size = value, len(value)
-		moved = len(value)
 	case it.q.ReturnsSizes:
 		size, err := itemSize(item)
 		if err != nil {
@@ -226,6 +223,7 @@ func (it *queryIter) entry(item *badger.Item) (query.Entry, error) {
 		}
 		e.Size = size
 	}
+	it.d.moved(len(e.Value))
 	return e, nil
 }
 
