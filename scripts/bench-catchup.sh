@@ -26,17 +26,9 @@ BENCH_DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/cairn-bench}
 . scripts/daemons.sh
 bench_setup bench-catchup a
 median() { sort -g | awk '{a[NR]=$1} END {printf "%.2f\n", NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-go build -o "$work/scalebench" ./scripts/scalebench
 
-mkdir -p "$BENCH_DIR"
 repo="$BENCH_DIR/catchup-g1-$ENTRIES"
-if [ ! -s "$repo.build" ]; then
-  rm -rf "$repo" "$repo.new"
-  echo "building a log of $ENTRIES entries into $repo" >&2
-  "$work/scalebench" build -repo "$repo.new" -packages "$ENTRIES" -names $(((ENTRIES + 99) / 100)) >"$work/build.txt"
-  mv "$repo.new" "$repo"
-  mv "$work/build.txt" "$repo.build"
-fi
+scalebench_repo "$repo" "$ENTRIES" $(((ENTRIES + 99) / 100))
 ln -s "$repo" "$work/a"
 did=$(grep -m 1 -o 'did:key:[A-Za-z0-9]*' "$repo/policy.toml")
 

@@ -45,18 +45,9 @@ bench_setup bench-scale scale
 median() { sort -g | awk '{a[NR]=$1} END {printf "%.2f\n", NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 go build -o "$work/scalebench" ./scripts/scalebench
 
-mkdir -p "$BENCH_DIR"
 repo="$BENCH_DIR/scale-g$GEN-$PACKAGES-$NAMES"
 if [ "${REBUILD:-0}" = 1 ]; then rm -rf "$repo" "$repo.build"; fi
-cached=1
-if [ ! -s "$repo.build" ]; then
-  cached=0
-  rm -rf "$repo" "$repo.new"
-  echo "building $PACKAGES packages in $NAMES names into $repo" >&2
-  "$work/scalebench" build -repo "$repo.new" -packages "$PACKAGES" -names "$NAMES" >"$work/build.txt"
-  mv "$repo.new" "$repo"
-  mv "$work/build.txt" "$repo.build"
-fi
+scalebench_repo "$repo" "$PACKAGES" "$NAMES"
 ln -s "$repo" "$work/scale"
 
 figures=(versions_p50_ms versions_p99_ms resolve_verify_p50_ms resolve_verify_p99_ms verify_cid_p50_ms verify_cid_p99_ms
@@ -78,7 +69,7 @@ for i in $(seq "$RUNS"); do
 done
 
 cat "$repo.build"
-[ "$cached" = 1 ] && echo "scale_build_cached: 1"
+[ "$scalebench_cached" = 1 ] && echo "scale_build_cached: 1"
 for f in "${figures[@]}"; do
   # shellcheck disable=SC2086
   echo "scale_$f: $(printf '%s\n' ${got[$f]} | median)"

@@ -54,6 +54,25 @@ bench_setup() {
   go build -o "$bin" ./cmd/cairn
 }
 
+# scalebench_repo REPO PACKAGES NAMES: builds REPO with `scalebench build`
+# (PACKAGES real publishes by one key in NAMES names, in one process) unless
+# REPO.build, where the build's own figures are kept, says it was built.
+# Sets scalebench_cached to 1 when it was, else 0. Builds $work/scalebench
+# if the script has not.
+scalebench_repo() {
+  local repo=$1 packages=$2 names=$3
+  scalebench_cached=1
+  [ -s "$repo.build" ] && return
+  scalebench_cached=0
+  [ -x "$work/scalebench" ] || go build -o "$work/scalebench" ./scripts/scalebench
+  mkdir -p "$(dirname "$repo")"
+  rm -rf "$repo" "$repo.new"
+  echo "building $packages packages in $names names into $repo" >&2
+  "$work/scalebench" build -repo "$repo.new" -packages "$packages" -names "$names" >"$work/build.txt"
+  mv "$repo.new" "$repo"
+  mv "$work/build.txt" "$repo.build"
+}
+
 bench_cleanup() {
   local rc=$? r
   trap - EXIT INT TERM
