@@ -2,11 +2,8 @@ package e2e
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"testing"
 )
 
@@ -44,17 +41,7 @@ func TestLogCaughtUpInRuns(t *testing.T) {
 		t.Errorf("B holds A's log to entry %d, want %d", lv.Head, releases)
 	}
 
-	resp, err := http.Get("http://" + da.info().API + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := regexp.MustCompile(`(?m)^cairn_log_entries_served_total (\d+)$`).FindSubmatch(metrics)
-	if m == nil {
-		t.Fatalf("A's /metrics lacks cairn_log_entries_served_total")
-	}
-	if n, _ := strconv.Atoi(string(m[1])); n < releases {
-		t.Errorf("A served %d log entries in runs, want at least %d", n, releases)
+	if n := metric(t, da, "cairn_log_entries_served_total"); n < releases {
+		t.Errorf("A served %v log entries in runs, want at least %d", n, releases)
 	}
 }
