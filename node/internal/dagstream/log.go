@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -19,6 +20,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+	msmux "github.com/multiformats/go-multistream"
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/node/internal/frame"
@@ -156,14 +158,20 @@ func receiveLog(ctx context.Context, s network.Stream, br *bufio.Reader, count u
 	}
 }
 
-// LogRange is FetchLog collecting the entries in a map, if p speaks the
-// protocol (else it returns ErrNotSupported at once).
+// LogRange is FetchLog collecting the entries in a map. A peer that does
+// not speak the protocol gets an error wrapping ErrNotSupported: at once
+// if identify has told this host its protocols, else once the stream's
+// negotiation fails (right after connecting, identify may not have run yet).
 func LogRange(ctx context.Context, h host.Host, p peer.ID, signer string, from, count uint64) (map[cid.Cid][]byte, error) {
-	if protos, err := h.Peerstore().SupportsProtocols(p, LogID); err != nil || len(protos) == 0 {
-		return nil, fmt.Errorf("%w: peer %s does not speak %s", ErrNotSupported, p, LogID)
+	notSupported := fmt.Errorf("%w: peer %s does not speak %s", ErrNotSupported, p, LogID)
+	if protos, err := h.Peerstore().GetProtocols(p); err == nil && len(protos) > 0 && !slices.Contains(protos, LogID) {
+		return nil, notSupported
 	}
 	got := map[cid.Cid][]byte{}
 	err := FetchLog(ctx, h, p, signer, from, count, func(c cid.Cid, data []byte) { got[c] = data })
+	if errors.Is(err, msmux.ErrNotSupported[protocol.ID]{}) {
+		err = notSupported
+	}
 	return got, err
 }
 

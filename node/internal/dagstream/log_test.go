@@ -15,6 +15,7 @@ import (
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/protocol"
 
 	"github.com/cairnpkg/cairn/node/internal/frame"
 )
@@ -233,11 +234,29 @@ func TestLogLyingServer(t *testing.T) {
 	}
 }
 
+// TestLogRangeNotSupported: LogRange says ErrNotSupported for a peer
+// without the protocol, whether identify has told the host the peer's
+// protocols or not (then the stream's negotiation fails), and gets the run
+// from a peer that speaks it before identify has said so.
 func TestLogRangeNotSupported(t *testing.T) {
+	ctx := context.Background()
+	for _, known := range [][]protocol.ID{nil, {"/other/1.0.0"}} {
+		srv, cli := hosts(t)
+		if err := cli.Peerstore().SetProtocols(srv.ID(), known...); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LogRange(ctx, cli, srv.ID(), testSigner, 3, 3); !errors.Is(err, ErrNotSupported) {
+			t.Errorf("peer protocols %v, no handler: %v, want ErrNotSupported", known, err)
+		}
+	}
+	l := newFakeLog(t, 3, 100)
 	srv, cli := hosts(t)
-	_, err := LogRange(context.Background(), cli, srv.ID(), testSigner, 3, 3)
-	if !errors.Is(err, ErrNotSupported) {
-		t.Fatalf("LogRange from a peer without the protocol: %v, want ErrNotSupported", err)
+	ServeLog(ctx, srv, l, l.bs, nil)
+	if err := cli.Peerstore().SetProtocols(srv.ID()); err != nil { // identify has not run
+		t.Fatal(err)
+	}
+	if got, err := LogRange(ctx, cli, srv.ID(), testSigner, 3, 3); err != nil || len(got) != 3 {
+		t.Errorf("LogRange before identify: %d entries, %v; want 3", len(got), err)
 	}
 }
 
