@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/ipfs/boxo/verifcid"
 	"github.com/ipfs/go-cid"
 	"github.com/ipld/go-ipld-prime/codec/dagcbor"
 	"github.com/ipld/go-ipld-prime/node/basicnode"
@@ -95,22 +94,6 @@ func ParseCID(s string) (cid.Cid, error) {
 		return cid.Undef, fmt.Errorf("%w: %q: %w", ErrInvalidCID, s, err)
 	}
 	return c, nil
-}
-
-// CheckBlock returns ErrHashMismatch unless data hashes to c, and ErrInvalidCID
-// when c uses a hash function Cairn does not accept (sha1 and unknown hashes are refused; see hashes.go).
-func CheckBlock(c cid.Cid, data []byte) error {
-	if err := verifcid.ValidateCid(hashAllowlist, c); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrInvalidCID, c, err)
-	}
-	got, err := c.Prefix().Sum(data)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidCID, err)
-	}
-	if !got.Equals(c) {
-		return fmt.Errorf("%w: %s", ErrHashMismatch, c)
-	}
-	return nil
 }
 
 // TypeOf returns the "type" field of DAG-CBOR bytes, if they are a map with

@@ -3,6 +3,7 @@ package dag
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -112,7 +113,17 @@ func TestNodeKindString(t *testing.T) {
 	}
 }
 
-func TestCheckBlock(t *testing.T) {
+// checkBlockCase is a block, the CID it is checked against and the error
+// expected (nil: it matches).
+type checkBlockCase struct {
+	name string
+	c    cid.Cid
+	data []byte
+	err  error
+}
+
+func checkBlockCases(t *testing.T) []checkBlockCase {
+	t.Helper()
 	enc := encodings(t)
 	pkg := enc["package"]
 	pkgCID := cborCID(t, pkg)
@@ -126,17 +137,17 @@ func TestCheckBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	truncated, err := cid.Prefix{Version: 1, Codec: cid.Raw, MhType: mh.SHA2_256, MhLength: 20}.Sum([]byte("short"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	unknownHash := cid.NewCidV1(cid.Raw, mustEncodeMultihash(t, bytes.Repeat([]byte{1}, 32), 0x7777))
-	tests := []struct {
-		name string
-		c    cid.Cid
-		data []byte
-		err  error
-	}{
+	return []checkBlockCase{
 		{"package", pkgCID, pkg, nil},
 		{"raw", rawCID(t, "hello"), []byte("hello"), nil},
 		{"cidv0", v0, []byte("pb"), nil},
 		{"blake3", blake, []byte("b3"), nil},
+		{"sha2-256 cut to 20 bytes", truncated, []byte("short"), nil},
 		{"empty block", cborCID(t, nil), nil, nil},
 		{"one bit flipped", pkgCID, flipped, ErrHashMismatch},
 		{"one byte more", pkgCID, append(bytes.Clone(pkg), 0), ErrHashMismatch},
@@ -148,19 +159,56 @@ func TestCheckBlock(t *testing.T) {
 		{"right hash, wrong codec", cid.NewCidV1(cid.Raw, pkgCID.Hash()), pkg, nil},
 		{"cidv0 wrong data", v0, []byte("pb!"), ErrHashMismatch},
 		{"blake3 wrong data", blake, []byte("b4"), ErrHashMismatch},
+		{"sha2-256 cut to 20 bytes, wrong data", truncated, []byte("shorT"), ErrHashMismatch},
 		{"unknown hash function", unknownHash, []byte("x"), ErrInvalidCID},
 		{"undefined cid", cid.Undef, []byte("x"), ErrInvalidCID},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			err := CheckBlock(tc.c, tc.data)
-			if tc.err == nil && err != nil {
-				t.Fatalf("CheckBlock: %v", err)
-			}
-			if tc.err != nil && !errors.Is(err, tc.err) {
-				t.Fatalf("CheckBlock: error %v, want %v", err, tc.err)
-			}
-		})
+}
+
+func checkErr(t *testing.T, tc checkBlockCase, err error) {
+	t.Helper()
+	if tc.err == nil && err != nil {
+		t.Errorf("%s: %v", tc.name, err)
+	}
+	if tc.err != nil && !errors.Is(err, tc.err) {
+		t.Errorf("%s: error %v, want %v", tc.name, err, tc.err)
+	}
+}
+
+func TestCheckBlock(t *testing.T) {
+	for _, tc := range checkBlockCases(t) {
+		checkErr(t, tc, CheckBlock(tc.c, tc.data))
+	}
+}
+
+// TestCheckBlocks: one batch gives each block CheckBlock's answer, with
+// sixteen large blocks among them (two of them damaged), so that the SHA2-256
+// ones are hashed side by side where the CPU can.
+func TestCheckBlocks(t *testing.T) {
+	cases := checkBlockCases(t)
+	for i := range 16 {
+		data := bytes.Repeat([]byte{byte(i)}, 256<<10+i)
+		tc := checkBlockCase{fmt.Sprintf("large %d", i), rawCID(t, string(data)), data, nil}
+		if i%7 == 3 {
+			tc.data = bytes.Clone(data)
+			tc.data[len(data)/2] ^= 0x10
+			tc.err = ErrHashMismatch
+		}
+		cases = append(cases, tc)
+	}
+	var (
+		cs   []cid.Cid
+		data [][]byte
+	)
+	for _, tc := range cases {
+		cs, data = append(cs, tc.c), append(data, tc.data)
+	}
+	errs := CheckBlocks(cs, data)
+	if len(errs) != len(cases) {
+		t.Fatalf("%d answers for %d blocks", len(errs), len(cases))
+	}
+	for i, tc := range cases {
+		checkErr(t, tc, errs[i])
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"sync"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/internal/sha256mb"
 	"github.com/cairnpkg/cairn/node/internal/frame"
 )
 
@@ -193,54 +195,37 @@ func ask(ctx context.Context, h host.Host, p peer.ID, proto protocol.ID, req []b
 	return read(s, bufio.NewReaderSize(s, bufSize))
 }
 
-// hashWorkers check blocks' hashes in parallel while the stream is read:
+// Blocks' hashes are checked while the stream is read, on another goroutine:
 // the walk needs only each block's links (and its CID to match), so hashing
-// need not hold up the next read. A block is put only once its hash checked.
-const hashWorkers = 2
+// need not hold up the next read. The hasher takes the blocks in batches of
+// up to sha256mb.Lanes or hashBatchBytes, whichever comes first, which
+// dag.CheckBlocks hashes side by side; at most two batches' worth of blocks
+// wait for it. A block is put only once its hash checked.
+const hashBatchBytes = 16 << 20
 
 // receive reads and checks block frames until the walk of roots is over.
 func receive(ctx context.Context, s network.Stream, br *bufio.Reader, roots []cid.Cid, put func(blocks.Block) error, have func(cid.Cid) bool) (err error) {
-	type job struct {
-		n    int
-		c    cid.Cid
-		data []byte
-		put  bool
-	}
-	jobs := make(chan job, 2*hashWorkers)
+	jobs := make(chan hashJob, sha256mb.Lanes)
 	var (
-		wg      sync.WaitGroup
 		errOnce sync.Once
 		werr    error
 		failed  = make(chan struct{})
+		done    = make(chan struct{})
 	)
 	fail := func(e error) {
 		errOnce.Do(func() { werr = e; close(failed) })
 	}
-	for range hashWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				if err := dag.CheckBlock(j.c, j.data); err != nil {
-					fail(fmt.Errorf("%w: block %d: %w", ErrUnexpected, j.n, err))
-					continue
-				}
-				if !j.put {
-					continue
-				}
-				b, err := blocks.NewBlockWithCid(j.data, j.c)
-				if err == nil {
-					err = put(b)
-				}
-				if err != nil {
-					fail(err)
-				}
+	go func() {
+		defer close(done)
+		for batch := range hashBatches(jobs) {
+			if err := checkAndPut(batch, put); err != nil {
+				fail(err)
 			}
-		}()
-	}
+		}
+	}()
 	defer func() {
 		close(jobs)
-		wg.Wait()
+		<-done
 		if err == nil {
 			err = werr // a hash that failed after the last frame was read
 		}
@@ -286,9 +271,71 @@ func receive(ctx context.Context, s network.Stream, br *bufio.Reader, roots []ci
 		if err := w.push(children); err != nil {
 			return err
 		}
-		jobs <- job{n: n, c: c, data: data, put: have == nil || !have(c)}
+		jobs <- hashJob{n: n, c: c, data: data, put: have == nil || !have(c)}
 		n++
 	}
+}
+
+// hashJob is one received block waiting for its hash check: its place in
+// the stream, CID and bytes, and whether to put it once checked.
+type hashJob struct {
+	n    int
+	c    cid.Cid
+	data []byte
+	put  bool
+}
+
+// hashBatches yields the jobs in batches, each as full as sha256mb.Lanes
+// and hashBatchBytes allow: it waits for the next job until the batch is
+// full or jobs is closed.
+func hashBatches(jobs <-chan hashJob) iter.Seq[[]hashJob] {
+	return func(yield func([]hashJob) bool) {
+		batch := make([]hashJob, 0, sha256mb.Lanes)
+		size := 0
+		for j := range jobs {
+			batch = append(batch, j)
+			size += len(j.data)
+			if len(batch) < sha256mb.Lanes && size < hashBatchBytes {
+				continue
+			}
+			if !yield(batch) {
+				return
+			}
+			batch, size = batch[:0], 0
+		}
+		if len(batch) > 0 {
+			yield(batch)
+		}
+	}
+}
+
+// checkAndPut checks a batch's hashes together and puts each block that
+// matches and is wanted; it returns the first block that failed, or put's
+// first error.
+func checkAndPut(batch []hashJob, put func(blocks.Block) error) error {
+	cs := make([]cid.Cid, len(batch))
+	data := make([][]byte, len(batch))
+	for i, j := range batch {
+		cs[i], data[i] = j.c, j.data
+	}
+	for i, err := range dag.CheckBlocks(cs, data) {
+		if err != nil {
+			return fmt.Errorf("%w: block %d: %w", ErrUnexpected, batch[i].n, err)
+		}
+	}
+	for _, j := range batch {
+		if !j.put {
+			continue
+		}
+		b, err := blocks.NewBlockWithCid(j.data, j.c)
+		if err == nil {
+			err = put(b)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeBlock writes one block frame: uvarint(len(cid)+len(data)), the

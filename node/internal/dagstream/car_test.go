@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -268,18 +269,28 @@ func TestLyingServer(t *testing.T) {
 	root, _ := testDAG(t, sbs)
 	order := honest(t, sbs, root)
 	other := rawBlock(t, []byte("not in the DAG"))
+	// A leaf's bytes with one bit flipped, under its CID: they decode (raw
+	// bytes always do), so only the hash check can catch them.
+	leaf := slices.IndexFunc(order, func(b blocks.Block) bool { return b.Cid().Prefix().Codec == cid.Raw })
+	forged := bytes.Clone(order[leaf].RawData())
+	forged[len(forged)/2] ^= 1
+	forgedLeaf := slices.Concat(order[:leaf], []blocks.Block{mustBlock(t, forged, order[leaf].Cid())}, order[leaf+1:])
 	cases := []struct {
 		name string
 		send []blocks.Block // what the server sends, then the end
 		bad  cid.Cid        // must not be put
-		puts int            // blocks put before the lie
+		puts int            // blocks put before the lie; -1: any number
+		err  error          // the error, if more precise than the kind
 	}{
-		{"data does not match", append([]blocks.Block{mustBlock(t, []byte("forged"), root)}, order[1:]...), root, 0},
-		{"another CID", append([]blocks.Block{order[0], other}, order[2:]...), other.Cid(), 1},
-		{"out of order", append([]blocks.Block{order[0], order[2], order[1]}, order[3:]...), order[2].Cid(), 1},
-		{"a block twice", append([]blocks.Block{order[0], order[1], order[1]}, order[2:]...), cid.Undef, 2},
-		{"ends early", order[:3], cid.Undef, 3},
-		{"too much", append(order[:len(order):len(order)], other), other.Cid(), len(order)},
+		{"data does not match", append([]blocks.Block{mustBlock(t, []byte("forged"), root)}, order[1:]...), root, 0, nil},
+		// Blocks are hashed in batches: which of the others get put depends
+		// on when the batch with the leaf is checked.
+		{"leaf data does not match", forgedLeaf, order[leaf].Cid(), -1, dag.ErrHashMismatch},
+		{"another CID", append([]blocks.Block{order[0], other}, order[2:]...), other.Cid(), 1, nil},
+		{"out of order", append([]blocks.Block{order[0], order[2], order[1]}, order[3:]...), order[2].Cid(), 1, nil},
+		{"a block twice", append([]blocks.Block{order[0], order[1], order[1]}, order[2:]...), cid.Undef, 2, nil},
+		{"ends early", order[:3], cid.Undef, 3, nil},
+		{"too much", append(order[:len(order):len(order)], other), other.Cid(), len(order), nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -299,11 +310,14 @@ func TestLyingServer(t *testing.T) {
 			if !errors.Is(err, ErrUnexpected) && !errors.Is(err, ErrIncomplete) {
 				t.Fatalf("err = %v, expected ErrUnexpected or ErrIncomplete", err)
 			}
+			if tc.err != nil && !errors.Is(err, tc.err) {
+				t.Fatalf("err = %v, expected %v", err, tc.err)
+			}
 			t.Log(err)
 			if tc.bad.Defined() && rec.seen[tc.bad] {
 				t.Fatalf("the bad block %s was put", tc.bad)
 			}
-			if len(rec.got) != tc.puts {
+			if tc.puts >= 0 && len(rec.got) != tc.puts {
 				t.Fatalf("put %d blocks, expected %d", len(rec.got), tc.puts)
 			}
 		})
