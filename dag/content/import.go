@@ -51,7 +51,7 @@ func (im *importer) file(r io.Reader) (ipld.Node, Result, error) {
 		Dagserv:    im.batch.dag,
 		Maxlinks:   MaxLinks,
 		RawLeaves:  true,
-		CidBuilder: cidBuilder(),
+		CidBuilder: leafBuilder{Prefix: cidBuilder(), s: spl},
 	}
 	db, err := params.New(spl)
 	if err != nil {

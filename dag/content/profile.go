@@ -27,7 +27,7 @@ const hamtSizeEstimation = uio.SizeEstimationBlock
 
 // cidBuilder returns the CID prefix of dag-pb nodes: CIDv1, sha2-256. Leaves
 // use the same prefix with the raw codec (boxo switches the codec itself).
-func cidBuilder() cid.Builder {
+func cidBuilder() cid.Prefix {
 	return cid.Prefix{Version: 1, Codec: cid.DagProtobuf, MhType: mh.SHA2_256, MhLength: -1}
 }
 
