@@ -199,13 +199,13 @@ func ask(ctx context.Context, h host.Host, p peer.ID, proto protocol.ID, req []b
 // the walk needs only each block's links (and its CID to match), so hashing
 // need not hold up the next read. The hasher takes the blocks in batches of
 // up to sha256mb.Lanes or hashBatchBytes, whichever comes first, which
-// dag.CheckBlocks hashes side by side; at most two batches' worth of blocks
-// wait for it. A block is put only once its hash checked.
+// dag.CheckBlocks hashes side by side, while at most half a batch more
+// waits. A block is put only once its hash checked.
 const hashBatchBytes = 16 << 20
 
 // receive reads and checks block frames until the walk of roots is over.
 func receive(ctx context.Context, s network.Stream, br *bufio.Reader, roots []cid.Cid, put func(blocks.Block) error, have func(cid.Cid) bool) (err error) {
-	jobs := make(chan hashJob, sha256mb.Lanes)
+	jobs := make(chan hashJob, sha256mb.Lanes/2)
 	var (
 		errOnce sync.Once
 		werr    error
