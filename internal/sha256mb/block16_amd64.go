@@ -4,6 +4,7 @@ package sha256mb
 
 import (
 	"encoding/binary"
+	"math"
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
@@ -21,8 +22,6 @@ var haveVector = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
 //go:noescape
 func block16(st *state, base *byte, offs *[Lanes]uint32, mask uint16, n int)
 
-func addr(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
-
 // state holds sixteen SHA-256 states, word-major: state[w][lane].
 type state [8][Lanes]uint32
 
@@ -39,43 +38,24 @@ func sum16(out [][Size]byte, msgs [][]byte, g []int) bool {
 		}
 	}
 
-	// The whole blocks, addressed by 32-bit offsets from the lowest message.
-	var lo, hi uintptr
-	var blocks [Lanes]int
+	// The whole blocks.
+	var (
+		next   [Lanes]unsafe.Pointer
+		blocks [Lanes]int
+	)
 	for l, i := range g {
-		m := msgs[i]
-		blocks[l] = len(m) / blockSize
-		if blocks[l] == 0 {
-			continue
+		blocks[l] = len(msgs[i]) / blockSize
+		if blocks[l] > 0 {
+			next[l] = unsafe.Pointer(unsafe.SliceData(msgs[i]))
 		}
-		start := addr(m)
-		end := start + uintptr(blocks[l]*blockSize)
-		if lo == 0 || start < lo {
-			lo = start
-		}
-		hi = max(hi, end)
 	}
-	if lo != 0 {
-		if hi-lo > 1<<31-1 {
-			return false
-		}
-		var offs [Lanes]uint32
-		var base *byte
-		for l, i := range g {
-			if blocks[l] > 0 {
-				offs[l] = uint32(addr(msgs[i]) - lo)
-				if offs[l] == 0 {
-					base = &msgs[i][0]
-				}
-			}
-		}
-		run(&st, base, &offs, &blocks)
+	if !run(&st, &next, &blocks) {
+		return false
 	}
 
 	// The tails: the bytes after the last whole block, the 0x80 byte, zeros
 	// and the message length in bits, in one or two blocks.
 	var tails [Lanes][2 * blockSize]byte
-	var offs [Lanes]uint32
 	for l, i := range g {
 		m := msgs[i]
 		r := copy(tails[l][:], m[len(m)/blockSize*blockSize:])
@@ -85,9 +65,11 @@ func sum16(out [][Size]byte, msgs [][]byte, g []int) bool {
 			blocks[l] = 2
 		}
 		binary.BigEndian.PutUint64(tails[l][blocks[l]*blockSize-8:], uint64(len(m))*8)
-		offs[l] = uint32(l * 2 * blockSize)
+		next[l] = unsafe.Pointer(&tails[l][0])
 	}
-	run(&st, &tails[0][0], &offs, &blocks)
+	if !run(&st, &next, &blocks) {
+		return false // cannot happen: the tails lie in one array
+	}
 
 	for l, i := range g {
 		for w := range st {
@@ -97,25 +79,57 @@ func sum16(out [][Size]byte, msgs [][]byte, g []int) bool {
 	return true
 }
 
-// run hashes blocks[l] blocks of every lane l from base+offs[l], calling the
-// kernel once for each stretch over which the same lanes are still active.
-func run(st *state, base *byte, offs *[Lanes]uint32, blocks *[Lanes]int) {
+// run hashes blocks[l] blocks of every lane l, starting at next[l], calling
+// the kernel once for each stretch over which the same lanes are still
+// active. The kernel addresses the lanes by 32-bit offsets from the lowest;
+// run reports false, at its first stretch, if they lie too far apart.
+//
+// The offsets are computed from the pointers right before each kernel call,
+// with no call in between: a message on the caller's stack moves when the
+// stack grows, which happens only at a call, and the pointers, unlike
+// offsets, move with it.
+func run(st *state, next *[Lanes]unsafe.Pointer, blocks *[Lanes]int) bool {
 	done := 0
 	for {
 		var mask uint16
-		next := 0
+		end := 0
 		for l, b := range blocks {
 			if b > done {
 				mask |= 1 << l
-				if next == 0 || b < next {
-					next = b
+				if end == 0 || b < end {
+					end = b
 				}
 			}
 		}
 		if mask == 0 {
-			return
+			return true
 		}
-		block16(st, base, offs, mask, next-done)
-		done = next
+		var (
+			base   unsafe.Pointer
+			lo, hi uintptr
+			offs   [Lanes]uint32
+		)
+		for l, p := range next {
+			if mask&(1<<l) == 0 {
+				continue
+			}
+			a := uintptr(p) + uintptr(done*blockSize)
+			if base == nil || a < lo {
+				base, lo = unsafe.Add(p, done*blockSize), a
+			}
+			hi = max(hi, a)
+		}
+		// The kernel's last read is at offset hi-lo plus the stretch,
+		// and its offsets are signed.
+		if hi-lo+uintptr((end-done)*blockSize) > math.MaxInt32 {
+			return false
+		}
+		for l, p := range next {
+			if mask&(1<<l) != 0 {
+				offs[l] = uint32(uintptr(p) + uintptr(done*blockSize) - lo)
+			}
+		}
+		block16(st, (*byte)(base), &offs, mask, end-done)
+		done = end
 	}
 }
