@@ -13,6 +13,7 @@ import (
 
 	"github.com/cairnpkg/cairn/dag/content"
 	"github.com/cairnpkg/cairn/internal/units"
+	"github.com/cairnpkg/cairn/internal/writeback"
 	"github.com/cairnpkg/cairn/node"
 )
 
@@ -112,7 +113,10 @@ func exportTo(ctx context.Context, r *node.Repo, c cid.Cid, out string, force bo
 		}
 		os.Remove(tmp) // gone already after a rename; still there after a link or a failure
 	}()
-	if res, err = r.Export(ctx, c, f, eo); err != nil {
+	// The bundle's pages are written out as it streams and dropped once on
+	// disk (internal/writeback): it is read again only when carried away.
+	w := writeback.NewWriter(f)
+	if res, err = r.Export(ctx, c, w, eo); err != nil {
 		return res, err
 	}
 	if err := f.Chmod(0o644); err != nil {
@@ -121,6 +125,7 @@ func exportTo(ctx context.Context, r *node.Repo, c cid.Cid, out string, force bo
 	if err := f.Sync(); err != nil {
 		return res, err
 	}
+	w.Drop()
 	err = f.Close()
 	f = nil
 	if err != nil {

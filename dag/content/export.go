@@ -10,6 +10,8 @@ import (
 
 	"github.com/ipfs/go-cid"
 	ipld "github.com/ipfs/go-ipld-format"
+
+	"github.com/cairnpkg/cairn/internal/writeback"
 )
 
 // Export writes the UnixFS file or directory tree under root to path. It
@@ -74,7 +76,9 @@ func exportFileTemp(ctx context.Context, src ipld.NodeGetter, nd ipld.Node, path
 	if err != nil {
 		return "", ExportResult{}, err
 	}
-	n, sum, err := streamFile(ctx, src, nd, f, true)
+	// A large file's pages are written out as it streams, not left to pile
+	// up dirty in the page cache (internal/writeback).
+	n, sum, err := streamFile(ctx, src, nd, writeback.NewWriter(f), true)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

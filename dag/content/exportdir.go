@@ -10,6 +10,8 @@ import (
 
 	uio "github.com/ipfs/boxo/ipld/unixfs/io"
 	ipld "github.com/ipfs/go-ipld-format"
+
+	"github.com/cairnpkg/cairn/internal/writeback"
 )
 
 // exportDir writes the entries of the directory nd (basic or HAMT) into the
@@ -58,7 +60,7 @@ func exportFile(ctx context.Context, src ipld.NodeGetter, nd ipld.Node, p, name,
 	if err != nil {
 		return 0, entryError(err, name, shown)
 	}
-	n, _, err := streamFile(ctx, src, nd, f, false)
+	n, _, err := streamFile(ctx, src, nd, writeback.NewWriter(f), false)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

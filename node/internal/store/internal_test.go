@@ -21,6 +21,7 @@ import (
 
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/dag/dagtest"
+	"github.com/cairnpkg/cairn/internal/writeback"
 )
 
 func openInternal(t *testing.T, dir string) *Store {
@@ -406,7 +407,8 @@ func TestPackTrimsPageCache(t *testing.T) {
 	defer w.close()
 	block := make([]byte, 1<<20)
 	var locs []packLoc
-	for i := range 3*packChunk>>20 + 5 {
+	const chunk = writeback.Chunk
+	for i := range 3*chunk>>20 + 5 {
 		block[0] = byte(i)
 		l, err := w.append(block)
 		if err != nil {
@@ -414,14 +416,14 @@ func TestPackTrimsPageCache(t *testing.T) {
 		}
 		locs = append(locs, l)
 	}
-	if w.started < 3*packChunk || w.dropped < packChunk || w.flushed-w.dropped > 3*packChunk {
-		t.Errorf("after %d MiB: started %d, dropped %d, flushed %d; want writeback of 3 chunks started and the cache trimmed", len(locs), w.started, w.dropped, w.flushed)
+	if started, dropped := w.trim.Started(), w.trim.Dropped(); started < 3*chunk || dropped < chunk || int64(w.flushed)-dropped > 3*chunk {
+		t.Errorf("after %d MiB: started %d, dropped %d, flushed %d; want writeback of 3 chunks started and the cache trimmed", len(locs), started, dropped, w.flushed)
 	}
 	if err := w.sync(); err != nil {
 		t.Fatal(err)
 	}
-	if w.dropped != w.size {
-		t.Errorf("after sync: dropped %d of %d", w.dropped, w.size)
+	if w.trim.Dropped() != int64(w.size) {
+		t.Errorf("after sync: dropped %d of %d", w.trim.Dropped(), w.size)
 	}
 	for i, l := range []packLoc{locs[0], locs[len(locs)/2], locs[len(locs)-1]} {
 		got, err := readPack(dir, l)

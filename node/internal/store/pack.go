@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/cairnpkg/cairn/internal/writeback"
 )
 
 // PackThreshold is the size from which a block written by a Txn goes into the
@@ -38,16 +40,6 @@ const PackThreshold = 64 << 10
 // packBufferSize is the write buffer of a pack file: blocks reach the file
 // in writes of about this size.
 const packBufferSize = 1 << 20
-
-// packChunk is how much of a pack is written before the kernel is told to
-// write it out, and the chunk before it waited for and dropped from the page
-// cache: a pack never holds more than about two chunks of page cache, dirty
-// or clean. On the machines measured, letting the page cache grow by each
-// gigabyte written made every later write(2) dearer (dd of 1 GiB: 0.23 CPU-s,
-// then 0.61, 2.36, 2.46 with the earlier files cached; 0.24-0.25 each with
-// their pages dropped), and the bytes of a finished pack are read again
-// only when served.
-const packChunk = 32 << 20
 
 // packsDir is the directory, under the store's, holding the pack files.
 const packsDir = "packs"
@@ -106,9 +98,14 @@ type packWriter struct {
 	w       *bufio.Writer
 	size    uint64 // bytes appended, buffered ones included
 	flushed uint64 // bytes written to the file
-	started uint64 // bytes whose writeback was started
-	dropped uint64 // bytes written out and dropped from the page cache
 	created bool   // the file exists (and its directory entry needs an fsync)
+	// trim keeps the pack's page cache to about two writeback.Chunk: on
+	// the machines measured, letting the page cache grow by each gigabyte
+	// written made every later write(2) dearer (dd of 1 GiB: 0.23 CPU-s,
+	// then 0.61, 2.36, 2.46 with the earlier files cached; 0.24-0.25 each
+	// with their pages dropped), and the bytes of a finished pack are read
+	// again only when served.
+	trim *writeback.Trimmer
 }
 
 func newPackWriter(dir, txn string) (*packWriter, error) {
@@ -129,6 +126,7 @@ func (p *packWriter) append(data []byte) (packLoc, error) {
 			return packLoc{}, fmt.Errorf("create pack: %w", err)
 		}
 		p.f, p.w, p.created = f, bufio.NewWriterSize(f, packBufferSize), true
+		p.trim = writeback.NewTrimmer(f)
 	}
 	loc := packLoc{pack: p.id, offset: p.size, length: uint64(len(data))}
 	if err := p.write(data); err != nil {
@@ -136,7 +134,7 @@ func (p *packWriter) append(data []byte) (packLoc, error) {
 	}
 	p.size += uint64(len(data))
 	p.flushed = p.size - uint64(p.w.Buffered())
-	p.trimCache()
+	p.trim.Written(int64(p.flushed))
 	return loc, nil
 }
 
@@ -153,19 +151,6 @@ func (p *packWriter) write(data []byte) error {
 	}
 	_, err := p.f.Write(data)
 	return err
-}
-
-// trimCache starts the writeback of each full chunk flushed, and drops the
-// chunk before it from the page cache (packChunk). The caller holds p.mu.
-func (p *packWriter) trimCache() {
-	for p.flushed-p.started >= packChunk {
-		startWriteback(p.f, int64(p.started), packChunk)
-		p.started += packChunk
-		if p.started-p.dropped > packChunk {
-			dropPages(p.f, int64(p.dropped), int64(p.started-packChunk-p.dropped))
-			p.dropped = p.started - packChunk
-		}
-	}
 }
 
 // flushTo makes sure the bytes up to end are in the file, so that a read of
@@ -199,8 +184,7 @@ func (p *packWriter) sync() error {
 		return fmt.Errorf("sync pack: %w", err)
 	}
 	// All on disk now: what is left of the pack in the page cache is clean.
-	dropPages(p.f, int64(p.dropped), int64(p.size-p.dropped))
-	p.started, p.dropped = p.size, p.size
+	p.trim.Drop(int64(p.size))
 	if p.created {
 		if err := syncDir(filepath.Dir(p.path)); err != nil {
 			return fmt.Errorf("sync packs directory: %w", err)
