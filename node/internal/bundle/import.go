@@ -16,6 +16,7 @@ import (
 	car "github.com/ipld/go-car/v2"
 
 	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/internal/sha256mb"
 	"github.com/cairnpkg/cairn/node/internal/events"
 	"github.com/cairnpkg/cairn/node/internal/logs"
 	"github.com/cairnpkg/cairn/node/internal/store"
@@ -228,38 +229,79 @@ func (im *importer) read(ctx context.Context, rd io.Reader, o Options) error {
 	}
 	im.res.Roots = br.Roots
 	end := cr.n // where the last complete section ended
-	bs := im.tx.Blockstore()
+	// Blocks are checked sixteen at a time (dag.CheckBlocks hashes them side
+	// by side), before any of them is noted or put; a read error is
+	// reported only once the blocks read before it passed.
+	var pending checkBatch
+	fail := func(err error) error {
+		if ferr := im.flush(ctx, &pending); ferr != nil {
+			return ferr
+		}
+		return err
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		c, data, n, err := br.NextReader()
+		next := im.res.Blocks + int64(len(pending.cs)) + 1
 		if errors.Is(err, io.EOF) && cr.err == nil {
 			if cr.n != end {
 				// go-car reports a section cut right after its length as a clean end.
-				return fmt.Errorf("%w: truncated: the CAR ends inside block %d (at byte %d)", ErrInvalidBundle, im.res.Blocks+1, cr.n)
+				return fail(fmt.Errorf("%w: truncated: the CAR ends inside block %d (at byte %d)", ErrInvalidBundle, next, cr.n))
 			}
-			return nil
+			return im.flush(ctx, &pending)
 		}
 		if err != nil {
-			return bundleError(cr, fmt.Sprintf("block %d (at byte %d)", im.res.Blocks+1, end), err)
+			return fail(bundleError(cr, fmt.Sprintf("block %d (at byte %d)", next, end), err))
 		}
 		if n > uint64(o.MaxBlockSize) {
-			return fmt.Errorf("%w: block too large: %s is %d bytes, more than the %d a block may have", ErrInvalidBundle, c, n, o.MaxBlockSize)
+			return fail(fmt.Errorf("%w: block too large: %s is %d bytes, more than the %d a block may have", ErrInvalidBundle, c, n, o.MaxBlockSize))
 		}
-		if im.res.Blocks >= o.MaxBlocks {
-			return fmt.Errorf("%w: more than %d blocks", ErrInvalidBundle, o.MaxBlocks)
+		if next > o.MaxBlocks {
+			return fail(fmt.Errorf("%w: more than %d blocks", ErrInvalidBundle, o.MaxBlocks))
 		}
 		buf := make([]byte, n)
 		if _, err := io.ReadFull(data, buf); err != nil {
-			return bundleError(cr, fmt.Sprintf("block %d (%s)", im.res.Blocks+1, c), err)
+			return fail(bundleError(cr, fmt.Sprintf("block %d (%s)", next, c), err))
 		}
 		end = cr.n
-		if err := dag.CheckBlock(c, buf); err != nil {
-			return fmt.Errorf("%w: block %d: %w", ErrInvalidBundle, im.res.Blocks+1, err)
+		pending.cs, pending.data = append(pending.cs, c), append(pending.data, buf)
+		pending.size += len(buf)
+		if len(pending.cs) == sha256mb.Lanes || pending.size >= checkBatchBytes {
+			if err := im.flush(ctx, &pending); err != nil {
+				return err
+			}
 		}
+	}
+}
+
+// checkBatchBytes bounds the bytes of the blocks read ahead for one
+// dag.CheckBlocks.
+const checkBatchBytes = 16 << 20
+
+// checkBatch is blocks read and not yet checked.
+type checkBatch struct {
+	cs   []cid.Cid
+	data [][]byte
+	size int
+}
+
+// flush checks the pending blocks' hashes together, then notes and puts each
+// in order; the first that fails ends the import. It empties pending.
+func (im *importer) flush(ctx context.Context, pending *checkBatch) error {
+	defer func() {
+		pending.cs, pending.data, pending.size = pending.cs[:0], pending.data[:0], 0
+	}()
+	errs := dag.CheckBlocks(pending.cs, pending.data)
+	bs := im.tx.Blockstore()
+	for i, c := range pending.cs {
+		if errs[i] != nil {
+			return fmt.Errorf("%w: block %d: %w", ErrInvalidBundle, im.res.Blocks+1, errs[i])
+		}
+		buf := pending.data[i]
 		im.res.Blocks++
-		im.res.Bytes += int64(n)
+		im.res.Bytes += int64(len(buf))
 		if err := im.note(c, buf); err != nil {
 			return err
 		}
@@ -271,6 +313,7 @@ func (im *importer) read(ctx context.Context, rd io.Reader, o Options) error {
 			return err
 		}
 	}
+	return nil
 }
 
 // note records what a checked block is, if it is a Cairn node.
