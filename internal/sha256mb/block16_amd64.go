@@ -28,8 +28,8 @@ type state [8][Lanes]uint32
 // sum16 hashes the messages of the group g (at most sixteen) side by side
 // with the vector kernel: first their whole blocks, read where they lie,
 // then each one's tail, padded, from a buffer of its own. It reports false,
-// having hashed nothing, where the kernel cannot address the messages from
-// one base (they lie more than 2 GiB apart).
+// having written no digest, where the kernel cannot address the messages
+// from one base (they lie more than 2 GiB apart, or one is that long).
 func sum16(out [][Size]byte, msgs [][]byte, g []int) bool {
 	var st state
 	for w := range st {
@@ -81,8 +81,9 @@ func sum16(out [][Size]byte, msgs [][]byte, g []int) bool {
 
 // run hashes blocks[l] blocks of every lane l, starting at next[l], calling
 // the kernel once for each stretch over which the same lanes are still
-// active. The kernel addresses the lanes by 32-bit offsets from the lowest;
-// run reports false, at its first stretch, if they lie too far apart.
+// active. The kernel addresses the lanes by signed 32-bit offsets from the
+// lowest; run reports false, leaving st half done, where a stretch would
+// reach 2 GiB or more past its base.
 //
 // The offsets are computed from the pointers right before each kernel call,
 // with no call in between: a message on the caller's stack moves when the
