@@ -15,8 +15,8 @@ import (
 // hashingSplitter is a chunker.Splitter that reads and hashes ahead: a
 // goroutine of its own reads r in ChunkSize chunks, queues each for a
 // hashPipe, which adds it to the file's plain SHA-256 in order, and hashes
-// them sixteen at a time (sha256mb.Lanes, side by side where the CPU can)
-// on a third goroutine before it queues them for the importer with their
+// them on a third goroutine, sixteen at a time side by side where the CPU
+// can (sha256mb.BatchSize), before it queues them for the importer with their
 // digests. The importer's CID builder (leafBuilder) takes a leaf's CID from
 // that digest. The copy out of r, the leaves' hashes and the plain SHA-256
 // so run on three goroutines beside the importer's, and keep both cores
@@ -70,7 +70,7 @@ func newHashingSplitter(ctx context.Context, r io.Reader, p *progress) *hashingS
 		plain:    newHashPipe(nil),
 		sums:     make(map[*byte]chunkSum),
 	}
-	read := make(chan chunkMsg, sha256mb.Lanes/2)
+	read := make(chan chunkMsg, max(sha256mb.BatchSize()/2, pipeDepth))
 	go s.read(read)
 	go s.hash(read)
 	return s
@@ -105,7 +105,7 @@ func (s *hashingSplitter) read(out chan<- chunkMsg) {
 }
 
 // hash runs on a goroutine: it takes read's chunks in batches of
-// sha256mb.Lanes (fewer at the end), hashes each batch and queues its
+// sha256mb.BatchSize (fewer at the end), hashes each batch and queues its
 // chunks for the importer. It returns once read has, so that r is no longer
 // used when done is closed.
 func (s *hashingSplitter) hash(in <-chan chunkMsg) {
@@ -114,13 +114,14 @@ func (s *hashingSplitter) hash(in <-chan chunkMsg) {
 		for range in {
 		}
 	}()
-	batch := make([][]byte, 0, sha256mb.Lanes)
-	sums := make([][sha256mb.Size]byte, sha256mb.Lanes)
+	size := sha256mb.BatchSize()
+	batch := make([][]byte, 0, size)
+	sums := make([][sha256mb.Size]byte, size)
 	for m := range in {
 		if m.b != nil {
 			batch = append(batch, m.b)
 		}
-		if len(batch) < sha256mb.Lanes && m.err == nil {
+		if len(batch) < size && m.err == nil {
 			continue
 		}
 		sha256mb.Sum(sums, batch)

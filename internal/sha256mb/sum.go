@@ -27,6 +27,16 @@ const laneCost = 8
 // iv is SHA-256's initial hash value (FIPS 180-4 §5.3.3).
 var iv = [8]uint32{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19}
 
+// BatchSize is how many messages are worth gathering for one Sum: Lanes
+// where the vector kernel runs, else 1 (crypto/sha256 gains nothing from a
+// batch, and a caller that waits to fill one only delays its work).
+func BatchSize() int {
+	if haveVector {
+		return Lanes
+	}
+	return 1
+}
+
 // Sum sets out[i] to the SHA-256 of msgs[i]; out must be at least as long
 // as msgs. It does not keep or modify msgs.
 func Sum(out [][Size]byte, msgs [][]byte) {

@@ -229,10 +229,12 @@ func (im *importer) read(ctx context.Context, rd io.Reader, o Options) error {
 	}
 	im.res.Roots = br.Roots
 	end := cr.n // where the last complete section ended
-	// Blocks are checked sixteen at a time (dag.CheckBlocks hashes them side
-	// by side), before any of them is noted or put; a read error is
-	// reported only once the blocks read before it passed.
+	// Blocks are checked sha256mb.BatchSize at a time (dag.CheckBlocks
+	// hashes sixteen side by side where the CPU can), before any of them is
+	// noted or put; a read error is reported only once the blocks read
+	// before it passed.
 	var pending checkBatch
+	batch := sha256mb.BatchSize()
 	fail := func(err error) error {
 		if ferr := im.flush(ctx, &pending); ferr != nil {
 			return ferr
@@ -268,7 +270,7 @@ func (im *importer) read(ctx context.Context, rd io.Reader, o Options) error {
 		end = cr.n
 		pending.cs, pending.data = append(pending.cs, c), append(pending.data, buf)
 		pending.size += len(buf)
-		if len(pending.cs) == sha256mb.Lanes || pending.size >= checkBatchBytes {
+		if len(pending.cs) >= batch || pending.size >= checkBatchBytes {
 			if err := im.flush(ctx, &pending); err != nil {
 				return err
 			}

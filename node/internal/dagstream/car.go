@@ -198,14 +198,14 @@ func ask(ctx context.Context, h host.Host, p peer.ID, proto protocol.ID, req []b
 // Blocks' hashes are checked while the stream is read, on another goroutine:
 // the walk needs only each block's links (and its CID to match), so hashing
 // need not hold up the next read. The hasher takes the blocks in batches of
-// up to sha256mb.Lanes or hashBatchBytes, whichever comes first, which
-// dag.CheckBlocks hashes side by side, while at most half a batch more
-// waits. A block is put only once its hash checked.
+// up to sha256mb.BatchSize or hashBatchBytes, whichever comes first, which
+// dag.CheckBlocks hashes side by side where the CPU can, while at most half
+// a batch more waits. A block is put only once its hash checked.
 const hashBatchBytes = 16 << 20
 
 // receive reads and checks block frames until the walk of roots is over.
 func receive(ctx context.Context, s network.Stream, br *bufio.Reader, roots []cid.Cid, put func(blocks.Block) error, have func(cid.Cid) bool) (err error) {
-	jobs := make(chan hashJob, sha256mb.Lanes/2)
+	jobs := make(chan hashJob, max(sha256mb.BatchSize()/2, 2))
 	var (
 		errOnce sync.Once
 		werr    error
@@ -285,17 +285,18 @@ type hashJob struct {
 	put  bool
 }
 
-// hashBatches yields the jobs in batches, each as full as sha256mb.Lanes
-// and hashBatchBytes allow: it waits for the next job until the batch is
-// full or jobs is closed.
+// hashBatches yields the jobs in batches, each as full as
+// sha256mb.BatchSize and hashBatchBytes allow: it waits for the next job
+// until the batch is full or jobs is closed.
 func hashBatches(jobs <-chan hashJob) iter.Seq[[]hashJob] {
 	return func(yield func([]hashJob) bool) {
-		batch := make([]hashJob, 0, sha256mb.Lanes)
+		n := sha256mb.BatchSize()
+		batch := make([]hashJob, 0, n)
 		size := 0
 		for j := range jobs {
 			batch = append(batch, j)
 			size += len(j.data)
-			if len(batch) < sha256mb.Lanes && size < hashBatchBytes {
+			if len(batch) < n && size < hashBatchBytes {
 				continue
 			}
 			if !yield(batch) {
