@@ -15,6 +15,8 @@
 # a temporary directory, removed at the end (KEEP=1 keeps it). TRANSPORTS="stream" runs
 # only the named transports; PROFILE=dir writes a CPU profile of each daemon
 # to dir/NAME.cpu (NAME: a-stream, fetch_car-b1, ...; see go tool pprof).
+# CAIRN_BIN=path runs that binary instead of building this tree (for an A/B
+# against another build).
 #
 # If Kubo's `ipfs` is on PATH (or IPFS_BIN is set; scripts/install-kubo.sh
 # builds it), the same bytes are also added to a Kubo node A (test and
@@ -38,7 +40,7 @@ cleanup() {
 trap cleanup EXIT
 
 bin="$work/cairn"
-go build -o "$bin" ./cmd/cairn
+if [ -n "${CAIRN_BIN:-}" ]; then cp "$CAIRN_BIN" "$bin"; else go build -o "$bin" ./cmd/cairn; fi
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 jsonfield() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^\",]*\)\"\{0,1\}.*/\1/p" | head -n 1; }
 
