@@ -23,6 +23,7 @@ import (
 	"github.com/cairnpkg/cairn/node/internal/dagstream"
 	"github.com/cairnpkg/cairn/node/internal/events"
 	"github.com/cairnpkg/cairn/node/internal/exchange"
+	"github.com/cairnpkg/cairn/node/internal/exepages"
 	"github.com/cairnpkg/cairn/node/internal/fetch"
 	"github.com/cairnpkg/cairn/node/internal/gateway"
 	"github.com/cairnpkg/cairn/node/internal/logsync"
@@ -282,7 +283,28 @@ func StartDaemon(ctx context.Context, r *Repo, o DaemonOptions) (_ *Daemon, err 
 		d.wg.Go(func() { schedule.Every(ctx, storage.CheckEvery, storage.CheckEvery, nil, auto.Check) })
 	}
 	d.log.Info("daemon ready", "peer", id, "addrs", d.info.Addrs, "api", d.info.API, "gateway", d.info.Gateway)
+	d.wg.Go(func() { d.releaseStartupPages(ctx) })
 	return d, nil
+}
+
+// releaseStartupAfter is how long after it is ready the daemon drops its
+// executable's pages from its RSS: start-up (bootstrap, the first provides)
+// is mostly over by then.
+const releaseStartupAfter = 3 * time.Second
+
+// releaseStartupPages drops, releaseStartupAfter after start, the pages of
+// the executable that start-up mapped (internal/exepages): the init code of
+// every package and what only start-up runs. Idle, the daemon's RSS then
+// holds what it still runs (docs/architecture.md).
+func (d *Daemon) releaseStartupPages(ctx context.Context) {
+	t := time.NewTimer(releaseStartupAfter)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+		n, err := exepages.Release()
+		d.log.Debug("released the executable's start-up pages", "mapped_bytes", n, "err", err)
+	}
 }
 
 // heard is the daemon's own subscriber to the repo's events: it provides
