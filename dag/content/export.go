@@ -76,9 +76,9 @@ func exportFileTemp(ctx context.Context, src ipld.NodeGetter, nd ipld.Node, path
 	if err != nil {
 		return "", ExportResult{}, err
 	}
-	// A large file's pages are written out as it streams, not left to pile
-	// up dirty in the page cache (internal/writeback).
-	n, sum, err := streamFile(ctx, src, nd, writeback.NewWriter(f), true)
+	// A large file's pages are written out as it streams, in the background,
+	// not left to pile up dirty in the page cache (internal/writeback).
+	n, sum, err := streamFile(ctx, src, nd, writeback.NewBackgroundWriter(f), true)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

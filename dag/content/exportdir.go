@@ -60,7 +60,7 @@ func exportFile(ctx context.Context, src ipld.NodeGetter, nd ipld.Node, p, name,
 	if err != nil {
 		return 0, entryError(err, name, shown)
 	}
-	n, _, err := streamFile(ctx, src, nd, writeback.NewWriter(f), false)
+	n, _, err := streamFile(ctx, src, nd, writeback.NewBackgroundWriter(f), false)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -20,3 +20,9 @@ func drop(f *os.File, off, n int64) {
 	_ = unix.SyncFileRange(fd, off, n, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER)
 	_ = unix.Fadvise(fd, off, n, unix.FADV_DONTNEED)
 }
+
+// dropClean asks the kernel to drop [off, off+n) of f from the page cache,
+// without waiting: it drops the pages already written out.
+func dropClean(f *os.File, off, n int64) {
+	_ = unix.Fadvise(int(f.Fd()), off, n, unix.FADV_DONTNEED)
+}

@@ -10,8 +10,13 @@ type Writer struct {
 	n int64
 }
 
-// NewWriter returns a Writer for f, a new or empty file.
+// NewWriter returns a Writer for f, a new or empty file that is synced at
+// the end (NewTrimmer).
 func NewWriter(f *os.File) *Writer { return &Writer{f: f, t: NewTrimmer(f)} }
+
+// NewBackgroundWriter returns a Writer for f, a new or empty file that need
+// not be synced: it never waits for the disk (NewBackgroundTrimmer).
+func NewBackgroundWriter(f *os.File) *Writer { return &Writer{f: f, t: NewBackgroundTrimmer(f)} }
 
 // Write implements io.Writer.
 func (w *Writer) Write(p []byte) (int, error) {

@@ -96,3 +96,42 @@ func (repeat) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestBackgroundWriter: a background Writer never waits, yet what is
+// written out by the time it passes the next chunk leaves the page cache.
+// Here the file is synced after 2.5 chunks, so chunks 0-2 (but the second
+// half of 2) are clean when the writer asks to drop them.
+func TestBackgroundWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want := sha256.New()
+	w := NewBackgroundWriter(f)
+	out := io.MultiWriter(w, want)
+	if _, err := io.Copy(out, io.LimitReader(repeat{}, 2*Chunk+Chunk/2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, io.LimitReader(repeat{}, 3*Chunk)); err != nil {
+		t.Fatal(err)
+	}
+	if w.t.Started() != 5*Chunk || w.t.Dropped() != 3*Chunk {
+		t.Errorf("started %d, dropped %d chunks; want 5 and 3", w.t.Started()/Chunk, w.t.Dropped()/Chunk)
+	}
+	// At most: the second half of chunk 2, chunks 3 and 4, half of 5.
+	if got := resident(t, path); got > 3*Chunk {
+		t.Errorf("%d MiB of the file in the page cache, want at most %d", got>>20, 3*Chunk>>20)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sha256.Sum256(data); !bytes.Equal(got[:], want.Sum(nil)) {
+		t.Fatal("the file's bytes differ from those written")
+	}
+}
