@@ -147,8 +147,9 @@ func serve(ctx context.Context, s network.Stream, bs Blockstore) error {
 // its data must hash to it. Blocks for which have (if not nil) says true are
 // checked but not put. Any deviation resets the stream and returns an error
 // wrapping ErrUnexpected; a stream that ends early, ErrIncomplete. The blocks
-// put before an error are good: Missing finds what is left. put is called from
-// several goroutines, in no set order, and never after Fetch returns.
+// put before an error are good: Missing finds what is left. put is called on
+// one goroutine, in the stream's order, not again once it or a hash check
+// failed, and never after Fetch returns.
 func Fetch(ctx context.Context, h host.Host, p peer.ID, roots []cid.Cid, put func(blocks.Block) error, have func(cid.Cid) bool) (err error) {
 	if len(roots) == 0 {
 		return nil
@@ -218,6 +219,11 @@ func receive(ctx context.Context, s network.Stream, br *bufio.Reader, roots []ci
 	go func() {
 		defer close(done)
 		for batch := range hashBatches(jobs) {
+			select {
+			case <-failed:
+				continue // put is not called again once the transfer failed
+			default:
+			}
 			if err := checkAndPut(batch, put); err != nil {
 				fail(err)
 			}
@@ -285,14 +291,17 @@ type hashJob struct {
 	put  bool
 }
 
-// hashBatches yields the jobs in batches, each as full as
-// sha256mb.BatchSize and hashBatchBytes allow: it waits for the next job
-// until the batch is full or jobs is closed.
+// hashBatches yields the jobs in batches: it waits for the next job until
+// the batch is full or jobs is closed. The first batch holds one job, and
+// each next one twice as many as the last, up to sha256mb.BatchSize jobs or
+// hashBatchBytes: the first blocks of a stream are put as soon as they are
+// checked, which a put that ends the stream early counts on (a fetch that
+// wants only the first block, or only the roots it asked for).
 func hashBatches(jobs <-chan hashJob) iter.Seq[[]hashJob] {
 	return func(yield func([]hashJob) bool) {
-		n := sha256mb.BatchSize()
-		batch := make([]hashJob, 0, n)
-		size := 0
+		full := sha256mb.BatchSize()
+		batch := make([]hashJob, 0, full)
+		n, size := 1, 0
 		for j := range jobs {
 			batch = append(batch, j)
 			size += len(j.data)
@@ -303,6 +312,7 @@ func hashBatches(jobs <-chan hashJob) iter.Seq[[]hashJob] {
 				return
 			}
 			batch, size = batch[:0], 0
+			n = min(2*n, full)
 		}
 		if len(batch) > 0 {
 			yield(batch)

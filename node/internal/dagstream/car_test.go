@@ -164,9 +164,9 @@ func TestRoundTrip(t *testing.T) {
 	if len(rec.got) != count {
 		t.Fatalf("got %d blocks, expected %d", len(rec.got), count)
 	}
-	// Blocks are put once their hashes are checked, by several workers, so in
-	// no set order (the stream's order is checked as it is read: see
-	// TestLyingServer); every block of the DAG, the root too, is put once.
+	// Blocks are put once their hashes are checked, in the stream's order
+	// (which is checked as it is read: see TestLyingServer); every block of
+	// the DAG, the root too, is put once.
 	if !rec.seen[root] {
 		t.Fatalf("the root %s was not put", root)
 	}
@@ -181,6 +181,50 @@ func TestRoundTrip(t *testing.T) {
 	}
 	if len(rec2.got) != 1 {
 		t.Fatalf("with have, put %d blocks, expected 1", len(rec2.got))
+	}
+}
+
+// TestFirstBlocksPutAtOnce: blocks are hashed in batches, but the first
+// block of a stream is put as soon as it is checked, without waiting for
+// more: a put that wants only the first block (a fetch that splits a DAG
+// across peers) stops the stream there. The server holds the rest back
+// until the first put.
+func TestFirstBlocksPutAtOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sbs := newStore()
+	root, _ := testDAG(t, sbs)
+	order := honest(t, sbs, root)
+	srv, cli := hosts(t)
+	firstPut := make(chan struct{})
+	lie(srv, func(w io.Writer) {
+		bw := bufio.NewWriter(w)
+		writeBlock(bw, order[0].Cid(), order[0].RawData())
+		bw.Flush()
+		select {
+		case <-firstPut:
+		case <-time.After(10 * time.Second):
+		}
+		for _, b := range order[1:] {
+			writeBlock(bw, b.Cid(), b.RawData())
+		}
+		frame.Write(bw, nil)
+		bw.Flush()
+	})
+	errStop := errors.New("stop")
+	start := time.Now()
+	err := Fetch(ctx, cli, srv.ID(), []cid.Cid{root}, func(b blocks.Block) error {
+		if !b.Cid().Equals(root) {
+			t.Errorf("put %s first, expected the root", b.Cid())
+		}
+		close(firstPut)
+		return errStop
+	}, nil)
+	if !errors.Is(err, errStop) {
+		t.Fatalf("err = %v, expected the put's", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the first block was put after %v: it waited for the blocks the server held back", d)
 	}
 }
 
