@@ -3,13 +3,11 @@
 package badgerds
 
 import (
-	"bufio"
 	"context"
 	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/dgraph-io/badger/v4/table"
 	ds "github.com/ipfs/go-datastore"
 
+	"github.com/cairnpkg/cairn/internal/proctest"
 	"github.com/cairnpkg/cairn/internal/waittest"
 )
 
@@ -54,7 +53,7 @@ func TestReleaseMappedPages(t *testing.T) {
 		o.ReleaseMappedBytes = release
 		d := openWith(t, o)
 		block := randBytes(1, 1*mib)
-		before := rssFile(t)
+		before := proctest.RSSFile(t)
 		b, _ := d.Batch(ctx)
 		for i := range written / mib {
 			mustPut(t, b, "/blocks/"+itoa(i), block)
@@ -62,7 +61,7 @@ func TestReleaseMappedPages(t *testing.T) {
 		if err := b.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
-		return rssFile(t) - before
+		return proctest.RSSFile(t) - before
 	}
 	kept := grow(0)
 	t.Logf("kept without releasing: %d MiB", kept/mib)
@@ -74,27 +73,6 @@ func TestReleaseMappedPages(t *testing.T) {
 	if kept > 24*mib {
 		t.Errorf("releasing every 8 MiB, %d MiB of %d MiB written stayed mapped", kept/mib, written/mib)
 	}
-}
-
-// rssFile returns RssFile from /proc/self/status, in bytes.
-func rssFile(t *testing.T) int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), "RssFile:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb * kib
-		}
-	}
-	t.Fatal("no RssFile in /proc/self/status")
-	return 0
 }
 
 // TestReleaseOnLookups reads back, in random order, 40 MB of small values
@@ -137,7 +115,7 @@ func TestReleaseOnLookups(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer d.Close()
-		before := rssFile(t)
+		before := proctest.RSSFile(t)
 		for n, i := range rand.New(rand.NewPCG(1, 2)).Perm(keys) {
 			if n%2 == 0 {
 				wantValue(t, d, "/k/"+itoa(i), smallValue(i, size))
@@ -146,13 +124,13 @@ func TestReleaseOnLookups(t *testing.T) {
 			}
 		}
 		if release == 0 {
-			return rssFile(t) - before
+			return proctest.RSSFile(t) - before
 		}
 		// The last release runs on the releaser's goroutine.
 		waittest.Until(t, 5*time.Second, "the releaser to catch up", func() bool {
-			return rssFile(t)-before < 2*release
+			return proctest.RSSFile(t)-before < 2*release
 		})
-		return rssFile(t) - before
+		return proctest.RSSFile(t) - before
 	}
 	kept := lookups(0)
 	t.Logf("kept without releasing: %d MiB", kept/mib)

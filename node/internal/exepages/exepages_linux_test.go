@@ -1,45 +1,21 @@
 package exepages
 
 import (
-	"bufio"
-	"os"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
-)
 
-// rssFile returns the process's file-backed resident bytes.
-func rssFile(t *testing.T) int64 {
-	t.Helper()
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "RssFile:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatal("no RssFile in /proc/self/status")
-	return 0
-}
+	"github.com/cairnpkg/cairn/internal/proctest"
+)
 
 // TestRelease: the test binary's own read-only pages leave its RSS, and the
 // code keeps running (what it runs is mapped again).
 func TestRelease(t *testing.T) {
-	before := rssFile(t)
+	before := proctest.RSSFile(t)
 	n, err := Release()
 	if err != nil {
 		t.Fatal(err)
 	}
-	after := rssFile(t)
+	after := proctest.RSSFile(t)
 	if n == 0 {
 		t.Fatal("released no mapping of the executable")
 	}
