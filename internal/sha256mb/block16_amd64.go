@@ -17,7 +17,7 @@ var haveVector = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
 
 // block16 hashes n blocks of each lane whose bit is set in mask, the lane's
 // next block starting at base+offs[lane], into st; it advances every lane's
-// offset by n blocks. Block16_amd64.s, written by gen.go.
+// offset by n blocks. Its body is block16_amd64.s, written by gen.go.
 //
 //go:noescape
 func block16(st *state, base *byte, offs *[Lanes]uint32, mask uint16, n int)
