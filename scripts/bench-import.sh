@@ -9,7 +9,8 @@
 # fresh repo. If Kubo's `ipfs` is on PATH (or IPFS_BIN is set), it also times
 # `ipfs add` (test and unixfs-v1-2025 profiles) on the same file, runs alternated,
 # side by side. The input file is random bytes, made once and reused
-# (BENCH_DIR keeps it between invocations).
+# (BENCH_DIR keeps it between invocations). CAIRN_BIN=path times that binary
+# instead of building this tree (for an A/B against another build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +21,7 @@ mkdir -p "$BENCH_DIR"
 input="$BENCH_DIR/input-${SIZE_MB}MB.bin"
 bin="$BENCH_DIR/cairn"
 
-go build -o "$bin" ./cmd/cairn
+if [ -n "${CAIRN_BIN:-}" ]; then cp "$CAIRN_BIN" "$bin"; else go build -o "$bin" ./cmd/cairn; fi
 if [ ! -s "$input" ]; then
   echo "making ${SIZE_MB} MB of random input in $input" >&2
   head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom > "$input.tmp" && mv "$input.tmp" "$input"
