@@ -397,7 +397,7 @@ func readFrame(r *bufio.Reader, limit int) ([]byte, error) {
 
 // encodeRequest encodes {"roots": [root, ...]} as DAG-CBOR.
 func encodeRequest(roots []cid.Cid) ([]byte, error) {
-	n, err := qp.BuildMap(basicnode.Prototype.Map, 1, func(ma datamodel.MapAssembler) {
+	b, err := frame.EncodeMap(1, func(ma datamodel.MapAssembler) {
 		qp.MapEntry(ma, "roots", qp.List(int64(len(roots)), func(la datamodel.ListAssembler) {
 			for _, r := range roots {
 				qp.ListEntry(la, qp.Link(cidlink.Link{Cid: r}))
@@ -407,14 +407,10 @@ func encodeRequest(roots []cid.Cid) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	if err := dagcbor.Encode(n, &buf); err != nil {
-		return nil, err
+	if len(b) > MaxRequestSize {
+		return nil, fmt.Errorf("%w: request of %d bytes, limit %d", ErrUnexpected, len(b), MaxRequestSize)
 	}
-	if buf.Len() > MaxRequestSize {
-		return nil, fmt.Errorf("%w: request of %d bytes, limit %d", ErrUnexpected, buf.Len(), MaxRequestSize)
-	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 func decodeRequest(data []byte) ([]cid.Cid, error) {

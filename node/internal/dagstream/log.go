@@ -181,19 +181,11 @@ func encodeLogRequest(signer string, from, count uint64) ([]byte, error) {
 	if signer == "" || len(signer) > maxSignerSize || from < 1 || count < 1 || count > MaxLogEntries || from > 1<<53-1 {
 		return nil, fmt.Errorf("%w: log request for %q from %d, %d entries", ErrUnexpected, signer, from, count)
 	}
-	n, err := qp.BuildMap(basicnode.Prototype.Map, 3, func(ma datamodel.MapAssembler) {
+	return frame.EncodeMap(3, func(ma datamodel.MapAssembler) {
 		qp.MapEntry(ma, "from", qp.Int(int64(from)))
 		qp.MapEntry(ma, "count", qp.Int(int64(count)))
 		qp.MapEntry(ma, "signer", qp.String(signer))
 	})
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := dagcbor.Encode(n, &buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // decodeLogRequest decodes and checks a log request.

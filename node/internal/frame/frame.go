@@ -1,7 +1,8 @@
 // Package frame is the framing of Cairn's stream protocols: an unsigned
 // varint length, then that many bytes (docs/protocols.md). Reads are bounded:
 // a frame longer than the reader's limit is refused before anything is
-// allocated for it.
+// allocated for it. EncodeMap writes the DAG-CBOR map a request or an answer
+// carries.
 //
 //	err := frame.Write(s, req)
 //	resp, err := frame.Read(bufio.NewReader(s), 1<<20)

@@ -153,7 +153,7 @@ func readCID(r *bufio.Reader) (cid.Cid, error) {
 
 // encodeRefs encodes {"refs": [[subject, referrer], ...]} as DAG-CBOR.
 func encodeRefs(refs []Ref) ([]byte, error) {
-	n, err := qp.BuildMap(basicnode.Prototype.Map, 1, func(ma datamodel.MapAssembler) {
+	return frame.EncodeMap(1, func(ma datamodel.MapAssembler) {
 		qp.MapEntry(ma, "refs", qp.List(int64(len(refs)), func(la datamodel.ListAssembler) {
 			for _, r := range refs {
 				qp.ListEntry(la, qp.List(2, func(la datamodel.ListAssembler) {
@@ -163,14 +163,6 @@ func encodeRefs(refs []Ref) ([]byte, error) {
 			}
 		}))
 	})
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := dagcbor.Encode(n, &buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 var errBadResponse = errors.New("lookup: malformed referrers response")
