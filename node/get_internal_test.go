@@ -12,33 +12,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ipfs/go-cid"
-
 	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/dag/dagtest"
-	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/cairnpkg/cairn/node/internal/store/storetest"
 )
-
-// putPackage stores p, unsigned, as name@version in r.
-func putPackage(t *testing.T, r *Repo, p *dag.Package) cid.Cid {
-	t.Helper()
-	ctx := context.Background()
-	data, c := dagtest.MustEncode(t, p)
-	tx, err := r.store.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Abort(ctx)
-	if err := tx.PutNode(ctx, c, data); err != nil {
-		t.Fatal(err)
-	}
-	tx.Pin(c, store.PinPackage)
-	tx.SetVersion(p.Ref(), c)
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 func TestGetRejectsLayersThatDoNotMatchThePackage(t *testing.T) {
 	ctx := context.Background()
@@ -93,7 +69,7 @@ func TestGetRejectsLayersThatDoNotMatchThePackage(t *testing.T) {
 		{"bad layer over an existing path", []dag.Layer{{Name: "f.bin", MediaType: "application/octet-stream", Size: fileLayer.Size, SHA256: badSum, Content: fileLayer.Content}}, GetOptions{Overwrite: true}, ErrLayerMismatch},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := putPackage(t, r, &dag.Package{Name: name, Version: "9.0.0-" + filepathSafe(tc.name), Layers: tc.layers})
+			c := storetest.PutPackage(t, r.store, &dag.Package{Name: name, Version: "9.0.0-" + filepathSafe(tc.name), Layers: tc.layers})
 			parent := t.TempDir()
 			out := filepath.Join(parent, "out")
 			if tc.opts.Overwrite {

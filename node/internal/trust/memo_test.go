@@ -10,6 +10,7 @@ import (
 	"github.com/cairnpkg/cairn/dag"
 	"github.com/cairnpkg/cairn/dag/dagtest"
 	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/cairnpkg/cairn/node/internal/store/storetest"
 	"github.com/cairnpkg/cairn/node/internal/trust"
 )
 
@@ -172,21 +173,7 @@ func TestVersionsIndexedArePinned(t *testing.T) {
 	w := newWorld(t)
 	pol := w.policy(1, nil, 1)
 	hold := func(ref dag.Ref) cid.Cid {
-		data, c := dagtest.MustEncode(t, dagtest.Package(t, ref.Name.String(), ref.Version, []byte("held "+ref.Version)))
-		tx, err := w.st.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Abort(ctx)
-		if err := tx.PutNode(ctx, c, data); err != nil {
-			t.Fatal(err)
-		}
-		tx.Pin(c, store.PinPackage)
-		tx.SetVersion(ref, c)
-		if err := tx.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return c
+		return storetest.PutPackage(t, w.st, dagtest.Package(t, ref.Name.String(), ref.Version, []byte("held "+ref.Version)))
 	}
 	held, claimedOnly, localOnly := mustRef("acme/app@1.0.0"), mustRef("acme/app@1.0.1"), mustRef("acme/app@1.0.2")
 	p := hold(held)

@@ -10,6 +10,10 @@ import (
 	"context"
 	"testing"
 
+	"github.com/ipfs/go-cid"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/dag/dagtest"
 	"github.com/cairnpkg/cairn/node/internal/store"
 )
 
@@ -22,4 +26,26 @@ func New(t testing.TB) *store.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// PutPackage stores p, unsigned, in s in one committed Txn: pinned as a
+// package and indexed as its name@version. It returns p's CID.
+func PutPackage(t testing.TB, s *store.Store, p *dag.Package) cid.Cid {
+	t.Helper()
+	ctx := context.Background()
+	data, c := dagtest.MustEncode(t, p)
+	tx, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Abort(ctx)
+	if err := tx.PutNode(ctx, c, data); err != nil {
+		t.Fatal(err)
+	}
+	tx.Pin(c, store.PinPackage)
+	tx.SetVersion(p.Ref(), c)
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
