@@ -126,38 +126,3 @@ func BenchmarkSum(b *testing.B) {
 		})
 	}
 }
-
-// TestStackMessages hashes messages that live on the goroutine's stack, at
-// depths where a call may grow (and so move) the stack: the kernel's
-// offsets are taken from the pointers right before each call.
-func TestStackMessages(t *testing.T) {
-	var rec func(depth int) error
-	rec = func(depth int) error {
-		if depth > 0 {
-			return rec(depth - 1)
-		}
-		var buf [Lanes][300]byte
-		msgs := make([][]byte, Lanes)
-		for i := range buf {
-			for j := range buf[i] {
-				buf[i][j] = byte(i * j)
-			}
-			msgs[i] = buf[i][:200+i]
-		}
-		got := make([][Size]byte, Lanes)
-		Sum(got, msgs)
-		for i, m := range msgs {
-			if want := sha256.Sum256(m); got[i] != want {
-				return fmt.Errorf("depth %d, message %d: got %x, want %x", depth, i, got[i], want)
-			}
-		}
-		return nil
-	}
-	for depth := range 64 {
-		errc := make(chan error)
-		go func() { errc <- rec(depth) }()
-		if err := <-errc; err != nil {
-			t.Fatal(err)
-		}
-	}
-}
