@@ -3,16 +3,20 @@ package store_test
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/cairnpkg/cairn/dag"
-	"github.com/cairnpkg/cairn/node/internal/store"
+	"github.com/ipfs/boxo/ipld/merkledag"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
+	ipld "github.com/ipfs/go-ipld-format"
+
+	"github.com/cairnpkg/cairn/dag"
+	"github.com/cairnpkg/cairn/node/internal/store"
 )
 
 func TestCommitMakesEverythingVisible(t *testing.T) {
@@ -642,4 +646,35 @@ func TestConcurrentPutMany(t *testing.T) {
 	if st.Blocks != len(all) || st.Journal != 0 || st.Pins != 1 {
 		t.Errorf("Stat = %+v, want %d blocks, no journal, 1 pin", st, len(all))
 	}
+}
+
+// TestTxnCopiesBlocks: a Txn's DAG service has copied a node's bytes when
+// Add returns, whether the block goes to a pack (in one write, or through
+// the buffer) or to badger, so the caller may reuse or unmap them at once
+// (content.MapFiles relies on it).
+func TestTxnCopiesBlocks(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	tx := begin(t, s)
+	var nds []ipld.Node
+	var want []blocks.Block
+	for i, size := range []int{1 << 20, 200 << 10, 100} {
+		data := make([]byte, size)
+		rand.NewChaCha8([32]byte{byte(i)}).Read(data)
+		want = append(want, rawBlock(t, slices.Clone(data)))
+		nd, err := merkledag.NewRawNodeWPrefix(data, want[i].Cid().Prefix())
+		if err != nil {
+			t.Fatal(err)
+		}
+		nds = append(nds, nd)
+	}
+	if err := tx.DAGService().AddMany(ctx, nds); err != nil {
+		t.Fatal(err)
+	}
+	for _, nd := range nds {
+		clear(nd.RawData())
+	}
+	tx.Pin(want[0].Cid(), store.PinContent)
+	commit(t, tx)
+	checkBlocks(t, s, true, want...)
 }
