@@ -28,9 +28,12 @@ type batch struct {
 	dag    ipld.DAGService
 }
 
-func newBatch(ctx context.Context, dst ipld.DAGService) *batch {
+// newBatch returns a batch writing to dst. written, if not nil, is called
+// with the nodes of each write once dst has them: it is set in an import
+// that maps files (MapFiles).
+func newBatch(ctx context.Context, dst ipld.DAGService, written func([]ipld.Node)) *batch {
 	ctx, cancel := context.WithCancel(ctx)
-	g := &gate{dst: dst}
+	g := &gate{dst: dst, written: written}
 	g.cond.L = &g.mu
 	b := ipld.NewBatch(ctx, g, ipld.MaxSizeBatchOption(batchSize))
 	return &batch{
@@ -72,6 +75,7 @@ func (d batchDAG) AddMany(ctx context.Context, nds []ipld.Node) error {
 // gate is an ipld.NodeAdder that forwards to dst until closed.
 type gate struct {
 	dst      ipld.NodeAdder
+	written  func([]ipld.Node)
 	mu       sync.Mutex
 	cond     sync.Cond
 	inFlight int
@@ -96,11 +100,7 @@ func (g *gate) leave() {
 }
 
 func (g *gate) Add(ctx context.Context, nd ipld.Node) error {
-	if err := g.enter(); err != nil {
-		return err
-	}
-	defer g.leave()
-	return g.dst.Add(ctx, nd)
+	return g.AddMany(ctx, []ipld.Node{nd})
 }
 
 func (g *gate) AddMany(ctx context.Context, nds []ipld.Node) error {
@@ -108,6 +108,26 @@ func (g *gate) AddMany(ctx context.Context, nds []ipld.Node) error {
 		return err
 	}
 	defer g.leave()
+	if err := g.add(ctx, nds); err != nil {
+		return err
+	}
+	if g.written != nil {
+		g.written(nds)
+	}
+	return nil
+}
+
+// add writes nds to dst. In an import that maps files (written is set),
+// dst reads mapped chunks as it copies them: a fault there (the file
+// shrank) fails the write with ErrFileChanged.
+func (g *gate) add(ctx context.Context, nds []ipld.Node) (err error) {
+	if g.written != nil {
+		defer catchFaults()()
+		defer recoverFault(&err)
+	}
+	if len(nds) == 1 {
+		return g.dst.Add(ctx, nds[0])
+	}
 	return g.dst.AddMany(ctx, nds)
 }
 

@@ -8,10 +8,13 @@
 // it or written (profile_test.go pins the one boxo global that has no per-call
 // option, the dag-pb field order).
 //
-// Import streams: one goroutine reads the file 1 MiB at a time and computes
-// its plain SHA-256 while another hashes each chunk for its CID and builds the
-// DAG; writes are batched. Memory stays bounded whatever the file size. Export
-// and Cat stream too.
+// Import streams: one goroutine reads the file 1 MiB at a time, another
+// computes its plain SHA-256, a third hashes the chunks for their CIDs
+// (sixteen at a time where the CPU can), and the caller's builds the DAG;
+// writes are batched. With MapFiles, a large file is mapped instead of read,
+// and its chunks go from the page cache to the hashes and the destination
+// without a copy. Memory stays bounded whatever the file size. Export and
+// Cat stream too.
 //
 // Example:
 //

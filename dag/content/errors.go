@@ -24,4 +24,7 @@ var (
 	// ErrMalformed: a UnixFS DAG whose content does not match what its root
 	// declares (for example fewer or more bytes than the recorded file size).
 	ErrMalformed = errors.New("malformed unixfs dag")
+	// ErrFileChanged: a file imported with MapFiles shrank while it was
+	// read. The error names the file.
+	ErrFileChanged = errors.New("file changed while it was read")
 )

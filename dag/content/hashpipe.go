@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"hash"
 	"sync/atomic"
+
+	"github.com/cairnpkg/cairn/internal/sha256mb"
 )
 
 // pipeDepth is how many slices may wait for the hashing goroutine. With 1 MiB
@@ -21,17 +23,23 @@ type hashPipe struct {
 	h       hash.Hash
 	n       int64
 	release func([]byte)
+	mapped  bool  // the slices may be a mapped file's
+	err     error // ErrFileChanged, once a mapped slice faulted
 	stop    atomic.Bool
 }
 
 // newHashPipe starts the hashing goroutine. release, if not nil, is called on
-// that goroutine with each slice once it is no longer needed.
-func newHashPipe(release func([]byte)) *hashPipe {
+// that goroutine with each slice once it is no longer needed. mapped says
+// the slices may be a mapped file's, which are read from memory rather than
+// the CPU's caches (sha256mb.WriteCold), and fault if the file shrank: a
+// fault stops the hashing, and finish returns ErrFileChanged.
+func newHashPipe(release func([]byte), mapped bool) *hashPipe {
 	p := &hashPipe{
 		ch:      make(chan []byte, pipeDepth),
 		done:    make(chan struct{}),
 		h:       sha256.New(),
 		release: release,
+		mapped:  mapped,
 	}
 	go p.run()
 	return p
@@ -39,15 +47,29 @@ func newHashPipe(release func([]byte)) *hashPipe {
 
 func (p *hashPipe) run() {
 	defer close(p.done)
+	if p.mapped {
+		defer catchFaults()()
+	}
 	for b := range p.ch {
-		if !p.stop.Load() {
-			p.h.Write(b)
-			p.n += int64(len(b))
+		if !p.stop.Load() && p.err == nil {
+			p.err = p.write(b)
 		}
 		if p.release != nil {
 			p.release(b)
 		}
 	}
+}
+
+// write adds b to the hash.
+func (p *hashPipe) write(b []byte) (err error) {
+	if p.mapped {
+		defer recoverFault(&err)
+		sha256mb.WriteCold(p.h, b)
+	} else {
+		p.h.Write(b)
+	}
+	p.n += int64(len(b))
+	return nil
 }
 
 // send queues b for hashing, waiting while the queue is full.
@@ -61,11 +83,15 @@ func (p *hashPipe) send(ctx context.Context, b []byte) error {
 }
 
 // finish waits until everything sent is hashed and returns the byte count and
-// the digest. It, or abort, must be called exactly once.
-func (p *hashPipe) finish() (int64, []byte) {
+// the digest, or ErrFileChanged (see newHashPipe). It, or abort, must be
+// called exactly once.
+func (p *hashPipe) finish() (int64, []byte, error) {
 	close(p.ch)
 	<-p.done
-	return p.n, p.h.Sum(nil)
+	if p.err != nil {
+		return 0, nil, p.err
+	}
+	return p.n, p.h.Sum(nil), nil
 }
 
 // abort stops the goroutine without hashing what is still queued, and waits

@@ -24,7 +24,7 @@ func newHashWriter(ctx context.Context) *hashWriter {
 	}
 	return &hashWriter{
 		ctx:  ctx,
-		pipe: newHashPipe(func(b []byte) { free <- b[:0] }),
+		pipe: newHashPipe(func(b []byte) { free <- b[:0] }, false),
 		free: free,
 	}
 }
@@ -71,8 +71,8 @@ func (w *hashWriter) finish() ([]byte, error) {
 		}
 		w.buf = nil
 	}
-	_, sum := w.pipe.finish()
-	return sum, nil
+	_, sum, err := w.pipe.finish()
+	return sum, err
 }
 
 // abort stops the hashing goroutine.

@@ -2,7 +2,9 @@ package content
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"sync"
 
 	"github.com/ipfs/boxo/ipld/unixfs/importer/balanced"
 	"github.com/ipfs/boxo/ipld/unixfs/importer/helpers"
@@ -17,7 +19,7 @@ import (
 // Cancellation is checked between chunks.
 func ImportReader(ctx context.Context, dst ipld.DAGService, r io.Reader, opts ...Option) (Result, error) {
 	im := newImporter(ctx, dst, newImportConfig(opts))
-	_, res, err := im.file(r)
+	_, res, err := im.file(newHashingSplitter(ctx, r, &im.progress))
 	if err != nil {
 		im.batch.abort()
 		return Result{}, err
@@ -33,20 +35,28 @@ type importer struct {
 	ctx      context.Context
 	batch    *batch
 	progress progress
+	mapFiles bool
+	maps     *mappings
 }
 
 func newImporter(ctx context.Context, dst ipld.DAGService, cfg importConfig) *importer {
+	maps := new(mappings)
+	var written func([]ipld.Node)
+	if cfg.mapFiles {
+		written = maps.written
+	}
 	return &importer{
 		ctx:      ctx,
-		batch:    newBatch(ctx, dst),
+		batch:    newBatch(ctx, dst, written),
 		progress: progress{fn: cfg.progress},
+		mapFiles: cfg.mapFiles,
+		maps:     maps,
 	}
 }
 
-// file builds the balanced DAG of r's bytes while a second goroutine reads
-// them and computes their plain SHA-256.
-func (im *importer) file(r io.Reader) (ipld.Node, Result, error) {
-	spl := newHashingSplitter(im.ctx, r, &im.progress)
+// file builds the balanced DAG of the splitter's chunks while its goroutines
+// read and hash them and compute their plain SHA-256.
+func (im *importer) file(spl *hashingSplitter) (ipld.Node, Result, error) {
 	params := helpers.DagBuilderParams{
 		Dagserv:    im.batch.dag,
 		Maxlinks:   MaxLinks,
@@ -59,9 +69,57 @@ func (im *importer) file(r io.Reader) (ipld.Node, Result, error) {
 		return nil, Result{}, err
 	}
 	nd, err := balanced.Layout(db)
-	n, sum := spl.finish()
+	n, sum, ferr := spl.finish()
+	if err == nil {
+		err = ferr
+	}
 	if err != nil {
 		return nil, Result{}, err
 	}
 	return nd, Result{Root: nd.Cid(), Size: uint64(n), SHA256: sum}, nil
+}
+
+// mappings are the files an import mapped (MapFiles), by path. They are
+// unmapped once the batch is committed or aborted: until then it may hold
+// their chunks.
+type mappings struct {
+	mu    sync.Mutex
+	maps  []*mapped
+	paths []string
+}
+
+func (ms *mappings) add(m *mapped, path string) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	ms.maps, ms.paths = append(ms.maps, m), append(ms.paths, path)
+}
+
+// written is called once nds are in dst, which copied them: the store is
+// done with the nodes whose bytes are a mapped file's chunk (mapped.release).
+func (ms *mappings) written(nds []ipld.Node) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	for _, nd := range nds {
+		for _, m := range ms.maps {
+			if m.release(nd.RawData()) {
+				break
+			}
+		}
+	}
+}
+
+// unmap removes the mappings left, once nothing uses their bytes. If err is
+// not nil and a mapped file shrank, the error says so instead: the failure
+// is a read that faulted, or a write that the kernel refused (EFAULT).
+func (ms *mappings) unmap(err error) error {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	for i, m := range ms.maps {
+		if err != nil && m.shrank() {
+			err = fmt.Errorf("%w: %s", ErrFileChanged, ms.paths[i])
+		}
+		m.unmap()
+	}
+	ms.maps, ms.paths = nil, nil
+	return err
 }

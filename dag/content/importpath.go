@@ -33,11 +33,12 @@ func ImportPath(ctx context.Context, dst ipld.DAGService, path string, opts ...O
 	}
 	if err != nil {
 		im.batch.abort()
-		return Result{}, err
+		return Result{}, im.maps.unmap(err)
 	}
 	if err := im.batch.commit(); err != nil {
-		return Result{}, err
+		return Result{}, im.maps.unmap(err)
 	}
+	im.maps.unmap(nil)
 	return res, nil
 }
 
@@ -47,8 +48,20 @@ func (im *importer) path(path string) (ipld.Node, Result, error) {
 	if err != nil {
 		return nil, Result{}, err
 	}
+	if im.mapFiles {
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, Result{}, err
+		}
+		if m := mapFile(f, fi.Size()); m != nil {
+			// m keeps f open until unmap.
+			im.maps.add(m, path)
+			return im.file(newMappedSplitter(im.ctx, m, &im.progress))
+		}
+	}
 	defer f.Close()
-	return im.file(f)
+	return im.file(newHashingSplitter(im.ctx, f, &im.progress))
 }
 
 // dir imports the directory at path and everything below it.

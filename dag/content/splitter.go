@@ -13,20 +13,25 @@ import (
 )
 
 // hashingSplitter is a chunker.Splitter that reads and hashes ahead: a
-// goroutine of its own reads r in ChunkSize chunks, queues each for a
-// hashPipe, which adds it to the file's plain SHA-256 in order, and hashes
-// them on a third goroutine, sixteen at a time side by side where the CPU
-// can (sha256mb.BatchSize), before it queues them for the importer with their
-// digests. The importer's CID builder (leafBuilder) takes a leaf's CID from
-// that digest. The copy out of r, the leaves' hashes and the plain SHA-256
-// so run on three goroutines beside the importer's, and keep both cores
-// busy; at most about three batches of chunks are in flight.
+// goroutine of its own reads r in ChunkSize chunks (or takes them from a
+// mapped file), queues each for a hashPipe, which adds it to the file's
+// plain SHA-256 in order, and hashes them on a third goroutine, sixteen at a
+// time side by side where the CPU can (sha256mb.BatchSize), before it queues
+// them for the importer with their digests. The importer's CID builder
+// (leafBuilder) takes a leaf's CID from that digest. Reading, the leaves'
+// hashes and the plain SHA-256 so run on three goroutines beside the
+// importer's, and keep both cores busy; at most about three batches of
+// chunks are in flight.
 //
-// Neither the importer nor the hashPipe modifies a chunk, and a fresh buffer
-// is read for every chunk, so the two share it without a copy.
+// Neither the importer nor the hashPipe modifies a chunk, and each chunk is
+// a fresh buffer or a mapped file's slice, so the two share it without a
+// copy. The goroutines that read a mapped file's bytes turn a fault (the
+// file shrank) into ErrFileChanged.
 type hashingSplitter struct {
 	ctx      context.Context
-	r        io.Reader
+	r        io.Reader // nil for a mapped file
+	src      chunkSource
+	mapped   bool // src's chunks are slices of a mapped file
 	ch       chan chunkMsg
 	stop     chan struct{}
 	done     chan struct{}
@@ -57,19 +62,40 @@ type chunkMsg struct {
 	err error
 }
 
-// newHashingSplitter starts the reading and hashing goroutines. finish must
-// be called.
+// chunkSource yields a file's chunks in order, each of ChunkSize bytes but
+// the last, none empty, then an error: io.EOF at the end.
+type chunkSource interface {
+	next() ([]byte, error)
+}
+
+// readChunks is the chunkSource of a reader: each chunk is read into a
+// fresh buffer.
+type readChunks struct{ chunker.Splitter }
+
+func (c readChunks) next() ([]byte, error) { return c.NextBytes() }
+
+// newHashingSplitter starts the reading and hashing goroutines for the bytes
+// of r. finish must be called.
 func newHashingSplitter(ctx context.Context, r io.Reader, p *progress) *hashingSplitter {
-	s := &hashingSplitter{
-		ctx:      ctx,
-		r:        r,
-		ch:       make(chan chunkMsg, pipeDepth),
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
-		progress: p,
-		plain:    newHashPipe(nil),
-		sums:     make(map[*byte]chunkSum),
-	}
+	s := &hashingSplitter{r: r, src: readChunks{chunker.NewSizeSplitter(r, ChunkSize)}, plain: newHashPipe(nil, false)}
+	return s.start(ctx, p)
+}
+
+// newMappedSplitter is newHashingSplitter for a mapped file. The plain
+// SHA-256 releases each chunk (mapped.release) once it has hashed it.
+func newMappedSplitter(ctx context.Context, m *mapped, p *progress) *hashingSplitter {
+	plain := newHashPipe(func(b []byte) { m.release(b) }, true)
+	s := &hashingSplitter{src: newMappedChunks(m), mapped: true, plain: plain}
+	return s.start(ctx, p)
+}
+
+func (s *hashingSplitter) start(ctx context.Context, p *progress) *hashingSplitter {
+	s.ctx = ctx
+	s.ch = make(chan chunkMsg, pipeDepth)
+	s.stop = make(chan struct{})
+	s.done = make(chan struct{})
+	s.progress = p
+	s.sums = make(map[*byte]chunkSum)
 	read := make(chan chunkMsg, max(sha256mb.BatchSize()/2, pipeDepth))
 	go s.read(read)
 	go s.hash(read)
@@ -77,16 +103,18 @@ func newHashingSplitter(ctx context.Context, r io.Reader, p *progress) *hashingS
 }
 
 // read runs on a goroutine: it reads chunks and queues each for the plain
-// SHA-256 and for hash, until the end of r, an error, cancellation of ctx,
-// or finish; then it closes out.
+// SHA-256 and for hash, until the end of the source, an error, cancellation
+// of ctx, or finish; then it closes out.
 func (s *hashingSplitter) read(out chan<- chunkMsg) {
 	defer close(out)
-	spl := chunker.NewSizeSplitter(s.r, ChunkSize)
+	if s.mapped {
+		defer catchFaults()()
+	}
 	for {
 		err := s.ctx.Err()
 		var b []byte
 		if err == nil {
-			b, err = spl.NextBytes()
+			b, err = s.next()
 		}
 		if len(b) > 0 {
 			if err := s.plain.send(s.ctx, b); err != nil {
@@ -104,6 +132,15 @@ func (s *hashingSplitter) read(out chan<- chunkMsg) {
 	}
 }
 
+// next is src.next, with a fault on a mapped file's pages (the file was
+// truncated) returned as ErrFileChanged.
+func (s *hashingSplitter) next() (b []byte, err error) {
+	if s.mapped {
+		defer recoverFault(&err)
+	}
+	return s.src.next()
+}
+
 // hash runs on a goroutine: it takes read's chunks in batches of
 // sha256mb.BatchSize (fewer at the end), hashes each batch and queues its
 // chunks for the importer. It returns once read has, so that r is no longer
@@ -114,6 +151,9 @@ func (s *hashingSplitter) hash(in <-chan chunkMsg) {
 		for range in {
 		}
 	}()
+	if s.mapped {
+		defer catchFaults()()
+	}
 	size := sha256mb.BatchSize()
 	batch := make([][]byte, 0, size)
 	sums := make([][sha256mb.Size]byte, size)
@@ -124,7 +164,10 @@ func (s *hashingSplitter) hash(in <-chan chunkMsg) {
 		if len(batch) < size && m.err == nil {
 			continue
 		}
-		sha256mb.Sum(sums, batch)
+		if err := s.sum(sums, batch); err != nil {
+			send(s.ch, chunkMsg{err: err}, s.stop)
+			return
+		}
 		for i, b := range batch {
 			if !send(s.ch, chunkMsg{b: b, sum: sums[i]}, s.stop) {
 				return
@@ -136,6 +179,16 @@ func (s *hashingSplitter) hash(in <-chan chunkMsg) {
 			return
 		}
 	}
+}
+
+// sum is sha256mb.Sum, with a fault on a mapped file's pages returned as
+// ErrFileChanged.
+func (s *hashingSplitter) sum(sums [][sha256mb.Size]byte, batch [][]byte) (err error) {
+	if s.mapped {
+		defer recoverFault(&err)
+	}
+	sha256mb.Sum(sums, batch)
+	return nil
 }
 
 // send sends m on ch unless stop is closed first.
@@ -221,9 +274,10 @@ func (b leafBuilder) WithCodec(c uint64) cid.Builder {
 }
 
 // finish stops the goroutines, waiting for a read in progress to return (so
-// r is not used afterwards), and returns the bytes read and their SHA-256, which
-// cover the whole stream only if NextBytes has returned io.EOF.
-func (s *hashingSplitter) finish() (int64, []byte) {
+// the source is not used afterwards), and returns the bytes read and their
+// SHA-256, which cover the whole stream only if NextBytes has returned
+// io.EOF, or ErrFileChanged if a mapped file shrank as it was hashed.
+func (s *hashingSplitter) finish() (int64, []byte, error) {
 	close(s.stop)
 	<-s.done
 	return s.plain.finish()
