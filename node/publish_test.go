@@ -319,6 +319,10 @@ func TestPublishFailureLeavesStoreUnchanged(t *testing.T) {
 	}
 	big := filepath.Join(src, "big.bin")
 	writeFile(t, big, randomBytes(64<<20, 24))
+	// shrinking is truncated during its import: its chunks, read from a
+	// mapping, fault or are refused (content.MapFiles).
+	shrinking := filepath.Join(src, "shrinking.bin")
+	writeFile(t, shrinking, randomBytes(32<<20, 25))
 
 	okName := mustName(t, "acme/new")
 	_, absent := dagtest.MustEncode(t, dagtest.Package(t, "acme/absent", "1.0.0", []byte("never stored")))
@@ -342,37 +346,41 @@ func TestPublishFailureLeavesStoreUnchanged(t *testing.T) {
 	}
 
 	for _, tc := range []struct {
-		name    string
-		req     node.PublishRequest
-		cancel  int64 // cancel the context once Progress reports this many bytes
-		wantErr []error
+		name   string
+		req    node.PublishRequest
+		cancel int64 // cancel the context once Progress reports this many bytes
+		// truncate shrinking to 3 MiB once Progress reports this many bytes
+		truncate int64
+		wantErr  []error
 	}{
 		{"missing path", node.PublishRequest{Paths: []string{filepath.Join(src, "nope")}, Name: okName, Version: "1.0.0"},
-			0, []error{node.ErrInvalidInput, os.ErrNotExist}},
+			0, 0, []error{node.ErrInvalidInput, os.ErrNotExist}},
 		{"invalid version", node.PublishRequest{Paths: []string{other}, Name: okName, Version: "1.0"},
-			0, []error{dag.ErrInvalidVersion}},
+			0, 0, []error{dag.ErrInvalidVersion}},
 		{"invalid name", node.PublishRequest{Paths: []string{other}, Name: dag.Name{Namespace: "Acme", Short: "x"}, Version: "1.0.0"},
-			0, []error{dag.ErrInvalidName}},
+			0, 0, []error{dag.ErrInvalidName}},
 		{"unknown key", node.PublishRequest{Paths: []string{other}, Name: okName, Version: "1.0.0", Key: "nokey"},
-			0, []error{sign.ErrKeyNotFound}},
+			0, 0, []error{sign.ErrKeyNotFound}},
 		{"missing key file", node.PublishRequest{Paths: []string{other}, Name: okName, Version: "1.0.0", Key: filepath.Join(src, "nokey.pem")},
-			0, []error{sign.ErrKeyNotFound}},
+			0, 0, []error{sign.ErrKeyNotFound}},
 		{"input is content", node.PublishRequest{Paths: []string{other}, Name: okName, Version: "1.0.0", Inputs: []cid.Cid{prev.Layers[0].Content}},
-			0, []error{node.ErrNotPackage}},
+			0, 0, []error{node.ErrNotPackage}},
 		{"input is a metadata set", node.PublishRequest{Paths: []string{other}, Name: okName, Version: "1.0.0", Inputs: []cid.Cid{prev.Metadata}},
-			0, []error{node.ErrNotPackage}},
+			0, 0, []error{node.ErrNotPackage}},
 		{"input is a signature", node.PublishRequest{Paths: []string{other}, Name: okName, Version: "1.0.0", Inputs: []cid.Cid{prev.Signature}},
-			0, []error{node.ErrNotPackage}},
+			0, 0, []error{node.ErrNotPackage}},
 		{"input not in the repo", node.PublishRequest{Paths: []string{other}, Name: okName, Version: "1.0.0", Inputs: []cid.Cid{prev.Package, absent}},
-			0, []error{node.ErrNotFound}},
+			0, 0, []error{node.ErrNotFound}},
 		{"symlink inside a directory", node.PublishRequest{Paths: []string{other, withLink}, Name: okName, Version: "1.0.0"},
-			0, []error{node.ErrInvalidInput, content.ErrUnsupportedFile}},
+			0, 0, []error{node.ErrInvalidInput, content.ErrUnsupportedFile}},
 		{"version taken by another package", node.PublishRequest{Paths: []string{other}, Name: mustName(t, "acme/app"), Version: "1.0.0"},
-			0, []error{node.ErrVersionExists}},
+			0, 0, []error{node.ErrVersionExists}},
 		{"cancelled during import", node.PublishRequest{Paths: []string{other, big}, Name: okName, Version: "1.0.0"},
-			16 << 20, []error{context.Canceled}},
+			16 << 20, 0, []error{context.Canceled}},
 		{"cancelled before", node.PublishRequest{Paths: []string{other}, Name: okName, Version: "1.0.0"},
-			-1, []error{context.Canceled}},
+			-1, 0, []error{context.Canceled}},
+		{"file truncated during import", node.PublishRequest{Paths: []string{other, shrinking}, Name: okName, Version: "1.0.0"},
+			0, 3<<20 + 8<<20, []error{node.ErrInvalidInput, content.ErrFileChanged}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if leaked {
@@ -393,6 +401,16 @@ func TestPublishFailureLeavesStoreUnchanged(t *testing.T) {
 					progressed = n
 					if n >= tc.cancel {
 						cancel()
+					}
+				}
+			}
+			if tc.truncate > 0 {
+				tc.req.Progress = func(n int64) {
+					if n >= tc.truncate && progressed == 0 {
+						progressed = n
+						if err := os.Truncate(shrinking, 3<<20); err != nil {
+							t.Error(err)
+						}
 					}
 				}
 			}

@@ -94,14 +94,15 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Result, error) {
 	pkg := &dag.Package{Name: req.Name, Version: req.Version}
 	var done int64
 	for i, path := range req.Paths {
-		var opts []content.Option
+		// The Txn copies every block before its Add returns.
+		opts := []content.Option{content.MapFiles()}
 		if req.Progress != nil {
 			base := done
 			opts = append(opts, content.WithProgress(func(n int64) { req.Progress(base + n) }))
 		}
 		res, err := content.ImportPath(ctx, tx.DAGService(), path, opts...)
 		if err != nil {
-			if errors.Is(err, content.ErrUnsupportedFile) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+			if errors.Is(err, content.ErrUnsupportedFile) || errors.Is(err, content.ErrFileChanged) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 				return nil, fmt.Errorf("%w: %w", errkind.Invalid, err)
 			}
 			return nil, fmt.Errorf("import %s: %w", path, err)
