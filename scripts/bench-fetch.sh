@@ -14,7 +14,9 @@
 # machine they move far less than the wall-clock figures. Everything lives in
 # a temporary directory, removed at the end (KEEP=1 keeps it). TRANSPORTS="stream" runs
 # only the named transports; PROFILE=dir writes a CPU profile of each daemon
-# to dir/NAME.cpu (NAME: a-stream, fetch_car-b1, ...; see go tool pprof).
+# to dir/NAME.cpu (NAME: a-stream, fetch_car-b1, ...; see go tool pprof), and
+# with TRACE=1 an execution trace to dir/NAME.trace (go tool trace; its
+# -pprof=sync, net, syscall or sched profiles show where goroutines wait).
 # CAIRN_BIN=path runs that binary instead of building this tree (for an A/B
 # against another build).
 #
@@ -30,6 +32,7 @@ SIZE_MB=${SIZE_MB:-256}
 RUNS=${RUNS:-3}
 TRANSPORTS=${TRANSPORTS:-bitswap stream}
 PROFILE=${PROFILE:-}
+TRACE=${TRACE:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench-fetch.XXXXXX")
 pids=()
 cleanup() {
@@ -47,9 +50,12 @@ jsonfield() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^\",]*\)\"\{0,1\}.*/\1/p" | head 
 # start_daemon REPO [PROFILE_NAME]: starts a daemon on loopback and waits (30 s
 # at most) for its daemon.json; prints its pid.
 start_daemon() {
-  local prof=
-  if [ -n "$PROFILE" ] && [ -n "${2:-}" ]; then mkdir -p "$PROFILE"; prof="$PROFILE/$2.cpu"; fi
-  CAIRN_CPUPROFILE=$prof "$bin" --repo "$1" daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --gateway 127.0.0.1:0 >"$1.log" 2>&1 &
+  local prof= trace=
+  if [ -n "$PROFILE" ] && [ -n "${2:-}" ]; then
+    mkdir -p "$PROFILE"; prof="$PROFILE/$2.cpu"
+    if [ -n "$TRACE" ]; then trace="$PROFILE/$2.trace"; fi
+  fi
+  CAIRN_TRACE=$trace CAIRN_CPUPROFILE=$prof "$bin" --repo "$1" daemon --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --gateway 127.0.0.1:0 >"$1.log" 2>&1 &
   local pid=$! i
   for i in $(seq 300); do
     if [ -s "$1/daemon.json" ] && grep -q "\"pid\": $pid" "$1/daemon.json"; then echo "$pid"; return; fi
