@@ -366,23 +366,44 @@ func writeBlock(w io.Writer, c cid.Cid, data []byte) error {
 }
 
 // readBlock reads one block frame whose data is at most maxData bytes; a
-// zero-length frame (the end) gives cid.Undef.
+// zero-length frame (the end) gives cid.Undef. The data is read into a
+// buffer of its own, apart from the CID, so that a large block's bytes start
+// on a page boundary (Go allocates large objects so), which lets the store
+// write them to a pack with O_DIRECT.
 func readBlock(r *bufio.Reader, maxData int) (cid.Cid, []byte, error) {
-	buf, err := readFrame(r, maxCIDSize+maxData)
-	if err != nil {
+	n, err := frame.ReadLen(r, maxCIDSize+maxData)
+	if errors.Is(err, frame.ErrTooLarge) {
+		return cid.Undef, nil, fmt.Errorf("%w: %w", ErrUnexpected, err)
+	}
+	if err != nil || n == 0 {
 		return cid.Undef, nil, err
 	}
-	if len(buf) == 0 {
-		return cid.Undef, nil, nil
+	head, err := r.Peek(min(n, maxCIDSize))
+	if err != nil {
+		return cid.Undef, nil, fmt.Errorf("frame: %w", unexpectedEOF(err))
 	}
-	n, c, err := cid.CidFromBytes(buf)
+	k, c, err := cid.CidFromBytes(head)
 	if err != nil {
 		return cid.Undef, nil, fmt.Errorf("%w: a block frame does not start with a CID: %w", ErrUnexpected, err)
 	}
-	if len(buf)-n > maxData {
-		return cid.Undef, nil, fmt.Errorf("%w: block %s of %d bytes, limit %d", ErrUnexpected, c, len(buf)-n, maxData)
+	if n-k > maxData {
+		return cid.Undef, nil, fmt.Errorf("%w: block %s of %d bytes, limit %d", ErrUnexpected, c, n-k, maxData)
 	}
-	return c, buf[n:], nil
+	r.Discard(k)
+	data := make([]byte, n-k)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return cid.Undef, nil, fmt.Errorf("frame: %w", unexpectedEOF(err))
+	}
+	return c, data, nil
+}
+
+// unexpectedEOF is err, or io.ErrUnexpectedEOF for io.EOF: the end of a
+// frame whose length was read is never expected.
+func unexpectedEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // readFrame reads one frame of at most limit bytes; one over it is a peer

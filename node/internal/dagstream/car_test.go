@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/ipfs/boxo/blockservice"
 	bstore "github.com/ipfs/boxo/blockstore"
@@ -597,6 +598,49 @@ func TestTooDeep(t *testing.T) {
 		// stream) where the receiver's would, before sending that level.
 		if depth > MaxDepth && (err == nil || len(rec.got) > MaxDepth+1 || !errors.Is(merr, ErrTooDeep)) {
 			t.Errorf("depth %d: Fetch = %v after %d blocks, Missing = %v; want both refused", depth, err, len(rec.got), merr)
+		}
+	}
+}
+
+// TestReadBlockFrames: readBlock gives each frame's CID and data, the data
+// of a large block in a buffer of its own that starts on a page boundary
+// (what lets the store write it with O_DIRECT), and refuses a frame cut
+// short or not starting with a CID.
+func TestReadBlockFrames(t *testing.T) {
+	var stream bytes.Buffer
+	w := bufio.NewWriter(&stream)
+	var want []blocks.Block
+	for _, n := range []int{1, 4096, 1 << 20} {
+		data := make([]byte, n)
+		rand.Read(data)
+		b := rawBlock(t, data)
+		want = append(want, b)
+		if err := writeBlock(w, b.Cid(), b.RawData()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(bytes.NewReader(stream.Bytes()))
+	for _, b := range want {
+		c, data, err := readBlock(r, MaxBlockSize)
+		if err != nil || !c.Equals(b.Cid()) || !bytes.Equal(data, b.RawData()) {
+			t.Fatalf("read %s (%d bytes), %v; want %s", c, len(data), err, b.Cid())
+		}
+		if len(data) >= 1<<20 && uintptr(unsafe.Pointer(&data[0]))%4096 != 0 {
+			t.Errorf("the data of a %d-byte block starts at %p, not on a page boundary", len(data), &data[0])
+		}
+	}
+	for name, frame := range map[string][]byte{
+		"cut in the CID":  stream.Bytes()[:3],
+		"cut in the data": stream.Bytes()[:37],
+		"no CID":          {3, 0xff, 0xff, 0xff},
+	} {
+		if _, _, err := readBlock(bufio.NewReader(bytes.NewReader(frame)), MaxBlockSize); err == nil {
+			t.Errorf("%s: read a block", name)
+		} else if name != "no CID" && !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("%s: %v, want an unexpected EOF", name, err)
 		}
 	}
 }

@@ -35,18 +35,28 @@ func Write(w io.Writer, data []byte) error {
 
 // Read reads one frame of at most limit bytes into a new buffer.
 func Read(r *bufio.Reader, limit int) ([]byte, error) {
-	n, err := binary.ReadUvarint(r)
+	n, err := ReadLen(r, limit)
 	if err != nil {
-		return nil, fmt.Errorf("frame length: %w", err)
-	}
-	if n > uint64(limit) {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, limit)
+		return nil, err
 	}
 	buf := make([]byte, n)
 	if _, err := io.ReadFull(r, buf); err != nil {
 		return nil, fmt.Errorf("frame: %w", err)
 	}
 	return buf, nil
+}
+
+// ReadLen reads the length of the next frame, at most limit bytes, and
+// leaves its bytes to the caller.
+func ReadLen(r *bufio.Reader, limit int) (int, error) {
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		return 0, fmt.Errorf("frame length: %w", err)
+	}
+	if n > uint64(limit) {
+		return 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, limit)
+	}
+	return int(n), nil
 }
 
 // Handler turns serve into a stream handler that closes the stream when serve
