@@ -7,42 +7,20 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"unsafe"
 
-	"golang.org/x/sys/unix"
+	"github.com/cairnpkg/cairn/internal/proctest"
 )
 
 // resident returns how many bytes of the file at path are in the page cache.
 func resident(t *testing.T, path string) int64 {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Size() == 0 {
-		return 0
-	}
-	m, err := unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_SHARED)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Munmap(m)
-	page := os.Getpagesize()
-	vec := make([]byte, (len(m)+page-1)/page)
-	// x/sys/unix has no Mincore wrapper.
-	if _, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(unsafe.Pointer(&vec[0]))); errno != 0 {
-		t.Fatal(errno)
-	}
 	var n int64
-	for _, v := range vec {
-		n += int64(v & 1)
+	for _, c := range proctest.CachedPages(t, path) {
+		if c {
+			n += int64(os.Getpagesize())
+		}
 	}
-	return n * int64(page)
+	return n
 }
 
 // TestWriterTrims writes 5.5 chunks through a Writer: every byte lands, at
