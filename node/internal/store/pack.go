@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
+	"unsafe"
 
 	"github.com/cairnpkg/cairn/internal/writeback"
 )
@@ -40,6 +42,25 @@ const PackThreshold = 64 << 10
 // packBufferSize is the write buffer of a pack file: blocks reach the file
 // in writes of about this size.
 const packBufferSize = 1 << 20
+
+// directAlign is the alignment, in memory and in the file, of the blocks a
+// pack writes with O_DIRECT: a page, which is at least the logical block
+// size of the disks it is meant for.
+const directAlign = 4096
+
+// zeroPage is the padding written before a block written with O_DIRECT.
+var zeroPage [directAlign]byte
+
+// errNoDirect: the pack's file system refused O_DIRECT.
+var errNoDirect = errors.New("no direct I/O")
+
+// directAligned reports whether data can be written with O_DIRECT: whole
+// pages that start on a page boundary in memory (as a 1 MiB leaf read into
+// a buffer of its own does: Go allocates large objects on page boundaries).
+func directAligned(data []byte) bool {
+	return len(data) > 0 && len(data)%directAlign == 0 &&
+		uintptr(unsafe.Pointer(unsafe.SliceData(data)))%directAlign == 0
+}
 
 // packsDir is the directory, under the store's, holding the pack files.
 const packsDir = "packs"
@@ -99,6 +120,10 @@ type packWriter struct {
 	size    uint64 // bytes appended, buffered ones included
 	flushed uint64 // bytes written to the file
 	created bool   // the file exists (and its directory entry needs an fsync)
+	// directOK says blocks that allow it are written with O_DIRECT
+	// (DirectWrites); direct that f has O_DIRECT set; noDirect that the
+	// file system refused it, so every block goes through the page cache.
+	directOK, direct, noDirect bool
 	// trim keeps the pack's page cache to about two writeback.Chunk: on
 	// the machines measured, letting the page cache grow by each gigabyte
 	// written made every later write(2) dearer (dd of 1 GiB: 0.23 CPU-s,
@@ -125,32 +150,106 @@ func (p *packWriter) append(data []byte) (packLoc, error) {
 		if err != nil {
 			return packLoc{}, fmt.Errorf("create pack: %w", err)
 		}
-		p.f, p.w, p.created = f, bufio.NewWriterSize(f, packBufferSize), true
+		p.f, p.w, p.created = f, bufio.NewWriterSize(cachedWriter{p}, packBufferSize), true
 		p.trim = writeback.NewTrimmer(f)
 	}
-	loc := packLoc{pack: p.id, offset: p.size, length: uint64(len(data))}
-	if err := p.write(data); err != nil {
+	loc, err := p.write(data)
+	if err != nil {
 		return packLoc{}, fmt.Errorf("write pack: %w", err)
 	}
-	p.size += uint64(len(data))
 	p.flushed = p.size - uint64(p.w.Buffered())
 	p.trim.Written(int64(p.flushed))
 	return loc, nil
 }
 
-// write appends data through the buffer, or straight to the file when data
-// would fill the buffer anyway: a 1 MiB leaf, exactly the buffer's size, is
-// not copied into it first. The caller holds p.mu.
-func (p *packWriter) write(data []byte) error {
+// write appends data and returns where it is. A block that fills whole
+// pages of memory goes straight to the disk (writeDirect); any other block
+// through the buffer, or straight to the file when it would fill the
+// buffer anyway. The caller holds p.mu.
+func (p *packWriter) write(data []byte) (packLoc, error) {
+	if p.directOK && !p.noDirect && directAligned(data) {
+		loc, err := p.writeDirect(data)
+		if !errors.Is(err, errNoDirect) {
+			return loc, err
+		}
+		p.noDirect = true
+	}
+	loc := packLoc{pack: p.id, offset: p.size, length: uint64(len(data))}
 	if len(data) < p.w.Available() {
-		_, err := p.w.Write(data)
-		return err
+		if _, err := p.w.Write(data); err != nil {
+			return packLoc{}, err
+		}
+	} else {
+		if err := p.w.Flush(); err != nil {
+			return packLoc{}, err
+		}
+		if _, err := (cachedWriter{p}).Write(data); err != nil {
+			return packLoc{}, err
+		}
 	}
+	p.size += uint64(len(data))
+	return loc, nil
+}
+
+// writeDirect writes data, a whole number of pages that starts on a page
+// boundary in memory, with O_DIRECT at the next page boundary of the file,
+// after zeros up to it if the pack's end is not on one: the kernel takes the
+// bytes straight from data to the disk, where a write through the page
+// cache would copy them into it and later write them out and drop them
+// (1 GiB in 1 MiB writes: 0.09-0.13 CPU-s instead of 0.36). The padding
+// is never indexed, like the bytes of a deleted block. errNoDirect says
+// the file system does not support it; nothing of data was written.
+func (p *packWriter) writeDirect(data []byte) (packLoc, error) {
 	if err := p.w.Flush(); err != nil {
+		return packLoc{}, err
+	}
+	if pad := -p.size & (directAlign - 1); pad > 0 {
+		if _, err := (cachedWriter{p}).Write(zeroPage[:pad]); err != nil {
+			return packLoc{}, err
+		}
+		p.size += pad
+	}
+	if err := p.setDirect(true); err != nil {
+		return packLoc{}, err
+	}
+	loc := packLoc{pack: p.id, offset: p.size, length: uint64(len(data))}
+	if _, err := p.f.Write(data); err != nil {
+		if errors.Is(err, syscall.EINVAL) {
+			// Refused before any byte is written: the device wants a
+			// larger alignment than directAlign.
+			return packLoc{}, errNoDirect
+		}
+		return packLoc{}, err
+	}
+	p.size += uint64(len(data))
+	return loc, nil
+}
+
+// cachedWriter writes to the pack's file through the page cache, clearing
+// O_DIRECT first if it is set: the buffer's flushes and every block not
+// written with writeDirect go through it.
+type cachedWriter struct{ p *packWriter }
+
+func (w cachedWriter) Write(b []byte) (int, error) {
+	if err := w.p.setDirect(false); err != nil {
+		return 0, err
+	}
+	return w.p.f.Write(b)
+}
+
+// setDirect sets or clears O_DIRECT on the file if it is not so already.
+func (p *packWriter) setDirect(on bool) error {
+	if p.direct == on {
+		return nil
+	}
+	if err := setDirect(p.f, on); err != nil {
+		if on {
+			return errNoDirect
+		}
 		return err
 	}
-	_, err := p.f.Write(data)
-	return err
+	p.direct = on
+	return nil
 }
 
 // flushTo makes sure the bytes up to end are in the file, so that a read of
@@ -192,6 +291,13 @@ func (p *packWriter) sync() error {
 		p.created = false
 	}
 	return nil
+}
+
+// directWrites lets the pack write blocks with O_DIRECT (writeDirect).
+func (p *packWriter) directWrites() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.directOK = true
 }
 
 // used reports whether the Txn packed any block (and so created the file).

@@ -106,6 +106,20 @@ func newTxnID() (string, error) {
 	return hex.EncodeToString(id[:]), nil
 }
 
+// DirectWrites has the Txn write each large block whose bytes fill whole
+// pages of memory (as a block read into a buffer of its own does) straight
+// to its pack file's disk, with O_DIRECT: no copy into the page cache, nor
+// its writeback and trimming (a 1 GiB stream fetch: 0.3-0.4 CPU-s less at
+// the receiver). Each such write waits for the disk, so it is for a Txn
+// whose blocks arrive no faster than the disk takes them (a fetch), not
+// for a publish, whose import is paced by the disk with it (1 GiB: 1.05 to
+// 1.19 s). Call it before the first write.
+func (t *Txn) DirectWrites() {
+	if t.pack != nil {
+		t.pack.directWrites()
+	}
+}
+
 // Blockstore returns the store's blocks with writes journalled to this Txn.
 // Reads check blocks against their CIDs.
 func (t *Txn) Blockstore() bstore.Blockstore { return journaled{verifying{t.s.bs}, t} }
