@@ -363,6 +363,7 @@ func (f *Fetcher) begin(ctx context.Context, c cid.Cid, pol *sign.Policy, t Tran
 	if err != nil {
 		return nil, nil, err
 	}
+	tx.DirectWrites()
 	s := newSession(f, tx, pol, t)
 	s.space = sp
 	s.counted.limit = func(written, n uint64) error { return sp.check(c, written, n) }
