@@ -8,14 +8,15 @@ type importConfig struct {
 	mapFiles bool
 }
 
-// MapFiles has ImportPath map each large regular file (mmap) and hand out
-// its chunks as slices of the mapping, instead of reading each into a fresh
-// buffer: the chunks go from the page cache to the hashes and to dst
-// without a copy (1 GiB: about 0.5 CPU-s less). It is for a dst that copies
-// each node's bytes before Add or AddMany returns and keeps no reference to
-// them, as the store's transactions do: the mappings are removed when
-// ImportPath returns. A file that shrinks while it is read fails the import
-// with ErrFileChanged. ImportReader ignores it.
+// MapFiles has ImportPath map each regular file of more than one chunk
+// (mmap, on Linux) and hand out its chunks as slices of the mapping,
+// instead of reading each into a fresh buffer: the chunks go from the page
+// cache to the hashes and to dst without a copy (1 GiB: about 0.5 CPU-s
+// less). It is for a dst that copies each node's bytes before Add or
+// AddMany returns and keeps no reference to them, as the store's
+// transactions do: a file is unmapped once dst has all its chunks, and at
+// the latest when ImportPath returns. A file that shrinks while it is read
+// fails the import with ErrFileChanged. ImportReader ignores it.
 func MapFiles() Option {
 	return func(c *importConfig) { c.mapFiles = true }
 }
