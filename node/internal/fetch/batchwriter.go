@@ -9,6 +9,23 @@ import (
 // batchBytes is how many bytes of blocks a batchWriter gathers per write.
 const batchBytes = 8 << 20
 
+// The room a batchWriter has for blocks waiting to be written.
+const (
+	// streamQueue is a stream's: a batch of its hash checks (16 blocks)
+	// while a batch is written. The fetch's Txn writes large blocks with
+	// O_DIRECT (store.Txn.DirectWrites), each write waiting for the disk,
+	// and with room for 4 blocks the stream's receiver waited on those
+	// writes (a 1 GiB stream fetch, alternated runs: 438-449 MB/s with 4,
+	// 569-589 with 16; 461-476 without O_DIRECT), at the cost of more
+	// blocks in memory (peak RSS about 130 -> 150 MB).
+	streamQueue = 16
+	// bitswapQueue is a bitswap window's. With 16, one bitswap fetch in
+	// about 20 from three providers capped at 40 MB/s stalled after its
+	// first window (no block of the second came; 70 fetches with 4, none);
+	// why is not known.
+	bitswapQueue = 4
+)
+
 // batchWriter writes blocks in batches on a goroutine of its own, so that a
 // stream's receiving and checking of the next blocks overlaps the writing of
 // the last ones, and the store sees a few large writes instead of one per
@@ -19,15 +36,8 @@ type batchWriter struct {
 	err  error // set by the goroutine before done closes
 }
 
-func newBatchWriter(ctx context.Context, putMany func(context.Context, []blocks.Block) error) *batchWriter {
-	// Room for a batch of the stream's hash checks (16 blocks) while a
-	// batch is written: the fetch's Txn writes large blocks with O_DIRECT
-	// (store.Txn.DirectWrites), each write waiting for the disk, and with
-	// room for 4 blocks the receiver waited on those writes (a 1 GiB stream
-	// fetch, alternated runs: 438-449 MB/s with 4, 569-589 with 16; 461-476
-	// without O_DIRECT), at the cost of more blocks in memory (peak RSS
-	// about 130 -> 150 MB).
-	w := &batchWriter{ch: make(chan blocks.Block, 16), done: make(chan struct{})}
+func newBatchWriter(ctx context.Context, queue int, putMany func(context.Context, []blocks.Block) error) *batchWriter {
+	w := &batchWriter{ch: make(chan blocks.Block, queue), done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
 		var (

@@ -116,7 +116,7 @@ func (s *session) getWindow(ctx context.Context, fetcher exchange.Fetcher, cs []
 		return err
 	}
 	got := 0
-	w := newBatchWriter(ctx, s.counted.PutMany)
+	w := newBatchWriter(ctx, bitswapQueue, s.counted.PutMany)
 	for blk := range ch {
 		got++
 		if err = b.take(len(blk.RawData())); err == nil {

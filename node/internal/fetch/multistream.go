@@ -149,7 +149,7 @@ func (s *session) streamQueue(ctx context.Context, peers []peer.ID, missing []ci
 // streamSubtrees streams the DAGs under roots from p into the transaction,
 // each block charged to b.
 func (s *session) streamSubtrees(ctx context.Context, p peer.ID, roots []cid.Cid, b *budget) error {
-	w := newBatchWriter(ctx, s.counted.PutMany)
+	w := newBatchWriter(ctx, streamQueue, s.counted.PutMany)
 	err := s.f.cfg.Net.StreamDAG(ctx, p, roots, func(blk blocks.Block) error {
 		if err := b.take(len(blk.RawData())); err != nil {
 			return err

@@ -67,7 +67,7 @@ func (s *session) stream(ctx context.Context, roots []cid.Cid, b *budget) (bool,
 		if truncated {
 			missing = missing[:dagstream.MaxRoots]
 		}
-		w := newBatchWriter(ctx, s.counted.PutMany)
+		w := newBatchWriter(ctx, streamQueue, s.counted.PutMany)
 		err = s.f.cfg.Net.StreamDAG(ctx, p, missing, func(blk blocks.Block) error {
 			if err := b.take(len(blk.RawData())); err != nil {
 				return err
