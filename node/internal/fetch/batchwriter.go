@@ -19,10 +19,12 @@ const (
 	// 569-589 with 16; 461-476 without O_DIRECT), at the cost of more
 	// blocks in memory (peak RSS about 130 -> 150 MB).
 	streamQueue = 16
-	// bitswapQueue is a bitswap window's. With 16, one bitswap fetch in
-	// about 20 from three providers capped at 40 MB/s stalled after its
-	// first window (no block of the second came; 70 fetches with 4, none);
-	// why is not known.
+	// bitswapQueue is a bitswap window's, as before streams had 16: with
+	// 16, bitswap fetches from three providers capped at 40 MB/s
+	// (scripts/bench-sources.sh, one after another on the same daemons)
+	// stalled three times in about 160 after their first window, no block
+	// of the second coming; with 4, none did in 210. Why is not known, nor
+	// whether 16 is the cause or only makes it likelier.
 	bitswapQueue = 4
 )
 
