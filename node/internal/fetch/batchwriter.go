@@ -23,7 +23,7 @@ const (
 	// 16, bitswap fetches from three providers capped at 40 MB/s
 	// (scripts/bench-sources.sh, one after another on the same daemons)
 	// stalled three times in about 160 after their first window, no block
-	// of the second coming; with 4, none did in 210. Why is not known, nor
+	// of the second coming; with 4, none did in 310. Why is not known, nor
 	// whether 16 is the cause or only makes it likelier.
 	bitswapQueue = 4
 )
