@@ -22,9 +22,10 @@ const (
 	// bitswapQueue is a bitswap window's, as before streams had 16: with
 	// 16, bitswap fetches from three providers capped at 40 MB/s
 	// (scripts/bench-sources.sh, one after another on the same daemons)
-	// stalled three times in about 160 after their first window, no block
-	// of the second coming; with 4, none did in 310. Why is not known, nor
-	// whether 16 is the cause or only makes it likelier.
+	// stalled three times in about 310 after their first window, no block
+	// of the second coming (all three early on; none in the last 250, some
+	// under added load); with 4, none did in 310. Why is not known, nor
+	// whether 16 has anything to do with it.
 	bitswapQueue = 4
 )
 
