@@ -242,7 +242,7 @@ func (p *packWriter) setDirect(on bool) error {
 	if p.direct == on {
 		return nil
 	}
-	if err := setDirect(p.f, on); err != nil {
+	if err := setFileDirect(p.f, on); err != nil {
 		if on {
 			return errNoDirect
 		}

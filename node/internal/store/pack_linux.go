@@ -6,8 +6,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// setDirect sets or clears O_DIRECT on f (a variable: tests refuse it).
-var setDirect = setDirectFlag
+// setFileDirect sets or clears O_DIRECT on f (a variable: tests refuse it).
+var setFileDirect = setDirectFlag
 
 func setDirectFlag(f *os.File, on bool) error {
 	fd := int(f.Fd())

@@ -42,8 +42,8 @@ func TestPackDirectWrites(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.refuse {
-				defer func(f func(*os.File, bool) error) { setDirect = f }(setDirect)
-				setDirect = func(*os.File, bool) error { return errors.New("refused") }
+				defer func(f func(*os.File, bool) error) { setFileDirect = f }(setFileDirect)
+				setFileDirect = func(*os.File, bool) error { return errors.New("refused") }
 			}
 			dir := t.TempDir()
 			if err := makePacksDir(dir); err != nil {

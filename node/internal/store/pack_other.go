@@ -7,5 +7,5 @@ import (
 	"os"
 )
 
-// setDirect: packs are written through the page cache on this system.
-var setDirect = func(*os.File, bool) error { return errors.ErrUnsupported }
+// setFileDirect: packs are written through the page cache on this system.
+var setFileDirect = func(*os.File, bool) error { return errors.ErrUnsupported }
