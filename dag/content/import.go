@@ -106,6 +106,17 @@ func (ms *mappings) written(nds []ipld.Node) {
 			}
 		}
 	}
+	// A file read whole is unmapped (mapped.release): a directory of many
+	// large files keeps its list, searched for every node, short.
+	live := 0
+	for i, m := range ms.maps {
+		if !m.unmapped() {
+			ms.maps[live], ms.paths[live] = m, ms.paths[i]
+			live++
+		}
+	}
+	clear(ms.maps[live:])
+	ms.maps, ms.paths = ms.maps[:live], ms.paths[:live]
 }
 
 // unmap removes the mappings left, once nothing uses their bytes. If err is

@@ -69,6 +69,9 @@ func (m *mapped) unmap() {
 	m.gone.Store(true)
 }
 
+// unmapped reports whether the mapping is gone.
+func (m *mapped) unmapped() bool { return m.gone.Load() }
+
 // shrank reports whether the file is now shorter than when it was mapped
 // (a mapping that release removed was read whole).
 func (m *mapped) shrank() bool {

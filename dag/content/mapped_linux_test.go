@@ -265,18 +265,24 @@ func TestMapFilesUnmapsEachFile(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	most := 0
-	_, err := ImportPath(context.Background(), newCopyDAG(), dir, MapFiles(), WithProgress(func(int64) {
+	mappedHere := func() int {
 		n := 0
 		for _, line := range strings.Split(mappedFiles(t), "\n") {
 			if strings.HasPrefix(filepath.Dir(line[strings.LastIndexByte(line, ' ')+1:]), dir) {
 				n++
 			}
 		}
-		most = max(most, n)
+		return n
+	}
+	most := 0
+	_, err := ImportPath(context.Background(), newCopyDAG(), dir, MapFiles(), WithProgress(func(int64) {
+		most = max(most, mappedHere())
 	}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n := mappedHere(); n != 0 {
+		t.Errorf("%d files still mapped after the import", n)
 	}
 	t.Logf("at most %d of %d files mapped at once", most, files)
 	if most == 0 || most > files/2 {

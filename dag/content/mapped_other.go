@@ -18,6 +18,8 @@ func (m *mapped) shrank() bool { return false }
 
 func (m *mapped) release([]byte) bool { return false }
 
+func (m *mapped) unmapped() bool { return false }
+
 type mappedChunks struct{}
 
 func newMappedChunks(*mapped) *mappedChunks { return &mappedChunks{} }
